@@ -1,0 +1,107 @@
+#pragma once
+// The node layout and the core's internal interface. Library passes (printers,
+// differentiation, evaluation) work on `const node*` for speed and take
+// references (`expr`) only for results they keep.
+//
+// Layout: a 16-byte header, then the operand pointers, then a kind-specific
+// payload (a number's value, a symbol's name, a user function's name). One
+// allocation per node.
+
+#include <nabla/expr.hpp>
+
+#include <boost/multiprecision/cpp_int.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nabla::detail {
+
+using integer_t = boost::multiprecision::cpp_int;
+using rational_t = boost::multiprecision::cpp_rational;
+
+struct call_payload {
+    std::string name;
+    std::vector<std::uint8_t> derivative_indices;
+};
+
+struct node {
+    mutable std::atomic<std::uint32_t> refs;
+    nabla::kind kind;
+    std::uint8_t aux;       // function id (apply), constant id (constant)
+    std::uint8_t unlinked;  // set under the shard lock once removed from the intern table
+    std::uint8_t pad;
+    std::uint32_t nops;
+    std::uint32_t hash;
+
+    std::span<const node* const> ops() const noexcept {
+        return {reinterpret_cast<const node* const*>(this + 1), nops};
+    }
+    const node* op(std::size_t i) const noexcept { return ops()[i]; }
+
+    // Payloads sit after the operand array.
+    const void* payload() const noexcept {
+        return reinterpret_cast<const char*>(this + 1) + sizeof(const node*) * nops;
+    }
+    const rational_t& number() const noexcept { return *static_cast<const rational_t*>(payload()); }
+    double real() const noexcept { return *static_cast<const double*>(payload()); }
+    const std::string& name() const noexcept {
+        return kind == nabla::kind::symbol ? *static_cast<const std::string*>(payload())
+                                           : static_cast<const call_payload*>(payload())->name;
+    }
+    const call_payload& call() const noexcept { return *static_cast<const call_payload*>(payload()); }
+    nabla::function fn() const noexcept { return static_cast<nabla::function>(aux); }
+    nabla::constant constant_id() const noexcept { return static_cast<nabla::constant>(aux); }
+
+    bool is(nabla::kind k) const noexcept { return kind == k; }
+    bool is_fn(nabla::function f) const noexcept { return kind == nabla::kind::apply && aux == std::uint8_t(f); }
+    bool is_number() const noexcept { return kind == nabla::kind::number || kind == nabla::kind::real; }
+    bool is_exact_integer() const noexcept { return kind == nabla::kind::number && denominator(number()) == 1; }
+};
+static_assert(sizeof(node) == 16);
+
+// Reference counting on raw nodes (expr does this for you).
+inline void retain(const node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
+void release(const node* n) noexcept;
+
+// ---- factories (canonicalizing, interning); all return a new reference as expr
+expr make_number(rational_t value);
+expr make_real(double value);
+expr make_symbol(std::string_view normalized_name);
+expr make_constant(nabla::constant c);
+expr make_sum(std::vector<expr> terms);
+expr make_product(std::vector<expr> factors);
+expr make_power(const expr& base, const expr& exponent);
+expr make_apply(nabla::function f, std::vector<expr> args);
+expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_t> derivative_indices);
+
+// The exact number 0, 1, −1 and ½, shared.
+const expr& zero();
+const expr& one();
+const expr& minus_one();
+const expr& half();
+
+// Split a term of a sum into coefficient·rest (3xy → 3, xy; x → 1, x).
+// `rest` is the node itself when the coefficient is 1.
+std::pair<expr, expr> split_coefficient(const expr& term);
+// Split a factor of a product into base^exponent (x² → x, 2; x → x, 1).
+std::pair<expr, expr> split_power(const expr& factor);
+
+// A structural comparison: <0, 0, >0. Never depends on addresses.
+int compare(const node* a, const node* b) noexcept;
+
+// Post-order over the distinct nodes of a DAG, iteratively: `visit(n)` is
+// called once per node, after all its operands.
+template <class Visit>
+void for_each_post_order(const node* root, Visit&& visit);
+
+// A number as text, for printers ("3/4", "-2", "2.5").
+std::string number_text(const node* n);
+// Shortest decimal that round-trips, for real constants ("0.1", "1e-300").
+std::string real_text(double v);
+
+}  // namespace nabla::detail
+
+#include "core/traverse.hpp"
