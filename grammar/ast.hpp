@@ -1,0 +1,260 @@
+#pragma once
+/// \file The syntax tree of nabla's one grammar: plain structs, X3 variants.
+///
+/// Every node derives from `ast::located`, which holds the byte range it was
+/// read from (`begin`, `end`: offsets into the parsed text). The grammar fills
+/// these on success (see error_handler.hpp), so later passes (unknown function,
+/// wrong arity, "name used both as a variable and a function") point at the
+/// source with a caret through `detail::make_parse_error(text, offset, message)`.
+///
+/// Shapes, by example (the statement forms first):
+///
+///     x² + 1                   statement = expression
+///     z = 2x²y                 statement = assignment            {name z, value}
+///     f(x, y) = x² + y         statement = function_definition   {name f, params x y, body}
+///     lhs == rhs               statement = equality              {lhs, rhs}
+///     d-sin: ∂sin(u) = cos(u)·∂u
+///                              statement = derivative_declaration {label "d-sin", function sin, params u, rhs}
+///     z at x=1, y=2            statement = evaluation_at         {value z, bindings x=1 y=2}
+///
+/// Inside expressions (`ast::operand` alternatives):
+///
+///     2, 0.5, 1e-3             number       {text as written, is_integer}
+///     x, x1, x₁, w_1, α, xy    name         {text as written; lowering normalizes
+///                                            x₁/x_1 to x1 and may split xy into x·y}
+///     -x, +x                   signed_      {negative, operand}
+///     a + b − c, a·b/c, 2x     expression   {first, rest: [{op, operand}]}: one
+///                                            precedence level per node; op says which
+///     x^2, x**2, x², e^x, eˣ   power        {base, exponent, superscript}
+///     f(x, y), eval(z, x=1)    call         {name, args [{keyword?, value}], primes,
+///     f'(x), f″(x)                           partials}: primes counts ' ′ ″; partials
+///     ∂₁∂₂f(x, y), D[1,2](f)(x, y)           holds 1-based argument positions
+///     sin x, sin 2x, sin²x,    application  {function, exponent?, argument}: an
+///     sin^2(x), sin⁻¹ x                      elementary function applied without
+///                                            its own parentheses, or with a power on
+///                                            the function name
+///     √x, √(x+1), ∛x           root         {degree, radicand}
+///     |x|                      absolute     {inner}
+///     ∂z/∂x, ∂²z/∂x∂y, dz/dx,  derivative   {target, variables [{name, order}],
+///     d/dx (x²+1), ∂/∂x e                    leibniz (d rather than ∂)}; a prefix form
+///                                            (d/dx …) has `prefix` set and its target
+///                                            is the rest of the expression
+///     diff(z, x), grad(z)      call         (plain calls: lowering decides)
+///     ∇z                       gradient     {target}
+///     ∂u                       differential {variable}: only meaningful on the right
+///                                            side of a derivative declaration
+///
+/// Precedence (loosest first): `==` and `=` (statements only); `+ − `;
+/// `* / · × ÷` and juxtaposition (same level, left to right: `x/2y` is
+/// `(x/2)·y`); unary `−` / `+`; `^` `**` and superscripts (right associative,
+/// tighter than unary minus: `-x^2` is `−(x²)`); postfix primes and calls.
+
+#include <boost/spirit/home/x3/support/ast/variant.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nabla::ast {
+
+namespace x3 = boost::spirit::x3;
+
+/// A node's source range: byte offsets [begin, end) into the parsed text.
+struct located {
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+};
+
+/// Nothing (an absent optional operand).
+struct nil {};
+
+/// A number as written: "12", "0.5", "2.5e10".
+struct number : located {
+    std::string text;
+    /// True when written without '.' and exponent: an exact integer.
+    bool is_integer = true;
+};
+
+/// A name as written ("x", "x₁", "w_1", "α", "xy"); see lowering for its meaning.
+struct name : located {
+    std::string text;
+};
+
+struct signed_;
+struct expression;
+struct power;
+struct call;
+struct application;
+struct root;
+struct absolute;
+struct derivative;
+struct gradient;
+struct differential;
+
+/// Any operand of an operator.
+struct operand
+    : x3::variant<nil, number, name, x3::forward_ast<signed_>, x3::forward_ast<expression>,
+                  x3::forward_ast<power>, x3::forward_ast<call>, x3::forward_ast<application>,
+                  x3::forward_ast<root>, x3::forward_ast<absolute>, x3::forward_ast<derivative>,
+                  x3::forward_ast<gradient>, x3::forward_ast<differential>> {
+    using base_type::base_type;
+    using base_type::operator=;
+};
+
+/// The binary operators of an `expression` chain.
+enum class op : std::uint8_t {
+    add,       ///< +
+    subtract,  ///< - or −
+    multiply,  ///< * · ×
+    divide,    ///< / ÷
+    juxtapose, ///< implicit multiplication: 2x, x y, 3(x+1)
+};
+
+/// Unary minus or plus: `-x`, `−x`, `+x`.
+struct signed_ : located {
+    bool negative = true;
+    operand value;
+};
+
+/// One `op operand` step of a chain.
+struct operation : located {
+    ast::op op = ast::op::add;
+    operand value;
+};
+
+/// A left-to-right chain at one precedence level: `first op₁ v₁ op₂ v₂ …`.
+/// Sums hold add/subtract; products multiply/divide/juxtapose. A parenthesized
+/// or bracketed expression is an `expression` too (with `grouped` set).
+struct expression : located {
+    operand first;
+    std::vector<operation> rest;
+    /// Written in ( ) or [ ].
+    bool grouped = false;
+};
+
+/// base^exponent, base**exponent or a superscript (x², eˣ, xⁿ⁻¹).
+struct power : located {
+    operand base;
+    operand exponent;
+    /// Written as a superscript (the exponent's text was ⁿ⁻¹ etc.).
+    bool superscript = false;
+};
+
+/// One argument of a call: `value` or `keyword=value`.
+struct argument : located {
+    std::string keyword;  ///< empty for a positional argument
+    expression value;
+};
+
+/// A call with parentheses: `f(x, y)`, `eval(z, x=1)`, `f'(x)`, `∂₁f(x, y)`,
+/// `D[1,2](f)(x, y)`. Whether `name(...)` is a call or a product (x(y+1)) is
+/// decided by lowering with the environment.
+struct call : located {
+    ast::name function;
+    std::vector<argument> args;
+    /// Number of primes: f'(x) is 1, f''(x) and f″(x) are 2.
+    std::uint8_t primes = 0;
+    /// Partial derivative positions, 1-based as written: ∂₁∂₂f → {1, 2}.
+    std::vector<std::uint8_t> partials;
+};
+
+/// An elementary function written without its own call parentheses, or with
+/// a power on its name: `sin x`, `sin 2x`, `sin²x`, `sin^2(x)`, `sin⁻¹ x`.
+struct application : located {
+    ast::name function;
+    /// The power written on the function name (nil when none): sin²x → 2.
+    operand exponent;
+    operand argument;
+};
+
+/// √x, ∛x, ∜x.
+struct root : located {
+    std::uint8_t degree = 2;
+    operand radicand;
+};
+
+/// |x|.
+struct absolute : located {
+    expression inner;
+};
+
+/// One variable of a derivative with its order: ∂x² → {x, 2}.
+struct variable_order : located {
+    ast::name variable;
+    std::uint32_t order = 1;
+};
+
+/// Derivative notation: `∂z/∂x`, `∂²z/∂x²`, `∂²z/∂x∂y`, `dz/dx`, `d²z/dx²`,
+/// `d/dx (x²+1)`, `∂/∂x e`, `∂(x²y)/∂x`.
+struct derivative : located {
+    operand target;
+    std::vector<variable_order> variables;
+    /// The order written on ∂ or d (∂²z: 2); checked against the variables.
+    std::uint32_t order = 1;
+    /// Written with d (dz/dx) rather than ∂.
+    bool leibniz = false;
+    /// Operator form (d/dx …): the target was read after the operator.
+    bool prefix = false;
+};
+
+/// ∇z: the gradient (vector-valued; a statement of its own).
+struct gradient : located {
+    operand target;
+};
+
+/// ∂u: a differential, on the right side of a derivative declaration.
+struct differential : located {
+    ast::name variable;
+};
+
+// ---------------------------------------------------------------- statements
+
+/// `z = 2x²y`.
+struct assignment : located {
+    ast::name target;
+    expression value;
+};
+
+/// `f(x, y) = x² + y`.
+struct function_definition : located {
+    ast::name function;
+    std::vector<ast::name> parameters;
+    expression body;
+};
+
+/// `lhs == rhs` (a check).
+struct equality : located {
+    expression lhs;
+    expression rhs;
+};
+
+/// `d-softplus: ∂softplus(u) = sigmoid(u)·∂u` (the label is optional).
+struct derivative_declaration : located {
+    std::string label;  ///< empty when unlabelled
+    ast::name function;
+    std::vector<ast::name> parameters;
+    expression rhs;
+};
+
+/// One `name=value` of an `at` form.
+struct binding : located {
+    ast::name variable;
+    expression value;
+};
+
+/// `z at x=1, y=2`.
+struct evaluation_at : located {
+    expression value;
+    std::vector<binding> bindings;
+};
+
+/// One statement.
+struct statement
+    : x3::variant<expression, assignment, function_definition, equality, derivative_declaration,
+                  evaluation_at> {
+    using base_type::base_type;
+    using base_type::operator=;
+};
+
+}  // namespace nabla::ast

@@ -1,0 +1,76 @@
+#pragma once
+/// \file Lowering: syntax tree → expression DAG, with the names resolved
+/// against an environment (the REPL's variables and user functions).
+
+#include "grammar/ast.hpp"
+#include "grammar/parser.hpp"
+
+#include <nabla/expr.hpp>
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace nabla::detail {
+
+/// A user function defined by `f(x, y) = body`.
+struct user_function {
+    std::vector<expr> parameters;  ///< symbols
+    expr body;
+};
+
+/// What lowering needs to know about names; the session implements it.
+/// The default answers "nothing defined".
+class environment {
+public:
+    virtual ~environment() = default;
+    /// The value of a variable assigned by the user, if any (`z = 2x²y`).
+    virtual std::optional<expr> variable(std::string_view name) const {
+        (void)name;
+        return std::nullopt;
+    }
+    /// A user function's definition, if any (`f(x, y) = x² + y`).
+    virtual const user_function* function(std::string_view name) const {
+        (void)name;
+        return nullptr;
+    }
+};
+
+/// Options for lowering.
+struct lower_options {
+    /// Accept differentials `∂u` (the right side of a derivative
+    /// declaration); they lower to differential_symbol(u).
+    bool allow_differentials = false;
+    /// See parse_options::split_names.
+    bool split_names = true;
+    /// See parse_options::max_depth.
+    std::size_t max_depth = 10000;
+    /// Prefixes diagnostics (a file name).
+    std::string_view origin = {};
+};
+
+/// Lowers an expression. `source` is the text it was parsed from (for
+/// diagnostics). Notes (interpretations chosen) are appended to `notes` if
+/// given. Throws parse_error for unknown/ill-used names, wrong arity, a
+/// command used inside an expression, a number that overflows.
+expr lower(const ast::expression& e, std::string_view source, const environment& env,
+           std::vector<note>* notes = nullptr, const lower_options& options = {});
+
+/// The symbol a differential `∂u` lowers to (named "∂u"): the right side of
+/// `∂f(u) = g(u)·∂u` is linear in these, so ∂f/∂u is its derivative by
+/// differential_symbol(u).
+expr differential_symbol(std::string_view variable);
+
+/// Names reserved for the session's commands (grad, hessian, jacobian,
+/// eval, subs, expand, simplify, explain, …): inside an expression they are
+/// an error ("'grad' is a command; use it as a whole statement").
+std::span<const std::string_view> command_names() noexcept;
+/// True if `name` is reserved for a command.
+bool is_command(std::string_view name) noexcept;
+
+/// Normalizes a name as written: subscript digits and `_digits` suffixes
+/// become ASCII digits (x₁, x_1 → x1).
+std::string normalize_name(std::string_view written);
+
+}  // namespace nabla::detail

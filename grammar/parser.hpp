@@ -1,0 +1,68 @@
+#pragma once
+/// \file The library's parsing entry points (internal: the REPL session and
+/// the rule loader use them; users call nabla::parse).
+///
+/// Text → statements (grammar, positions kept) → expr (lower.hpp).
+
+#include "grammar/ast.hpp"
+
+#include <nabla/error.hpp>
+#include <nabla/parse.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nabla::detail {
+
+/// An interpretation the parser chose for ambiguous input, for the REPL to
+/// show: "x/2y read as (x/2)·y", "sin x y read as sin(x·y)", "xy read as x·y".
+struct note {
+    std::uint32_t begin = 0;  ///< byte range of the ambiguous text
+    std::uint32_t end = 0;
+    std::string text;         ///< the interpretation, in Unicode notation
+};
+
+/// One parsed line or file: its statements in order, and the notes.
+struct program {
+    std::vector<ast::statement> statements;
+    std::vector<note> notes;
+};
+
+/// Parses text holding statements separated by newlines or ';'. Blank lines
+/// and `#` comments are skipped. Throws parse_error (line/column/caret).
+/// `origin` (a file name) prefixes diagnostics: "rules.txt:3:7: …".
+program parse_program(std::string_view text, const parse_options& options = {},
+                      std::string_view origin = {});
+
+/// Parses exactly one statement (the REPL's line). Empty or comment-only
+/// text is the error "empty input".
+ast::statement parse_statement(std::string_view text, std::vector<note>* notes = nullptr,
+                               const parse_options& options = {});
+
+/// Parses a rule file: every non-blank, non-comment line must be a labelled
+/// derivative declaration (`d-sin: ∂sin(u) = cos(u)·∂u`). Errors carry the
+/// file name: "derivatives.rules:4:12: expected …".
+std::vector<ast::derivative_declaration> parse_rule_file(std::string_view text,
+                                                         std::string_view file_name);
+
+/// Builds the parse_error for a byte offset of `text`: computes line and
+/// column (code points), extracts the line, draws the caret. Used by the
+/// grammar, by lowering and by the session for its own semantic errors.
+parse_error make_parse_error(std::string_view text, std::size_t offset, std::string message,
+                             std::string_view origin = {});
+
+/// The line/column of a byte offset (1-based; column counts code points).
+struct line_column {
+    std::size_t line = 1;
+    std::size_t column = 1;
+};
+line_column locate(std::string_view text, std::size_t offset) noexcept;
+
+/// Checks that text is valid UTF-8; throws parse_error naming the byte
+/// offset of the first invalid byte.
+void check_utf8(std::string_view text, std::string_view origin = {});
+
+}  // namespace nabla::detail
