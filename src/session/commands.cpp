@@ -1,0 +1,162 @@
+// The command table: the one source of `:help`, of `nabla --help-reference`
+// and of the README's command reference (a test checks the README holds it
+// verbatim). Every example runs in a fresh session and its answer is checked
+// by tests/test_session_help.cpp, so the help cannot drift from the program.
+
+#include <nabla/session.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace nabla {
+
+namespace {
+
+const std::vector<command_info> command_table = {
+    // ---------------------------------------------------------------- REPL commands
+    {":help", ":help [topic]", "show the commands, or the help of one command",
+     "A topic is a command with or without its colon (`:help grad`, `:help :vars`).",
+     ":help grad", ""},
+    {":vars", ":vars", "list the variables and user functions",
+     "Each is shown as the statement that defines it.", ":vars", ""},
+    {":clear", ":clear [name]", "forget one variable or function, or all of them",
+     "`ans` is cleared with everything else.", ":clear z", ""},
+    {":format", ":format unicode|ascii|latex", "choose how results are printed",
+     "Unicode (`2x²y`) is the default; ASCII parses back (`2*x^2*y`); LaTeX is for documents.",
+     ":format ascii", ""},
+    {":load", ":load file", "run the statements of a script file",
+     "The script stops at its first error, reported as `file:line:column`; "
+     "the statements before it keep their effect.",
+     "", ""},
+    {":save", ":save file", "write the session as a script that replays it",
+     "Variables and functions are written in the order they were last defined, in ASCII.", "", ""},
+    {":quit", ":quit", "leave (Ctrl-D does the same)", "", "", ""},
+    // ---------------------------------------------------------------- capabilities
+    {"diff", "diff(e, x[, y, …]) or diff(e, x, n)", "partial derivative",
+     "Also written `∂e/∂x`, `∂²e/∂x∂y`, `d/dx e` and `de/dx` for a variable `e`.",
+     "diff(2x^2 y, x)", "4xy"},
+    {"grad", "grad(e[, x, y, …])", "gradient",
+     "Over the free symbols in name order unless variables are given. Also written `∇e`.",
+     "grad(x^2 y)", "[2xy, x²]"},
+    {"hessian", "hessian(e[, x, y, …])", "matrix of second partial derivatives",
+     "Over the free symbols in name order unless variables are given.",
+     "hessian(x^2 y)", "[[2y, 2x], [2x, 0]]"},
+    {"jacobian", "jacobian(f, g, …[, x, y, …])", "matrix of first partial derivatives",
+     "Row i is the gradient of the i-th function. The trailing arguments that are plain names "
+     "are the variables (at least one function comes first); with none, all free symbols in "
+     "name order.",
+     "jacobian(x y, x + y, x, y)", "[[y, x], [1, 1]]"},
+    {"eval", "eval(e, x=1, y=2) or e at x=1, y=2", "substitute values and evaluate",
+     "Exact values give exact results (`eval(x^2, x=1/3)` is `1/9`); when no symbol is "
+     "left, functions are evaluated numerically.",
+     "eval(x^2 y, x=3, y=1/2)", "9/2"},
+    {"subs", "subs(e, x=a, y=b)", "substitute expressions for symbols, all at once",
+     "", "subs(x y, x=y, y=x)", "xy"},
+    {"expand", "expand(e)", "multiply out products and integer powers of sums",
+     "", "expand((x + 1)^2)", "x² + 2x + 1"},
+    {"simplify", "simplify(e)", "bounded rewriting: common factors, sin² + cos² = 1",
+     "", "simplify(sin(x)^2 + cos(x)^2)", "1"},
+    {"explain", "explain(e, x)", "differentiate step by step, naming each rule",
+     "", "explain(x^2, x)", ""},
+};
+
+// Levenshtein distance on bytes; command names are ASCII.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+const command_info* find_command(std::string_view name) {
+    for (const auto& c : command_table)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+std::string one_command_help(const command_info& c) {
+    std::string out = std::string(c.usage) + "\n    " + std::string(c.summary) + "\n";
+    if (!c.details.empty()) out += "    " + std::string(c.details) + "\n";
+    if (!c.example.empty()) {
+        out += "    example: " + std::string(c.example);
+        if (!c.answer.empty()) out += "  →  " + std::string(c.answer);
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+const std::vector<command_info>& commands() { return command_table; }
+
+std::string help_text(std::string_view topic) {
+    if (topic.empty()) {
+        std::string out =
+            "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y) or a "
+            "function definition (f(x, y) = x² + y).\n\nCommands:\n";
+        std::size_t width = 0;
+        for (const auto& c : command_table) width = std::max(width, c.usage.size());
+        for (const auto& c : command_table) {
+            out += "  " + std::string(c.usage);
+            out += std::string(width - c.usage.size() + 2, ' ');
+            out += std::string(c.summary) + "\n";
+        }
+        out += "\n:help topic shows one command with an example.";
+        return out;
+    }
+    if (const command_info* c = find_command(topic)) return one_command_help(*c);
+    if (topic.front() != ':') {
+        // Appending avoids GCC 12's false -Wrestrict on "literal" + string.
+        std::string with_colon = ":";
+        with_colon += topic;
+        if (const command_info* c = find_command(with_colon)) return one_command_help(*c);
+    }
+    return {};
+}
+
+std::string help_reference_markdown() {
+    // A '|' inside a table cell must be escaped, even within backticks.
+    const auto cell = [](std::string_view text) {
+        std::string out;
+        for (char ch : text) {
+            if (ch == '|') out += '\\';
+            out += ch;
+        }
+        return out;
+    };
+    std::string out = "| Command | What it does | Example |\n|---|---|---|\n";
+    for (const auto& c : command_table) {
+        (out += "| `") += cell(c.usage) + "` | " + cell(c.summary);
+        if (!c.details.empty()) out += ". " + cell(c.details);
+        out += " | ";
+        if (!c.example.empty()) {
+            (out += '`') += cell(c.example) + '`';
+            if (!c.answer.empty()) (out += " → `") += cell(c.answer) + '`';
+        }
+        out += " |\n";
+    }
+    return out;
+}
+
+std::string suggest_command(std::string_view name) {
+    std::string best;
+    std::size_t best_distance = 3;  // farther than two edits is not a typo
+    for (const auto& c : command_table) {
+        const std::size_t d = edit_distance(name, c.name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = c.name;
+        }
+    }
+    return best;
+}
+
+}  // namespace nabla

@@ -1,0 +1,157 @@
+// Results as text in each style and as JSON.
+
+#include "session/json.hpp"
+
+#include <nabla/session.hpp>
+
+namespace nabla {
+
+std::string_view result_kind_name(result_kind k) noexcept {
+    switch (k) {
+    case result_kind::none: return "none";
+    case result_kind::value: return "value";
+    case result_kind::assignment: return "assignment";
+    case result_kind::definition: return "definition";
+    case result_kind::declaration: return "declaration";
+    case result_kind::vector: return "vector";
+    case result_kind::matrix: return "matrix";
+    case result_kind::steps: return "steps";
+    case result_kind::text: return "text";
+    case result_kind::quit: return "quit";
+    }
+    return "none";
+}
+
+namespace {
+
+std::string vector_text(const std::vector<expr>& v, style s) {
+    std::string out = s == style::latex ? "\\begin{pmatrix} " : "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += s == style::latex ? " & " : ", ";
+        out += to_string(v[i], s);
+    }
+    out += s == style::latex ? " \\end{pmatrix}" : "]";
+    return out;
+}
+
+std::string matrix_text(const std::vector<std::vector<expr>>& rows, style s) {
+    if (s == style::latex) {
+        std::string out = "\\begin{pmatrix} ";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (i) out += " \\\\ ";
+            for (std::size_t j = 0; j < rows[i].size(); ++j) {
+                if (j) out += " & ";
+                out += to_string(rows[i][j], s);
+            }
+        }
+        return out + " \\end{pmatrix}";
+    }
+    std::string out = "[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i) out += ", ";
+        out += vector_text(rows[i], s);
+    }
+    return out + "]";
+}
+
+std::string parameters_text(const std::vector<expr>& parameters, style s) {
+    std::string out;
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        if (i) out += ", ";
+        out += to_string(parameters[i], s);
+    }
+    return out;
+}
+
+// The result alone, without the `name = ` of an assignment.
+std::string value_text(const statement_result& r, style s) {
+    switch (r.kind) {
+    case result_kind::vector: return vector_text(r.elements, s);
+    case result_kind::matrix: return matrix_text(r.rows, s);
+    case result_kind::text:
+    case result_kind::none:
+    case result_kind::quit:
+    case result_kind::declaration: return r.text;
+    case result_kind::value:
+    case result_kind::assignment:
+    case result_kind::definition:
+    case result_kind::steps: return to_string(r.value, s);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string statement_result::to_text(style s) const {
+    switch (kind) {
+    case result_kind::assignment: {
+        const std::string lhs = to_string(symbol(name), s);
+        return lhs + " = " + to_string(value, s);
+    }
+    case result_kind::definition:
+        return name + (s == style::latex ? "\\left(" : "(") + parameters_text(parameters, s) +
+               (s == style::latex ? "\\right)" : ")") + " = " + to_string(value, s);
+    case result_kind::steps: {
+        std::string out;
+        for (std::size_t i = 0; i < steps.size(); ++i)
+            out += std::to_string(i + 1) + ". " + steps[i].description + "\n";
+        return out + "= " + to_string(value, s);
+    }
+    default: return value_text(*this, s);
+    }
+}
+
+std::string statement_result::to_json() const {
+    using detail::json_string;
+    std::string out = "{\"input\": " + json_string(input) + ", \"kind\": " +
+                      json_string(result_kind_name(kind));
+    if (!name.empty()) out += ", \"name\": " + json_string(name);
+    if (kind == result_kind::text || kind == result_kind::declaration) {
+        out += ", \"text\": " + json_string(text);
+    } else if (kind != result_kind::none && kind != result_kind::quit) {
+        out += ", \"ascii\": " + json_string(value_text(*this, style::ascii));
+        out += ", \"unicode\": " + json_string(value_text(*this, style::unicode));
+        out += ", \"latex\": " + json_string(value_text(*this, style::latex));
+    }
+    if (kind == result_kind::definition) {
+        out += ", \"parameters\": [";
+        for (std::size_t i = 0; i < parameters.size(); ++i)
+            out += (i ? ", " : "") + json_string(to_string(parameters[i], style::ascii));
+        out += "]";
+    }
+    // Scripts read elements one by one rather than splitting a printed list.
+    if (kind == result_kind::vector) {
+        out += ", \"elements\": [";
+        for (std::size_t i = 0; i < elements.size(); ++i)
+            out += (i ? ", " : "") + json_string(to_string(elements[i], style::ascii));
+        out += "]";
+    }
+    if (kind == result_kind::matrix) {
+        out += ", \"rows\": [";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            out += i ? ", [" : "[";
+            for (std::size_t j = 0; j < rows[i].size(); ++j)
+                out += (j ? ", " : "") + json_string(to_string(rows[i][j], style::ascii));
+            out += "]";
+        }
+        out += "]";
+    }
+    if (kind == result_kind::steps) {
+        out += ", \"steps\": [";
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            out += i ? ", " : "";
+            out += "{\"rule\": " + json_string(steps[i].rule) +
+                   ", \"description\": " + json_string(steps[i].description) +
+                   ", \"result\": " + json_string(to_string(steps[i].result, style::ascii)) + "}";
+        }
+        out += "]";
+    }
+    if (!notes.empty()) {
+        out += ", \"notes\": [";
+        for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : "") + json_string(notes[i]);
+        out += "]";
+    }
+    return out + "}";
+}
+
+}  // namespace nabla

@@ -1,0 +1,355 @@
+// The session: REPL commands, scripts, saving, completion. Statements in the
+// grammar's notation are executed in statement.cpp.
+
+#include "session/json.hpp"
+#include "session/statement.hpp"
+
+#include <nabla/session.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace nabla {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+    return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw error("cannot read '" + path + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// "file:line:col: error: message" with the source line and a caret, for a
+// statement that started on `first_line` of the file.
+std::string script_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e) {
+    if (const auto* p = dynamic_cast<const parse_error*>(&e)) {
+        std::string out = std::string(file) + ":" + std::to_string(first_line + p->line() - 1) + ":" +
+                          std::to_string(p->column()) + ": error: " + p->message() + "\n    " +
+                          p->source_line() + "\n    ";
+        out += std::string(p->column() > 0 ? p->column() - 1 : 0, ' ') + "^";
+        return out;
+    }
+    return std::string(file) + ":" + std::to_string(first_line) + ": error: " + e.what();
+}
+
+}  // namespace
+
+std::string error_to_json(std::string_view input, const std::exception& e) {
+    using detail::json_string;
+    std::string kind = "error";
+    if (dynamic_cast<const parse_error*>(&e)) kind = "parse";
+    else if (dynamic_cast<const domain_error*>(&e)) kind = "domain";
+    else if (dynamic_cast<const limit_error*>(&e)) kind = "limit";
+    std::string out = "{\"input\": " + json_string(input) + ", \"kind\": \"error\", \"error\": " +
+                      json_string(kind);
+    if (const auto* p = dynamic_cast<const parse_error*>(&e)) {
+        out += ", \"message\": " + json_string(p->message()) + ", \"line\": " + std::to_string(p->line()) +
+               ", \"column\": " + std::to_string(p->column());
+    } else {
+        out += ", \"message\": " + json_string(e.what());
+    }
+    return out + "}";
+}
+
+bool needs_continuation(std::string_view text) {
+    long depth = 0;
+    std::string_view last;  // the text of the last line without its comment
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '\n') {
+            std::string_view line = text.substr(line_start, i - line_start);
+            if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+            for (char c : line) {
+                if (c == '(' || c == '[') ++depth;
+                if (c == ')' || c == ']') --depth;
+            }
+            if (!trim(line).empty()) last = trim(line);
+            line_start = i + 1;
+        }
+    }
+    if (depth > 0) return true;
+    if (depth < 0 || last.empty() || last.front() == ':') return false;
+    for (std::string_view op : {"+", "-", "*", "/", "^", "=", ",", "·", "×", "÷", "−"})
+        if (ends_with(last, op)) return true;
+    return false;
+}
+
+session::session() = default;
+
+void session::check_cancel() const {
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw error("interrupted");
+}
+
+statement_result session::execute(std::string_view statement) {
+    if (statement.size() > limits_.max_line_bytes)
+        throw limit_error("input too long (" + std::to_string(statement.size()) + " bytes; the limit is " +
+                          std::to_string(limits_.max_line_bytes) + ")");
+    // Work on a copy; the state changes only when the statement succeeds.
+    state work = state_;
+    const nabla::style before = style_;
+    try {
+        statement_result r = run(work, statement);
+        state_ = std::move(work);
+        return r;
+    } catch (...) {
+        style_ = before;
+        throw;
+    }
+}
+
+statement_result session::run(state& st, std::string_view statement) {
+    const std::string_view body = trim(statement);
+    if (body.empty() || body.front() == '#') {
+        statement_result r;
+        r.input = std::string(statement);
+        return r;
+    }
+    if (body.front() == ':') return run_command(st, body);
+    detail::statement_context context{st, cancel_};
+    statement_result r = detail::run_statement(context, statement);
+    r.input = std::string(statement);
+    return r;
+}
+
+statement_result session::run_command(state& st, std::string_view line) {
+    statement_result r;
+    r.input = std::string(line);
+    r.kind = result_kind::text;
+    std::size_t end = 1;
+    while (end < line.size() && !is_space(line[end])) ++end;
+    const std::string_view name = line.substr(0, end);
+    const std::string argument(trim(line.substr(end)));
+
+    if (name == ":help") {
+        r.text = help_text(argument);
+        if (r.text.empty()) {
+            std::string message = "no help for '" + argument + "'";
+            std::string guess = suggest_command(argument);
+            if (guess.empty()) guess = suggest_command(":" + argument);
+            if (!guess.empty()) message += " — did you mean " + guess + "?";
+            throw error(message);
+        }
+        return r;
+    }
+    if (name == ":vars") {
+        std::vector<std::pair<std::uint64_t, std::string>> lines;
+        for (const auto& [n, v] : st.variables)
+            lines.emplace_back(st.order[n], to_string(symbol(n), style_) + " = " + to_string(v, style_));
+        for (const auto& [n, f] : st.functions) {
+            statement_result d;
+            d.kind = result_kind::definition;
+            d.name = n;
+            d.parameters = f.parameters;
+            d.value = f.body;
+            lines.emplace_back(st.order[n], d.to_text(style_));
+        }
+        std::sort(lines.begin(), lines.end());
+        for (const auto& [order, text] : lines) r.text += text + "\n";
+        if (st.has_ans) r.text += "ans = " + to_string(st.ans, style_) + "\n";
+        if (r.text.empty()) r.text = "no variables\n";
+        r.text.pop_back();
+        return r;
+    }
+    if (name == ":clear") {
+        if (argument.empty()) {
+            st = state{};
+            r.text = "cleared";
+            return r;
+        }
+        if (argument == "ans" && st.has_ans) {
+            st.has_ans = false;
+            st.ans = expr();
+        } else if (st.variables.erase(argument) + st.functions.erase(argument) +
+                       st.declarations.erase(argument) ==
+                   0) {
+            throw error("no variable or function named '" + argument + "'");
+        }
+        st.order.erase(argument);
+        r.text = "cleared " + argument;
+        return r;
+    }
+    if (name == ":format") {
+        if (argument == "unicode") style_ = style::unicode;
+        else if (argument == "ascii") style_ = style::ascii;
+        else if (argument == "latex") style_ = style::latex;
+        else throw error("unknown format '" + argument + "': use unicode, ascii or latex");
+        r.text = "format " + argument;
+        return r;
+    }
+    if (name == ":load") {
+        if (argument.empty()) throw error(":load needs a file name");
+        const std::string text = read_file(argument);
+        // The script runs in a scratch session on this statement's state, so a
+        // failing script leaves the session as it was.
+        session scratch;
+        scratch.state_ = st;
+        scratch.style_ = style_;
+        scratch.cancel_ = cancel_;
+        script_report report = scratch.run_script(text, argument, on_error::stop);
+        if (!report.errors.empty()) throw error(report.errors.front());
+        st = std::move(scratch.state_);
+        style_ = scratch.style_;
+        r.text = "loaded " + argument + " (" + std::to_string(report.results.size()) + " statements)";
+        return r;
+    }
+    if (name == ":save") {
+        if (argument.empty()) throw error(":save needs a file name");
+        std::ofstream out(argument, std::ios::binary | std::ios::trunc);
+        // save_script() reads the committed state; this command does not change it.
+        const std::string script = save_script();
+        if (!out || !(out << script) || !out.flush()) throw error("cannot write '" + argument + "'");
+        r.text = "saved " + argument;
+        return r;
+    }
+    if (name == ":quit" || name == ":q" || name == ":exit") {
+        r.kind = result_kind::quit;
+        return r;
+    }
+    std::string message = "unknown command '" + std::string(name) + "'";
+    if (const std::string guess = suggest_command(name); !guess.empty()) message += " — did you mean " + guess + "?";
+    else message += " — :help lists the commands";
+    throw error(message);
+}
+
+script_report session::run_script(std::string_view text, std::string_view file, on_error policy) {
+    script_report report;
+    std::string statement;
+    std::size_t line_number = 0, first_line = 0;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find('\n', start);
+        const bool last = end == std::string_view::npos;
+        if (last) end = text.size();
+        std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        ++line_number;
+        if (last && line.empty() && statement.empty()) break;
+        if (statement.empty()) first_line = line_number;
+        else statement += '\n';
+        statement += line;
+        if (!last && needs_continuation(statement)) continue;
+        if (cancel_ && cancel_->load(std::memory_order_relaxed)) {
+            report.errors.push_back(std::string(file) + ":" + std::to_string(first_line) + ": error: interrupted");
+            break;
+        }
+        try {
+            statement_result r = execute(statement);
+            if (r.kind == result_kind::quit) {
+                report.quit = true;
+                break;
+            }
+            if (r.kind != result_kind::none) report.results.push_back(std::move(r));
+        } catch (const std::exception& e) {
+            report.errors.push_back(script_diagnostic(file, first_line, e));
+            if (policy == on_error::stop) break;
+        }
+        statement.clear();
+        if (last) break;
+    }
+    return report;
+}
+
+std::string session::save_script() const {
+    // Replaying in the order of last definition rebuilds every value: a
+    // stored value mentions only symbols that had no value when it was made.
+    std::vector<std::pair<std::uint64_t, std::string>> lines;
+    const auto when = [&](const std::string& n) {
+        const auto it = state_.order.find(n);
+        return it == state_.order.end() ? 0 : it->second;
+    };
+    for (const auto& [n, v] : state_.variables)
+        lines.emplace_back(when(n), to_string(symbol(n), style::ascii) + " = " + to_string(v, style::ascii));
+    for (const auto& [n, f] : state_.functions) {
+        statement_result d;
+        d.kind = result_kind::definition;
+        d.name = n;
+        d.parameters = f.parameters;
+        d.value = f.body;
+        lines.emplace_back(when(n), d.to_text(style::ascii));
+    }
+    for (const auto& [n, text] : state_.declarations) lines.emplace_back(when("∂" + n), text);
+    std::sort(lines.begin(), lines.end());
+    std::string out = "# nabla session\n";
+    if (style_ != style::unicode) out += style_ == style::ascii ? ":format ascii\n" : ":format latex\n";
+    for (const auto& [order, text] : lines) out += text + "\n";
+    if (state_.has_ans) out += "# ans = " + to_string(state_.ans, style::ascii) + "\n";
+    return out;
+}
+
+const expr* session::variable(std::string_view name) const {
+    const auto it = state_.variables.find(name);
+    return it == state_.variables.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> session::variable_names() const {
+    std::vector<std::string> out;
+    for (const auto& [n, v] : state_.variables) out.push_back(n);
+    return out;
+}
+
+std::vector<std::string> session::function_names() const {
+    std::vector<std::string> out;
+    for (const auto& [n, f] : state_.functions) out.push_back(n);
+    return out;
+}
+
+std::vector<std::string> session::completions(std::string_view line) const {
+    // The word being completed: trailing letters, digits, '_' and UTF-8
+    // bytes (Greek names), with a leading ':' for commands.
+    std::size_t begin = line.size();
+    while (begin > 0) {
+        const unsigned char c = static_cast<unsigned char>(line[begin - 1]);
+        if (std::isalnum(c) || c == '_' || c >= 0x80) --begin;
+        else break;
+    }
+    const bool command = begin > 0 && line[begin - 1] == ':' && trim(line.substr(0, begin - 1)).empty();
+    const std::string word = std::string(command ? ":" : "") + std::string(line.substr(begin));
+    std::vector<std::string> candidates;
+    if (command) {
+        for (const auto& c : commands())
+            if (c.name.front() == ':') candidates.emplace_back(c.name);
+    } else if (trim(line).substr(0, 1) == ":") {
+        // An argument of a command: :help topics and :format styles.
+        const std::string_view head = trim(line);
+        if (head.starts_with(":help"))
+            for (const auto& c : commands()) candidates.emplace_back(c.name);
+        if (head.starts_with(":format")) candidates = {"ascii", "latex", "unicode"};
+        if (head.starts_with(":clear")) {
+            for (const auto& n : variable_names()) candidates.push_back(n);
+            for (const auto& n : function_names()) candidates.push_back(n);
+        }
+    } else {
+        for (const auto& c : commands())
+            if (c.name.front() != ':') candidates.emplace_back(c.name);
+#define NABLA_FUNCTION(id, name, arity) candidates.emplace_back(name);
+#include <nabla/functions.inc>
+#undef NABLA_FUNCTION
+        for (const char* extra : {"sqrt", "ln", "pi", "ans"}) candidates.emplace_back(extra);
+        for (const auto& n : variable_names()) candidates.push_back(n);
+        for (const auto& n : function_names()) candidates.push_back(n);
+    }
+    std::vector<std::string> out;
+    for (auto& c : candidates)
+        if (c.size() >= word.size() && std::string_view(c).substr(0, word.size()) == word) out.push_back(std::move(c));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+}  // namespace nabla

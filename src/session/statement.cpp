@@ -1,0 +1,393 @@
+// Statements: expressions, assignments, function definitions, derivative
+// declarations, `z at x=1`, and the capabilities called as functions
+// (grad, hessian, jacobian, eval, subs, expand, simplify, explain).
+
+#include "session/statement.hpp"
+
+#include "grammar/lower.hpp"
+#include "grammar/parser.hpp"
+
+#include <nabla/diff.hpp>
+#include <nabla/print.hpp>
+
+#include <boost/variant/get.hpp>
+
+#include <map>
+#include <string>
+
+namespace nabla::detail {
+
+namespace {
+
+// The session's names as lowering sees them. Parameters of a function being
+// defined shadow variables of the same name.
+class session_environment final : public environment {
+public:
+    session_environment(const session::state& state, const std::vector<std::string>& shadowed = {})
+        : state_(state), shadowed_(shadowed) {}
+
+    std::optional<expr> variable(std::string_view name) const override {
+        for (const auto& s : shadowed_)
+            if (s == name) return std::nullopt;
+        if (const auto it = state_.variables.find(name); it != state_.variables.end()) return it->second;
+        if (name == "ans" && state_.has_ans) return state_.ans;
+        return std::nullopt;
+    }
+
+    const user_function* function(std::string_view name) const override {
+        const auto it = state_.functions.find(name);
+        if (it == state_.functions.end()) return nullptr;
+        // Lowering wants the grammar's type; convert on first use.
+        auto [cached, inserted] = cache_.try_emplace(std::string(name));
+        if (inserted) cached->second = user_function{it->second.parameters, it->second.body};
+        return &cached->second;
+    }
+
+private:
+    const session::state& state_;
+    const std::vector<std::string>& shadowed_;
+    mutable std::map<std::string, user_function, std::less<>> cache_;
+};
+
+// The operand an expression consists of, when it is nothing but one operand
+// (the grammar wraps each precedence level in its own expression node).
+const ast::operand* sole_operand(const ast::expression& e) {
+    const ast::expression* at = &e;
+    while (at->rest.empty()) {
+        const auto* inner = boost::get<ast::x3::forward_ast<ast::expression>>(&at->first.get());
+        if (!inner) return &at->first;
+        at = &inner->get();
+    }
+    return nullptr;
+}
+
+template <class T>
+const T* sole(const ast::expression& e) {
+    const ast::operand* op = sole_operand(e);
+    if (!op) return nullptr;
+    if constexpr (std::is_same_v<T, ast::name> || std::is_same_v<T, ast::number>) {
+        return boost::get<T>(&op->get());
+    } else {
+        const auto* p = boost::get<ast::x3::forward_ast<T>>(&op->get());
+        return p ? &p->get() : nullptr;
+    }
+}
+
+std::string note_text(std::string_view source, const note& n) {
+    if (n.text.find("read as") != std::string::npos) return n.text;
+    std::string written;
+    if (n.begin < n.end && n.end <= source.size()) written = std::string(source.substr(n.begin, n.end - n.begin));
+    return written.empty() ? n.text : written + " read as " + n.text;
+}
+
+class runner {
+public:
+    runner(statement_context& context, std::string_view text) : context_(context), text_(text) {}
+
+    statement_result run() {
+        std::vector<note> notes;
+        const ast::statement statement = parse_statement(text_, &notes);
+        notes_ = std::move(notes);
+        statement_result r;
+        if (const auto* s = boost::get<ast::expression>(&statement.get())) r = expression_statement(*s);
+        else if (const auto* s = boost::get<ast::assignment>(&statement.get())) r = assignment(*s);
+        else if (const auto* s = boost::get<ast::function_definition>(&statement.get())) r = definition(*s);
+        else if (const auto* s = boost::get<ast::derivative_declaration>(&statement.get())) r = declaration(*s);
+        else if (const auto* s = boost::get<ast::evaluation_at>(&statement.get())) r = at(*s);
+        else if (const auto* s = boost::get<ast::equality>(&statement.get()))
+            throw fail(s->begin, "equality checks (==) are not available yet");
+        for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
+        return r;
+    }
+
+private:
+    parse_error fail(std::size_t offset, std::string message) const {
+        return make_parse_error(text_, offset, std::move(message));
+    }
+
+    void check_cancel() const {
+        if (context_.cancel && context_.cancel->load(std::memory_order_relaxed)) throw error("interrupted");
+    }
+
+    expr lower_expression(const ast::expression& e, const std::vector<std::string>& shadowed = {},
+                          bool differentials = false) {
+        session_environment env(context_.state, shadowed);
+        lower_options options;
+        options.allow_differentials = differentials;
+        expr value = lower(e, text_, env, &notes_, options);
+        check_cancel();
+        return value;
+    }
+
+    void set_ans(const expr& value) {
+        context_.state.ans = value;
+        context_.state.has_ans = true;
+    }
+
+    void defined(const std::string& name) { context_.state.order[name] = ++context_.state.clock; }
+
+    // A name the user may define: not a command, elementary function or constant.
+    std::string definable_name(const ast::name& n, std::string_view what) const {
+        const std::string name = normalize_name(n.text);
+        if (is_command(name)) throw fail(n.begin, "'" + name + "' is a command; choose another name");
+        if (find_function(name) || name == "sqrt")
+            throw fail(n.begin, "'" + name + "' is a built-in function; choose another name");
+        if (name == "pi" || name == "π") throw fail(n.begin, "'" + name + "' is the constant π; choose another name");
+        if (name == "ans") throw fail(n.begin, "'ans' is the last result; choose another name");
+        (void)what;
+        return name;
+    }
+
+    statement_result expression_statement(const ast::expression& e) {
+        statement_result r;
+        if (const auto* g = sole<ast::gradient>(e)) {
+            // ∇z: the gradient over z's free symbols.
+            ast::expression target;
+            target.first = g->target;
+            r.kind = result_kind::vector;
+            r.elements = gradient(lower_expression(target));
+            return r;
+        }
+        if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
+            const std::string name = normalize_name(c->function.text);
+            if (is_command(name) && name != "diff") return command(*c, name);
+        }
+        r.kind = result_kind::value;
+        r.value = lower_expression(e);
+        set_ans(r.value);
+        return r;
+    }
+
+    statement_result assignment(const ast::assignment& a) {
+        const std::string name = definable_name(a.target, "variable");
+        if (context_.state.functions.count(name))
+            throw fail(a.target.begin, "'" + name + "' is a function; :clear " + name + " to reuse the name");
+        statement_result r;
+        r.kind = result_kind::assignment;
+        r.name = name;
+        // A scalar capability may be assigned: d = expand((x + 1)²).
+        if (const auto* c = sole<ast::call>(a.value); c && c->primes == 0 && c->partials.empty() &&
+                                                       is_command(normalize_name(c->function.text))) {
+            statement_result value = command(*c, normalize_name(c->function.text));
+            if (value.kind != result_kind::value)
+                throw fail(a.value.begin, "'" + normalize_name(c->function.text) +
+                                              "' gives no single expression to assign");
+            r.value = value.value;
+        } else {
+            r.value = lower_expression(a.value);
+        }
+        context_.state.variables[name] = r.value;
+        defined(name);
+        return r;
+    }
+
+    statement_result definition(const ast::function_definition& d) {
+        const std::string name = definable_name(d.function, "function");
+        if (context_.state.variables.count(name))
+            throw fail(d.function.begin, "'" + name + "' is a variable; :clear " + name + " to reuse the name");
+        std::vector<std::string> names;
+        std::vector<expr> parameters;
+        for (const auto& p : d.parameters) {
+            const std::string pn = normalize_name(p.text);
+            for (const auto& earlier : names)
+                if (earlier == pn) throw fail(p.begin, "parameter '" + pn + "' appears twice");
+            names.push_back(pn);
+            parameters.push_back(symbol(pn));
+        }
+        // A recursive definition would refer to the function's old meaning:
+        // hide it so f(x) = f(x) + 1 is an error rather than a surprise.
+        const auto old = context_.state.functions.find(name);
+        if (old != context_.state.functions.end()) context_.state.functions.erase(old);
+        statement_result r;
+        r.kind = result_kind::definition;
+        r.name = name;
+        r.parameters = parameters;
+        r.value = lower_expression(d.body, names);
+        context_.state.functions[name] = session::function_definition{parameters, r.value};
+        defined(name);
+        return r;
+    }
+
+    statement_result declaration(const ast::derivative_declaration& d) {
+        const std::string name = normalize_name(d.function.text);
+        if (find_function(name) || is_command(name))
+            throw fail(d.function.begin, "'" + name + "' is built in; declare derivatives of your own functions");
+        std::vector<std::string> names;
+        std::vector<expr> parameters, partials;
+        for (const auto& p : d.parameters) {
+            names.push_back(normalize_name(p.text));
+            parameters.push_back(symbol(names.back()));
+        }
+        const expr rhs = lower_expression(d.rhs, names, true);
+        for (const auto& n : names) partials.push_back(diff(rhs, differential_symbol(n)));
+        // The declaration is global to the library (diff.hpp): make it last,
+        // after everything that can fail.
+        declare_derivative(name, parameters, partials);
+        context_.state.declarations[name] = std::string(text_);
+        context_.state.order["∂" + name] = ++context_.state.clock;
+        statement_result r;
+        r.kind = result_kind::declaration;
+        r.name = name;
+        r.text = "∂" + name + " declared";
+        return r;
+    }
+
+    statement_result at(const ast::evaluation_at& a) {
+        const expr value = lower_expression(a.value);
+        substitution s;
+        for (const auto& b : a.bindings)
+            s[symbol(normalize_name(b.variable.text))] = lower_expression(b.value);
+        statement_result r;
+        r.kind = result_kind::value;
+        r.value = evaluate_with(value, s);
+        set_ans(r.value);
+        return r;
+    }
+
+    // Substitutes; a closed result that is not yet a number is evaluated
+    // numerically. Exact inputs with an exact answer stay exact.
+    static expr evaluate_with(const expr& value, const substitution& s) {
+        const expr substituted = s.empty() ? value : subs(value, s);
+        if (substituted.is_number() || !free_symbols(substituted).empty()) return substituted;
+        return real(evaluate(substituted));
+    }
+
+    // ------------------------------------------------------------ capabilities
+
+    struct arguments {
+        std::vector<const ast::argument*> positional;
+        std::vector<const ast::argument*> keywords;
+    };
+
+    arguments split(const ast::call& c) const {
+        arguments a;
+        for (const auto& arg : c.args) (arg.keyword.empty() ? a.positional : a.keywords).push_back(&arg);
+        return a;
+    }
+
+    void expect_count(const ast::call& c, const arguments& a, std::size_t min, std::size_t max,
+                      bool keywords, std::string_view usage) const {
+        if (a.positional.size() < min || a.positional.size() > max)
+            throw fail(c.begin, "wrong number of arguments; usage: " + std::string(usage));
+        if (!keywords && !a.keywords.empty())
+            throw fail(a.keywords.front()->begin, "'" + a.keywords.front()->keyword +
+                                                       "=' is not an argument of this command; usage: " +
+                                                       std::string(usage));
+    }
+
+    // A variable argument: a plain name, taken as a symbol even if it has a value.
+    expr variable_argument(const ast::argument& arg) const {
+        const auto* n = sole<ast::name>(arg.value);
+        if (!n) throw fail(arg.begin, "expected a variable name");
+        return symbol(normalize_name(n->text));
+    }
+
+    std::vector<expr> variables_from(const arguments& a, std::size_t first) const {
+        std::vector<expr> vars;
+        for (std::size_t i = first; i < a.positional.size(); ++i) vars.push_back(variable_argument(*a.positional[i]));
+        return vars;
+    }
+
+    substitution bindings_from(const arguments& a) {
+        substitution s;
+        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword))] = lower_expression(k->value);
+        return s;
+    }
+
+    statement_result command(const ast::call& c, const std::string& name) {
+        const arguments a = split(c);
+        statement_result r;
+        r.kind = result_kind::value;
+        const auto first = [&] { return lower_expression(a.positional.front()->value); };
+        if (name == "grad") {
+            expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
+            const expr e = first();
+            r.kind = result_kind::vector;
+            r.elements = a.positional.size() == 1 ? gradient(e) : gradient(e, variables_from(a, 1));
+            return r;
+        }
+        if (name == "hessian") {
+            expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
+            const expr e = first();
+            r.kind = result_kind::matrix;
+            r.rows = hessian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1));
+            return r;
+        }
+        if (name == "jacobian") {
+            expect_count(c, a, 1, 255, false, "jacobian(f, g, …[, x, y, …])");
+            // The trailing plain names are the variables; at least one
+            // function comes first. A name with a value is a function.
+            std::size_t split_at = a.positional.size();
+            const auto is_variable = [&](const ast::argument* arg) {
+                const auto* n = sole<ast::name>(arg->value);
+                return n && !session_environment(context_.state).variable(normalize_name(n->text));
+            };
+            while (split_at > 1 && is_variable(a.positional[split_at - 1])) --split_at;
+            std::vector<expr> fs;
+            for (std::size_t i = 0; i < split_at; ++i) fs.push_back(lower_expression(a.positional[i]->value));
+            std::vector<expr> vars = variables_from(a, split_at);
+            if (vars.empty()) {
+                // The union of the functions' symbols, in name order (a sum of
+                // the functions could cancel some).
+                std::map<std::string, expr> all;
+                for (const auto& f : fs)
+                    for (const auto& s : free_symbols(f)) all.emplace(s.name(), s);
+                for (const auto& [n, s] : all) vars.push_back(s);
+            }
+            r.kind = result_kind::matrix;
+            r.rows = jacobian(fs, vars);
+            return r;
+        }
+        if (name == "eval") {
+            expect_count(c, a, 1, 1, true, "eval(e, x=1, y=2)");
+            r.value = evaluate_with(first(), bindings_from(a));
+            set_ans(r.value);
+            return r;
+        }
+        if (name == "subs") {
+            expect_count(c, a, 1, 1, true, "subs(e, x=a, y=b)");
+            const expr e = first();
+            r.value = subs(e, bindings_from(a));
+            set_ans(r.value);
+            return r;
+        }
+        if (name == "expand") {
+            expect_count(c, a, 1, 1, false, "expand(e)");
+            r.value = expand(first());
+            set_ans(r.value);
+            return r;
+        }
+        if (name == "simplify") {
+            expect_count(c, a, 1, 1, false, "simplify(e)");
+            const simplify_result s = simplify_report(first());
+            r.value = s.value;
+            if (s.reason == stop_reason::step_limit) r.notes.push_back("simplify stopped at its step limit");
+            if (s.reason == stop_reason::time_limit) r.notes.push_back("simplify stopped at its time limit");
+            set_ans(r.value);
+            return r;
+        }
+        if (name == "explain") {
+            expect_count(c, a, 2, 2, false, "explain(e, x)");
+            const expr e = first();
+            const expr x = variable_argument(*a.positional[1]);
+            r.kind = result_kind::steps;
+            r.steps = explain_diff(e, x);
+            r.value = diff(e, x);
+            set_ans(r.value);
+            return r;
+        }
+        throw fail(c.begin, "'" + name + "' is not available yet");
+    }
+
+    statement_context& context_;
+    std::string_view text_;
+    std::vector<note> notes_;
+};
+
+}  // namespace
+
+statement_result run_statement(statement_context& context, std::string_view text) {
+    return runner(context, text).run();
+}
+
+}  // namespace nabla::detail
