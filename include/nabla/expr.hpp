@@ -125,6 +125,8 @@ public:
     static expr share(const detail::node* n) noexcept;
 
 private:
+    struct adopt_tag {};
+    expr(const detail::node* n, adopt_tag) noexcept : p_(n) {}
     const detail::node* p_;
 };
 

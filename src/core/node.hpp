@@ -77,6 +77,18 @@ expr make_power(const expr& base, const expr& exponent);
 expr make_apply(nabla::function f, std::vector<expr> args);
 expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_t> derivative_indices);
 
+// A node of an operator kind built from operands that are already in
+// canonical form and order (no canonicalization: the caller guarantees it).
+expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
+// The hash a node of this kind with these operands has.
+std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
+// Rebuilds a node of n's kind and payload with new operands, canonicalizing.
+expr rebuild(const node* n, std::vector<expr> ops);
+
+// Live nodes in the intern table and the table's own bytes (for benchmarks).
+std::size_t live_node_count();
+std::size_t intern_table_bytes();
+
 // The exact number 0, 1, −1 and ½, shared.
 const expr& zero();
 const expr& one();

@@ -1,0 +1,98 @@
+// Construction speed and memory of the expression core.
+//
+//   build/bench/bench_core_construction
+//
+// 1. Nodes created per second: distinct binary nodes (x_i·y_i + i) through
+//    the public operators, each new to the intern table.
+// 2. Bytes per node: resident memory growth (from /proc/self/statm) divided
+//    by the live node count, intern table included.
+// 3. Build time of the N-variable Rosenbrock function
+//    Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², for N = 10⁴ and 10⁵, built as the
+//    peers build it (a vector of terms, one n-ary sum).
+
+#include <nabla/expr.hpp>
+
+#include "core/node.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace nabla;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+expr rosenbrock(int n, const std::vector<expr>& xs) {
+    std::vector<expr> terms;
+    terms.reserve(n);
+    for (int i = 0; i + 1 < n; ++i)
+        terms.push_back(100 * pow(xs[i + 1] - pow(xs[i], 2), 2) + pow(1 - xs[i], 2));
+    return add(terms);
+}
+
+}  // namespace
+
+int main() {
+    // --- nodes per second and bytes per node
+    constexpr int count = 1000000;
+    std::vector<expr> symbols;
+    symbols.reserve(2000);
+    for (int i = 0; i < 2000; ++i) symbols.push_back(symbol("s" + std::to_string(i)));
+    std::vector<expr> keep;
+    keep.reserve(count);
+    const std::size_t nodes_before = detail::live_node_count();
+    const std::size_t rss_before = resident_bytes();
+    double t0 = now();
+    for (int i = 0; i < count; ++i) {
+        // s_a · s_b with a < 1000 ≤ b: a product node, new for each pair
+        keep.push_back(symbols[i % 1000] * symbols[1000 + (i / 1000) % 1000]);
+    }
+    double t1 = now();
+    const std::size_t created = detail::live_node_count() - nodes_before;
+    const std::size_t rss_after = resident_bytes();
+    std::printf("construction: %zu product nodes in %.3f s = %.2f million nodes/s\n", created, t1 - t0,
+                created / (t1 - t0) / 1e6);
+    std::printf("memory: %.1f bytes per node (resident growth incl. intern table; %zu bytes of table)\n",
+                double(rss_after - rss_before) / double(created), detail::intern_table_bytes());
+
+    // Deeper node mix: sums of products with coefficients, like real workloads.
+    std::vector<expr> mixed;
+    mixed.reserve(count / 4);
+    std::size_t nodes0 = detail::live_node_count();
+    t0 = now();
+    for (int i = 0; i < count / 4; ++i) mixed.push_back(3 * symbols[i % 2000] + symbols[(i * 7) % 2000] * (i + 2));
+    t1 = now();
+    std::size_t mixed_nodes = detail::live_node_count() - nodes0;
+    std::printf("mixed (3a + (i+2)b): %zu new nodes in %.3f s = %.2f million nodes/s\n", mixed_nodes, t1 - t0,
+                mixed_nodes / (t1 - t0) / 1e6);
+    keep.clear();
+    mixed.clear();
+
+    // --- Rosenbrock
+    for (int n : {10000, 100000}) {
+        std::vector<expr> xs;
+        for (int i = 0; i < n; ++i) xs.push_back(symbol("x" + std::to_string(i)));
+        std::size_t before = detail::live_node_count();
+        double best = 1e9;
+        std::size_t nodes = 0;
+        for (int rep = 0; rep < 3; ++rep) {
+            double s = now();
+            expr f = rosenbrock(n, xs);
+            best = std::min(best, now() - s);
+            nodes = detail::live_node_count() - before;
+        }
+        std::printf("rosenbrock N=%d: build %.2f ms, %zu nodes\n", n, best * 1e3, nodes);
+    }
+}

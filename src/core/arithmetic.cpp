@@ -1,0 +1,410 @@
+// Canonical sums, products and powers.
+//
+// Canonical form (the invariants every other pass may rely on):
+// - A sum has ≥ 2 operands, none of them a sum; at most one is a number and
+//   it comes first; no two terms share the same non-numeric part (like terms
+//   are collected: 2x + 3x is 5x); no exact zero term.
+// - A product has ≥ 2 operands, none a product; at most one is a number (the
+//   coefficient), first, and not exactly 1; no two factors share a base
+//   (x·x² is x³; exp(a)·exp(b) is exp(a + b)); a number times a single sum
+//   is distributed (2(x + 1) is 2x + 2), as SymPy and Mathematica do, so
+//   that x − (x − 1) folds to 1.
+// - Operands after the number are ordered by detail::compare (structural
+//   hash, then structure), never by address.
+// - A power's exponent is not 0 or 1; its base is not 1, not a product with
+//   an integer exponent (distributed: (2x)² is 4x²), not a power with an
+//   integer exponent ((x^a)² is x^(2a)), not e (e^x is exp(x)).
+// - Exact numbers stay exact: √8 is 2√2, 2^200 is an integer.
+
+#include "core/node.hpp"
+#include "core/numeric.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nabla::detail {
+
+// ---------------------------------------------------------------- numeric
+
+numeric numeric::of(const node* n) {
+    numeric v;
+    if (n->kind == kind::real) {
+        v.is_real = true;
+        v.d = n->real();
+    } else {
+        v.q = n->number();
+    }
+    return v;
+}
+
+void numeric::add(const numeric& o) {
+    if (is_real || o.is_real) {
+        d = value() + o.value();
+        is_real = true;
+    } else {
+        q += o.q;
+    }
+}
+
+void numeric::mul(const numeric& o) {
+    if (is_real || o.is_real) {
+        d = value() * o.value();
+        is_real = true;
+    } else {
+        q *= o.q;
+    }
+}
+
+double numeric::value() const { return is_real ? d : q.convert_to<double>(); }
+bool numeric::is_zero() const { return is_real ? d == 0 : q == 0; }
+bool numeric::is_exact_one() const { return !is_real && q == 1; }
+expr numeric::to_expr() const { return is_real ? make_real(d) : make_number(q); }
+
+// ---------------------------------------------------------------- splitting
+
+std::pair<expr, expr> split_coefficient(const expr& term) {
+    const node* n = term.get();
+    if (n->kind == kind::product && n->op(0)->is_number()) {
+        auto rest = n->ops().subspan(1);
+        expr r = rest.size() == 1 ? expr::share(rest[0]) : intern_ops(kind::product, 0, rest);
+        return {expr::share(n->op(0)), r};
+    }
+    return {one(), term};
+}
+
+std::pair<expr, expr> split_power(const expr& factor) {
+    const node* n = factor.get();
+    if (n->kind == kind::power) return {expr::share(n->op(0)), expr::share(n->op(1))};
+    if (n->is_fn(function::exp)) return {nabla::e(), expr::share(n->op(0))};
+    return {factor, one()};
+}
+
+// ---------------------------------------------------------------- sums
+
+namespace {
+
+// A term of a sum seen as coefficient · rest, without building `rest`.
+struct term_view {
+    const node* whole;
+    const node* coefficient;  // nullptr: 1
+    std::span<const node* const> rest;
+    std::uint32_t rest_hash;
+};
+
+term_view view_term(const node* t) {
+    if (t->kind == kind::product && t->op(0)->is_number()) {
+        auto rest = t->ops().subspan(1);
+        return {t, t->op(0), rest, rest.size() == 1 ? rest[0]->hash : hash_ops(kind::product, 0, rest)};
+    }
+    return {t, nullptr, {&t, 1}, t->hash};
+}
+
+int compare_rest(const term_view& a, const term_view& b) {
+    if (a.rest_hash != b.rest_hash) return a.rest_hash < b.rest_hash ? -1 : 1;
+    std::size_t n = std::min(a.rest.size(), b.rest.size());
+    for (std::size_t i = 0; i < n; ++i)
+        if (int c = compare(a.rest[i], b.rest[i])) return c;
+    if (a.rest.size() != b.rest.size()) return a.rest.size() < b.rest.size() ? -1 : 1;
+    return 0;
+}
+
+bool same_rest(const term_view& a, const term_view& b) {
+    return a.rest.size() == b.rest.size() && std::equal(a.rest.begin(), a.rest.end(), b.rest.begin());
+}
+
+}  // namespace
+
+expr make_sum(std::vector<expr> terms) {
+    numeric constant;
+    std::vector<term_view> views;
+    views.reserve(terms.size());
+    auto take = [&](const node* t) {
+        if (t->is_number())
+            constant.add(numeric::of(t));
+        else
+            views.push_back(view_term(t));
+    };
+    for (const expr& t : terms) {
+        const node* n = t.get();
+        if (n->kind == kind::sum)
+            for (const node* op : n->ops()) take(op);
+        else
+            take(n);
+    }
+
+    std::sort(views.begin(), views.end(), [](const term_view& a, const term_view& b) { return compare_rest(a, b) < 0; });
+
+    std::vector<expr> kept;  // owns the nodes built here
+    std::vector<const node*> ops;
+    ops.reserve(views.size() + 1);
+    kept.reserve(views.size());
+    for (std::size_t i = 0; i < views.size();) {
+        std::size_t j = i + 1;
+        while (j < views.size() && same_rest(views[i], views[j])) ++j;
+        if (j == i + 1) {  // a lone term stays the node it was
+            ops.push_back(views[i].whole);
+            i = j;
+            continue;
+        }
+        numeric c;
+        for (std::size_t k = i; k < j; ++k) c.add(views[k].coefficient ? numeric::of(views[k].coefficient) : numeric::unit());
+        if (!c.is_zero()) {
+            const term_view& v = views[i];
+            if (c.is_exact_one()) {
+                kept.push_back(v.rest.size() == 1 ? expr::share(v.rest[0]) : intern_ops(kind::product, 0, v.rest));
+            } else {
+                expr coefficient = c.to_expr();
+                std::vector<const node*> factors{coefficient.get()};
+                factors.insert(factors.end(), v.rest.begin(), v.rest.end());
+                kept.push_back(intern_ops(kind::product, 0, factors));
+            }
+            ops.push_back(kept.back().get());
+        }
+        i = j;
+    }
+
+    if (ops.empty()) return constant.to_expr();
+    expr number;
+    if (!constant.is_zero()) {
+        number = constant.to_expr();
+        ops.insert(ops.begin(), number.get());
+    }
+    if (ops.size() == 1) return expr::share(ops[0]);
+    return intern_ops(kind::sum, 0, ops);
+}
+
+// ---------------------------------------------------------------- products
+
+expr make_product(std::vector<expr> factors) {
+    numeric coefficient = numeric::unit();
+    struct base_power {
+        const node* whole;  // the factor as given
+        expr base, exponent;
+    };
+    std::vector<base_power> items;
+    items.reserve(factors.size());
+    auto take = [&](const node* f) {
+        if (f->is_number()) {
+            coefficient.mul(numeric::of(f));
+            return;
+        }
+        auto [b, x] = split_power(expr::share(f));
+        items.push_back({f, std::move(b), std::move(x)});
+    };
+    for (const expr& f : factors) {
+        const node* n = f.get();
+        if (n->kind == kind::product)
+            for (const node* op : n->ops()) take(op);
+        else
+            take(n);
+    }
+    if (!coefficient.is_real && coefficient.q == 0) return zero();
+
+    std::sort(items.begin(), items.end(),
+              [](const base_power& a, const base_power& b) { return compare(a.base.get(), b.base.get()) < 0; });
+
+    std::vector<expr> merged;  // factors after combining equal bases
+    merged.reserve(items.size());
+    bool regroup = false;  // a power folded into a product or number: flatten again
+    for (std::size_t i = 0; i < items.size();) {
+        std::size_t j = i + 1;
+        while (j < items.size() && items[j].base == items[i].base) ++j;
+        if (j == i + 1) {
+            merged.push_back(expr::share(items[i].whole));
+            i = j;
+            continue;
+        }
+        std::vector<expr> exponents;
+        for (std::size_t k = i; k < j; ++k) exponents.push_back(items[k].exponent);
+        expr p = make_power(items[i].base, make_sum(std::move(exponents)));
+        if (p.get()->is_number())
+            coefficient.mul(numeric::of(p.get()));
+        else {
+            if (p.kind() == kind::product || split_power(p).first != items[i].base) regroup = true;
+            if (!p.is_one()) merged.push_back(std::move(p));
+        }
+        i = j;
+    }
+    if (regroup) {
+        // A merged power became a product, power or exp (√2·√2·x^(1/2)·x^(1/2)
+        // gives 2·x): flatten once more. Each pass merges at least one pair
+        // of equal bases, so this ends.
+        merged.push_back(coefficient.to_expr());
+        return make_product(std::move(merged));
+    }
+
+    if (!coefficient.is_real && coefficient.q == 0) return zero();
+    if (merged.empty()) return coefficient.to_expr();
+
+    // A number times one sum distributes: 2(x + 1) → 2x + 2.
+    if (merged.size() == 1 && merged[0].kind() == kind::sum && !coefficient.is_exact_one()) {
+        expr c = coefficient.to_expr();
+        std::vector<expr> terms;
+        for (const node* t : merged[0].get()->ops()) terms.push_back(make_product({c, expr::share(t)}));
+        return make_sum(std::move(terms));
+    }
+    if (merged.size() == 1 && coefficient.is_exact_one()) return merged[0];
+
+    std::sort(merged.begin(), merged.end(), [](const expr& a, const expr& b) { return compare(a.get(), b.get()) < 0; });
+    std::vector<const node*> ops;
+    ops.reserve(merged.size() + 1);
+    expr c;
+    if (!coefficient.is_exact_one()) {
+        c = coefficient.to_expr();
+        ops.push_back(c.get());
+    }
+    for (const expr& m : merged) ops.push_back(m.get());
+    return intern_ops(kind::product, 0, ops);
+}
+
+// ---------------------------------------------------------------- powers
+
+namespace {
+
+constexpr std::size_t max_power_bits = 300000;  // about 90,000 decimal digits
+
+std::size_t bit_length(const integer_t& v) { return v == 0 ? 0 : msb(abs(v)) + 1; }
+
+rational_t exact_integer_power(const rational_t& base, const integer_t& exponent) {
+    integer_t mag = abs(exponent);
+    std::size_t bits = std::max(bit_length(numerator(base)), bit_length(denominator(base)));
+    if (bits > 1 && mag > integer_t(max_power_bits)) throw limit_error("number too large: the result would have more than 90000 digits");
+    unsigned long long e = mag.convert_to<unsigned long long>();
+    if (bits > 1 && (bits - 1) * e > max_power_bits)
+        throw limit_error("number too large: the result would have more than 90000 digits");
+    integer_t n = boost::multiprecision::pow(numerator(base), static_cast<unsigned>(e));
+    integer_t d = boost::multiprecision::pow(denominator(base), static_cast<unsigned>(e));
+    if (exponent < 0) {
+        if (n == 0) throw domain_error("division by zero");
+        std::swap(n, d);
+    }
+    return rational_t(n, d);
+}
+
+// Splits n = a^q · m with a as large as small primes allow (√8 = 2√2, ∛54 = 3∛2).
+std::pair<integer_t, integer_t> extract_power(integer_t n, unsigned q) {
+    integer_t a = 1;
+    for (unsigned p = 2; p < 2000 && n > 1; p += (p == 2 ? 1 : 2)) {
+        integer_t pq = boost::multiprecision::pow(integer_t(p), q);
+        if (pq > n) break;
+        while (n % pq == 0) {
+            n /= pq;
+            a *= p;
+        }
+    }
+    return {a, n};
+}
+
+expr raw_power(const expr& b, const expr& x) {
+    const node* ops[2] = {b.get(), x.get()};
+    return intern_ops(kind::power, 0, ops);
+}
+
+// b^(p/q) for a positive rational b and a non-integer rational exponent.
+expr rational_power(const rational_t& b, const rational_t& x) {
+    integer_t p = numerator(x), q = denominator(x);
+    if (q > 1000) return raw_power(make_number(b), make_number(x));  // no perfect powers to find
+    // x = k + r, 0 < r < 1
+    integer_t k = p / q;
+    if (p < 0 && p % q != 0) k -= 1;
+    rational_t r = x - rational_t(k);
+    unsigned qq = q.convert_to<unsigned>();
+    integer_t rp = numerator(r);  // r = rp/q
+    rational_t coefficient = exact_integer_power(b, k);
+    std::vector<expr> factors;
+    // numerator^r = a^rp · m^r
+    auto [a, m] = extract_power(numerator(b), qq);
+    coefficient *= exact_integer_power(rational_t(a), rp);
+    if (m != 1) factors.push_back(raw_power(make_number(rational_t(m)), make_number(r)));
+    // denominator^(−r) = d^(1−r) / d, so no radical stays in a denominator
+    integer_t d = denominator(b);
+    if (d != 1) {
+        auto [ad, md] = extract_power(d, qq);
+        coefficient /= exact_integer_power(rational_t(ad), rp);
+        if (md != 1) {
+            factors.push_back(raw_power(make_number(rational_t(md)), make_number(rational_t(1) - r)));
+            coefficient /= md;
+        }
+    }
+    std::vector<const node*> ops;
+    expr c = make_number(coefficient);
+    if (coefficient != 1) ops.push_back(c.get());
+    std::sort(factors.begin(), factors.end(), [](const expr& u, const expr& v) { return compare(u.get(), v.get()) < 0; });
+    for (auto& f : factors) ops.push_back(f.get());
+    if (ops.size() == 1) return expr::share(ops[0]);
+    if (ops.empty()) return one();
+    return intern_ops(kind::product, 0, ops);
+}
+
+}  // namespace
+
+expr make_power(const expr& base, const expr& exponent) {
+    const node* b = base.get();
+    const node* x = exponent.get();
+    if (x->kind == kind::number && x->number() == 0) return one();
+    if (x->kind == kind::number && x->number() == 1) return base;
+    if (b->kind == kind::number && b->number() == 1) return one();
+    if (b->kind == kind::number && b->number() == 0) {
+        if (x->is_number()) {
+            if (numeric::of(x).value() > 0) return zero();
+            throw domain_error("division by zero", "0^" + number_text(x));
+        }
+        return raw_power(base, exponent);
+    }
+    if (b->is_number() && x->is_number()) {
+        if (b->kind == kind::real || x->kind == kind::real) {
+            double r = std::pow(numeric::of(b).value(), numeric::of(x).value());
+            if (std::isnan(r)) return raw_power(base, exponent);  // (−2.0)^0.5: not real
+            if (std::isinf(r)) throw domain_error("floating-point overflow", number_text(b) + "^" + number_text(x));
+            return make_real(r);
+        }
+        const rational_t& q = b->number();
+        const rational_t& e = x->number();
+        if (denominator(e) == 1) return make_number(exact_integer_power(q, numerator(e)));
+        if (q > 0) return rational_power(q, e);
+        return raw_power(base, exponent);
+    }
+    if (b->kind == kind::constant && b->constant_id() == constant::e) return make_apply(function::exp, {exponent});
+    if (b->is_fn(function::exp)) return make_apply(function::exp, {make_product({expr::share(b->op(0)), exponent})});
+    const bool integer_exponent = x->is_exact_integer();
+    if (b->kind == kind::power && integer_exponent)
+        return make_power(expr::share(b->op(0)), make_product({expr::share(b->op(1)), exponent}));
+    if (b->kind == kind::product) {
+        if (integer_exponent) {
+            std::vector<expr> parts;
+            for (const node* f : b->ops()) parts.push_back(make_power(expr::share(f), exponent));
+            return make_product(std::move(parts));
+        }
+        // (4x)^(1/2) → 2·x^(1/2): a positive coefficient comes out.
+        if (b->op(0)->is_number() && numeric::of(b->op(0)).value() > 0) {
+            auto [c, rest] = split_coefficient(base);
+            return make_product({make_power(c, exponent), raw_power(rest, exponent)});
+        }
+    }
+    return raw_power(base, exponent);
+}
+
+}  // namespace nabla::detail
+
+// ---------------------------------------------------------------- the public operators
+
+namespace nabla {
+
+using namespace detail;
+
+expr operator+(const expr& a, const expr& b) { return make_sum({a, b}); }
+expr operator-(const expr& a, const expr& b) { return make_sum({a, make_product({minus_one(), b})}); }
+expr operator*(const expr& a, const expr& b) { return make_product({a, b}); }
+expr operator/(const expr& a, const expr& b) { return make_product({a, make_power(b, minus_one())}); }
+expr operator-(const expr& a) { return make_product({minus_one(), a}); }
+expr& operator+=(expr& a, const expr& b) { return a = a + b; }
+expr& operator-=(expr& a, const expr& b) { return a = a - b; }
+expr& operator*=(expr& a, const expr& b) { return a = a * b; }
+expr& operator/=(expr& a, const expr& b) { return a = a / b; }
+
+expr pow(const expr& base, const expr& exponent) { return make_power(base, exponent); }
+expr sqrt(const expr& x) { return make_power(x, half()); }
+expr add(const std::vector<expr>& terms) { return make_sum(terms); }
+expr mul(const std::vector<expr>& factors) { return make_product(factors); }
+
+}  // namespace nabla

@@ -1,0 +1,32 @@
+#pragma once
+// Deterministic hashing: the canonical operand order follows these hashes,
+// so they must be the same on every run and machine (no addresses, no
+// std::hash, whose results the standard leaves open).
+
+#include <nabla/expr.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+namespace nabla::detail {
+
+inline std::uint32_t hash_mix(std::uint32_t h, std::uint64_t v) noexcept {
+    // murmur3's 64-bit finalizer over the combined value.
+    std::uint64_t x = (static_cast<std::uint64_t>(h) << 32 | h) ^ (v + 0x9E3779B97F4A7C15ull + (h << 6));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return static_cast<std::uint32_t>(x);
+}
+
+inline std::uint32_t hash_seed(nabla::kind k) noexcept { return hash_mix(0x6e61626cu, static_cast<std::uint8_t>(k) + 1); }
+
+inline std::uint32_t hash_string(std::uint32_t h, std::string_view s) noexcept {
+    std::uint64_t f = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : s) f = (f ^ c) * 0x100000001b3ull;
+    return hash_mix(h, f);
+}
+
+}  // namespace nabla::detail

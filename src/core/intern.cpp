@@ -1,0 +1,481 @@
+// The intern table, node allocation and release, atoms, and the expr handle.
+//
+// Concurrency model: the table is split into shards by hash, each guarded by
+// a mutex. A node's reference count is atomic. When a count drops to zero
+// the node is dead: no lookup may revive it (lookups only increment counts
+// that are not zero, with a CAS), and the releasing thread unlinks it under
+// its shard's lock and frees it. A lookup that meets a dead node that is
+// still linked unlinks it itself and inserts a fresh one; the `unlinked`
+// flag, read and written only under the shard lock, tells the releasing
+// thread that the work is done.
+
+#include "core/node.hpp"
+#include "core/hash.hpp"
+
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+namespace nabla::detail {
+
+namespace {
+
+// What identifies a node before it exists: the lookup key.
+struct node_key {
+    node_key(nabla::kind k, std::uint8_t a, std::uint32_t h, std::span<const node* const> o)
+        : kind(k), aux(a), hash(h), ops(o) {}
+    nabla::kind kind;
+    std::uint8_t aux;
+    std::uint32_t hash;
+    std::span<const node* const> ops;
+    const rational_t* number = nullptr;
+    double real = 0;
+    std::string_view name;
+    const std::vector<std::uint8_t>* indices = nullptr;
+};
+
+bool payload_equal(const node* n, const node_key& k) {
+    switch (k.kind) {
+    case kind::number: return n->number() == *k.number;
+    case kind::real: {
+        double a = n->real();
+        return std::memcmp(&a, &k.real, sizeof a) == 0;  // 0.0 and -0.0 differ
+    }
+    case kind::symbol: return n->name() == k.name;
+    case kind::call: return n->call().name == k.name && n->call().derivative_indices == *k.indices;
+    case kind::constant:
+    case kind::sum:
+    case kind::product:
+    case kind::power:
+    case kind::apply: return true;
+    }
+    return false;
+}
+
+bool key_equal(const node* n, const node_key& k) {
+    if (n->hash != k.hash || n->kind != k.kind || n->aux != k.aux || n->nops != k.ops.size()) return false;
+    auto ops = n->ops();
+    for (std::size_t i = 0; i < ops.size(); ++i)
+        if (ops[i] != k.ops[i]) return false;
+    return payload_equal(n, k);
+}
+
+struct node_hasher {
+    using is_transparent = void;
+    using is_avalanching = void;
+    std::size_t operator()(const node* n) const noexcept { return spread(n->hash); }
+    std::size_t operator()(const node_key& k) const noexcept { return spread(k.hash); }
+    // The shard already used the hash's low bits; spread all 32 over 64.
+    static std::size_t spread(std::uint32_t h) noexcept {
+        std::uint64_t x = h * 0x9E3779B97F4A7C15ull;
+        return x ^ (x >> 29);
+    }
+};
+struct node_equal {
+    using is_transparent = void;
+    bool operator()(const node* a, const node* b) const noexcept { return a == b; }
+    bool operator()(const node_key& k, const node* n) const noexcept { return key_equal(n, k); }
+    bool operator()(const node* n, const node_key& k) const noexcept { return key_equal(n, k); }
+};
+
+constexpr std::size_t shard_count = 64;
+
+struct shard {
+    std::mutex mutex;
+    boost::unordered_flat_set<const node*, node_hasher, node_equal> nodes;
+};
+
+// Never destroyed: nodes may be released by static destructors of user code.
+std::array<shard, shard_count>& shards() {
+    static auto* table = new std::array<shard, shard_count>;
+    return *table;
+}
+shard& shard_of(std::uint32_t hash) { return shards()[(hash ^ (hash >> 16)) % shard_count]; }
+
+std::size_t payload_size(const node_key& k) {
+    switch (k.kind) {
+    case kind::number: return sizeof(rational_t);
+    case kind::real: return sizeof(double);
+    case kind::symbol: return sizeof(std::string);
+    case kind::call: return sizeof(call_payload);
+    default: return 0;
+    }
+}
+
+node* allocate(const node_key& k) {
+    const std::size_t bytes = sizeof(node) + sizeof(const node*) * k.ops.size() + payload_size(k);
+    void* memory = ::operator new(bytes);
+    node* n = static_cast<node*>(memory);
+    new (&n->refs) std::atomic<std::uint32_t>(1);
+    n->kind = k.kind;
+    n->aux = k.aux;
+    n->unlinked = 0;
+    n->pad = 0;
+    n->nops = static_cast<std::uint32_t>(k.ops.size());
+    n->hash = k.hash;
+    auto** ops = reinterpret_cast<const node**>(n + 1);
+    for (std::size_t i = 0; i < k.ops.size(); ++i) {
+        ops[i] = k.ops[i];
+        retain(k.ops[i]);
+    }
+    void* payload = const_cast<void*>(n->payload());
+    switch (k.kind) {
+    case kind::number: new (payload) rational_t(*k.number); break;
+    case kind::real: new (payload) double(k.real); break;
+    case kind::symbol: new (payload) std::string(k.name); break;
+    case kind::call: new (payload) call_payload{std::string(k.name), *k.indices}; break;
+    default: break;
+    }
+    return n;
+}
+
+void free_node(const node* n) {
+    void* payload = const_cast<void*>(n->payload());
+    switch (n->kind) {
+    case kind::number: static_cast<rational_t*>(payload)->~rational_t(); break;
+    case kind::symbol: static_cast<std::string*>(payload)->~basic_string(); break;
+    case kind::call: static_cast<call_payload*>(payload)->~call_payload(); break;
+    default: break;
+    }
+    ::operator delete(const_cast<node*>(n));
+}
+
+// Increments a count unless it is zero (a dead node stays dead).
+bool try_retain(const node* n) {
+    std::uint32_t r = n->refs.load(std::memory_order_relaxed);
+    while (r != 0)
+        if (n->refs.compare_exchange_weak(r, r + 1, std::memory_order_acq_rel)) return true;
+    return false;
+}
+
+// Returns a new reference to the node with this key, creating it if needed.
+const node* intern(const node_key& k) {
+    shard& s = shard_of(k.hash);
+    std::lock_guard lock(s.mutex);
+    auto it = s.nodes.find(k);
+    if (it != s.nodes.end()) {
+        const node* found = *it;
+        if (try_retain(found)) return found;
+        const_cast<node*>(found)->unlinked = 1;  // dead: its releaser will not erase it
+        s.nodes.erase(it);
+    }
+    node* n = allocate(k);
+    s.nodes.insert(n);
+    return n;
+}
+
+}  // namespace
+
+void release(const node* n) noexcept {
+    if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Freeing a long chain frees its operands in turn: a worklist, not recursion.
+    std::vector<const node*> dead{n};
+    while (!dead.empty()) {
+        const node* d = dead.back();
+        dead.pop_back();
+        {
+            shard& s = shard_of(d->hash);
+            std::lock_guard lock(s.mutex);
+            if (!d->unlinked) s.nodes.erase(d);
+        }
+        for (const node* child : d->ops())
+            if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
+        free_node(d);
+    }
+}
+
+std::size_t live_node_count() {
+    std::size_t total = 0;
+    for (auto& s : shards()) {
+        std::lock_guard lock(s.mutex);
+        total += s.nodes.size();
+    }
+    return total;
+}
+
+std::size_t intern_table_bytes() {
+    std::size_t total = 0;
+    for (auto& s : shards()) {
+        std::lock_guard lock(s.mutex);
+        total += s.nodes.bucket_count() * (sizeof(const node*) + 1);
+    }
+    return total;
+}
+
+// ---------------------------------------------------------------- hashing
+
+namespace {
+std::uint32_t number_hash(const rational_t& q) {
+    const integer_t& num = numerator(q);
+    const integer_t& den = denominator(q);
+    std::uint32_t h = hash_seed(kind::number);
+    auto add_integer = [&h](const integer_t& v) {
+        if (v >= std::numeric_limits<long long>::min() && v <= std::numeric_limits<long long>::max()) {
+            h = hash_mix(h, static_cast<std::uint64_t>(static_cast<long long>(v)));
+        } else {
+            for (auto limb = v.backend().limbs(), end = limb + v.backend().size(); limb != end; ++limb)
+                h = hash_mix(h, static_cast<std::uint64_t>(*limb));
+            h = hash_mix(h, v.sign() < 0 ? 1u : 2u);
+        }
+    };
+    add_integer(num);
+    add_integer(den);
+    return h;
+}
+}  // namespace
+
+std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops) {
+    std::uint32_t h = hash_mix(hash_seed(k), aux);
+    for (const node* op : ops) h = hash_mix(h, op->hash);
+    return h;
+}
+
+// ---------------------------------------------------------------- factories of nodes
+
+expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops) {
+    node_key key{k, aux, hash_ops(k, aux, ops), ops};
+    return expr::adopt(intern(key));
+}
+
+expr make_number(rational_t value) {
+    node_key key{kind::number, 0, number_hash(value), {}};
+    key.number = &value;
+    return expr::adopt(intern(key));
+}
+
+expr make_real(double value) {
+    if (!std::isfinite(value)) throw domain_error("floating-point overflow: the value is not finite");
+    node_key key{kind::real, 0, 0, {}};
+    std::uint64_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    key.hash = hash_mix(hash_seed(kind::real), bits);
+    key.real = value;
+    return expr::adopt(intern(key));
+}
+
+expr make_symbol(std::string_view name) {
+    node_key key{kind::symbol, 0, hash_string(hash_seed(kind::symbol), name), {}};
+    key.name = name;
+    return expr::adopt(intern(key));
+}
+
+expr make_constant(nabla::constant c) {
+    node_key key{kind::constant, static_cast<std::uint8_t>(c), hash_mix(hash_seed(kind::constant), std::uint8_t(c)), {}};
+    return expr::adopt(intern(key));
+}
+
+expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_t> derivative_indices) {
+    std::vector<const node*> ops;
+    ops.reserve(args.size());
+    for (auto& a : args) ops.push_back(a.get());
+    std::uint32_t h = hash_string(hash_ops(kind::call, 0, ops), name);
+    for (auto i : derivative_indices) h = hash_mix(h, i + 1u);
+    node_key key{kind::call, 0, h, ops};
+    key.name = name;
+    key.indices = &derivative_indices;
+    return expr::adopt(intern(key));
+}
+
+const expr& zero() {
+    static const expr* v = new expr(make_number(0));
+    return *v;
+}
+const expr& one() {
+    static const expr* v = new expr(make_number(1));
+    return *v;
+}
+const expr& minus_one() {
+    static const expr* v = new expr(make_number(-1));
+    return *v;
+}
+const expr& half() {
+    static const expr* v = new expr(make_number(rational_t(1, 2)));
+    return *v;
+}
+
+int compare(const node* a, const node* b) noexcept {
+    if (a == b) return 0;
+    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
+    // A true hash collision: decide structurally. Only equal hashes reach
+    // here, so the recursion is as deep as a chain of collisions.
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    if (a->aux != b->aux) return a->aux < b->aux ? -1 : 1;
+    switch (a->kind) {
+    case kind::number:
+        if (a->number() != b->number()) return a->number() < b->number() ? -1 : 1;
+        break;
+    case kind::real:
+        if (a->real() != b->real()) return a->real() < b->real() ? -1 : 1;
+        break;
+    case kind::symbol:
+    case kind::call:
+        if (int c = a->name().compare(b->name())) return c < 0 ? -1 : 1;
+        if (a->kind == kind::call && a->call().derivative_indices != b->call().derivative_indices)
+            return a->call().derivative_indices < b->call().derivative_indices ? -1 : 1;
+        break;
+    default: break;
+    }
+    if (a->nops != b->nops) return a->nops < b->nops ? -1 : 1;
+    for (std::size_t i = 0; i < a->nops; ++i)
+        if (int c = compare(a->op(i), b->op(i))) return c;
+    return 0;
+}
+
+}  // namespace nabla::detail
+
+// ---------------------------------------------------------------- expr
+
+namespace nabla {
+
+using namespace detail;
+
+expr::expr() noexcept : p_(detail::zero().get()) { retain(p_); }
+expr::expr(int value) : expr(static_cast<long long>(value)) {}
+expr::expr(long value) : expr(static_cast<long long>(value)) {}
+expr::expr(long long value) : p_(nullptr) { *this = make_number(rational_t(value)); }
+expr::expr(unsigned value) : expr(static_cast<unsigned long long>(value)) {}
+expr::expr(unsigned long value) : expr(static_cast<unsigned long long>(value)) {}
+expr::expr(unsigned long long value) : p_(nullptr) { *this = make_number(rational_t(value)); }
+expr::expr(double value) : p_(nullptr) { *this = make_real(value); }
+
+expr::expr(const expr& other) noexcept : p_(other.p_) {
+    if (p_) retain(p_);
+}
+expr::expr(expr&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+expr& expr::operator=(const expr& other) noexcept {
+    if (other.p_) retain(other.p_);
+    if (p_) release(p_);
+    p_ = other.p_;
+    return *this;
+}
+expr& expr::operator=(expr&& other) noexcept {
+    if (this != &other) {
+        if (p_) release(p_);
+        p_ = other.p_;
+        other.p_ = nullptr;
+    }
+    return *this;
+}
+expr::~expr() {
+    if (p_) release(p_);
+}
+
+expr expr::adopt(const detail::node* n) noexcept { return expr(n, adopt_tag{}); }
+expr expr::share(const detail::node* n) noexcept {
+    retain(n);
+    return adopt(n);
+}
+
+nabla::kind expr::kind() const noexcept { return p_->kind; }
+std::size_t expr::size() const noexcept { return p_->nops; }
+expr expr::operator[](std::size_t i) const {
+    if (i >= p_->nops) throw error("operand index out of range");
+    return share(p_->op(i));
+}
+std::uint32_t expr::hash() const noexcept { return p_->hash; }
+bool expr::is_number() const noexcept { return p_->is_number(); }
+bool expr::is_integer() const noexcept { return p_->is_exact_integer(); }
+bool expr::is_zero() const noexcept { return p_->kind == kind::number && p_->number() == 0; }
+bool expr::is_one() const noexcept { return p_->kind == kind::number && p_->number() == 1; }
+bool expr::is_negative_number() const noexcept {
+    const node* n = p_;
+    if (n->kind == kind::product && n->nops > 0 && n->op(0)->is_number()) n = n->op(0);
+    if (n->kind == kind::number) return n->number() < 0;
+    if (n->kind == kind::real) return n->real() < 0;
+    return false;
+}
+const std::string& expr::name() const noexcept {
+    static const std::string empty;
+    return (p_->kind == kind::symbol || p_->kind == kind::call) ? p_->name() : empty;
+}
+nabla::function expr::function() const noexcept { return p_->fn(); }
+nabla::constant expr::constant() const noexcept { return p_->constant_id(); }
+const std::vector<std::uint8_t>& expr::derivative_indices() const noexcept {
+    static const std::vector<std::uint8_t> none;
+    return p_->kind == kind::call ? p_->call().derivative_indices : none;
+}
+std::string expr::number_text() const { return detail::number_text(p_); }
+double expr::number_value() const {
+    if (p_->kind == kind::real) return p_->real();
+    if (p_->kind == kind::number) return p_->number().convert_to<double>();
+    throw error("not a number");
+}
+std::optional<long long> expr::integer_value() const {
+    if (!p_->is_exact_integer()) return std::nullopt;
+    const integer_t& v = numerator(p_->number());
+    if (v < std::numeric_limits<long long>::min() || v > std::numeric_limits<long long>::max()) return std::nullopt;
+    return static_cast<long long>(v);
+}
+bool operator<(const expr& a, const expr& b) noexcept { return detail::compare(a.get(), b.get()) < 0; }
+
+// ---------------------------------------------------------------- atoms
+
+namespace {
+// x₁ and x_1 are spelled x1: subscript digits become ASCII digits, and an
+// underscore before a final run of digits is dropped.
+std::string normalize_name(std::string_view name) {
+    std::string out;
+    out.reserve(name.size());
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        // U+2080..U+2089 are E2 82 80..89 in UTF-8.
+        if (i + 2 < name.size() && static_cast<unsigned char>(name[i]) == 0xE2 &&
+            static_cast<unsigned char>(name[i + 1]) == 0x82) {
+            unsigned char c = static_cast<unsigned char>(name[i + 2]);
+            if (c >= 0x80 && c <= 0x89) {
+                out.push_back(static_cast<char>('0' + (c - 0x80)));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(name[i]);
+    }
+    auto us = out.rfind('_');
+    if (us != std::string::npos && us > 0 && us + 1 < out.size() &&
+        out.find_first_not_of("0123456789", us + 1) == std::string::npos)
+        out.erase(us, 1);
+    return out;
+}
+}  // namespace
+
+expr symbol(std::string_view name) {
+    if (name.empty()) throw error("a symbol needs a name");
+    return make_symbol(normalize_name(name));
+}
+
+expr integer(std::string_view decimal) {
+    std::string_view digits = decimal;
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
+        throw error("not an integer: '" + std::string(decimal) + "'");
+    return make_number(rational_t(integer_t(std::string(decimal[0] == '+' ? decimal.substr(1) : decimal))));
+}
+
+expr rational(long long p, long long q) {
+    if (q == 0) throw domain_error("division by zero", std::to_string(p) + "/0");
+    return make_number(rational_t(integer_t(p), integer_t(q)));
+}
+
+expr rational(std::string_view text) {
+    auto slash = text.find('/');
+    if (slash == std::string_view::npos) return integer(text);
+    expr p = integer(text.substr(0, slash)), q = integer(text.substr(slash + 1));
+    if (q.is_zero()) throw domain_error("division by zero", std::string(text));
+    return make_number(rational_t(numerator(p.get()->number()), numerator(q.get()->number())));
+}
+
+expr real(double value) { return make_real(value); }
+
+expr pi() {
+    static const expr* v = new expr(make_constant(constant::pi));
+    return *v;
+}
+expr e() {
+    static const expr* v = new expr(make_constant(constant::e));
+    return *v;
+}
+
+}  // namespace nabla

@@ -1,0 +1,281 @@
+// Whole-expression operations: substitution, expansion, free symbols,
+// counts, and numeric evaluation. Each is one iterative post-order pass over
+// the DAG with a memo, so shared subexpressions are visited once.
+
+#include "core/node.hpp"
+
+#include <nabla/print.hpp>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace nabla::detail {
+double apply_function_double(function f, double a, double b);
+}
+
+namespace nabla {
+
+using namespace detail;
+
+namespace {
+
+// Runs `transform(n, new_operands)` bottom-up over the DAG; atoms map to
+// themselves unless `leaf` says otherwise.
+template <class Leaf, class Transform>
+expr map_post_order(const expr& root, Leaf&& leaf, Transform&& transform) {
+    boost::unordered_flat_map<const node*, expr> done;
+    for_each_post_order(root.get(), [&](const node* n) {
+        if (auto replaced = leaf(n)) {
+            done.emplace(n, std::move(*replaced));
+            return;
+        }
+        if (n->nops == 0) {
+            done.emplace(n, expr::share(n));
+            return;
+        }
+        std::vector<expr> ops;
+        ops.reserve(n->nops);
+        bool changed = false;
+        for (const node* op : n->ops()) {
+            ops.push_back(done.at(op));
+            changed = changed || ops.back().get() != op;
+        }
+        done.emplace(n, transform(n, std::move(ops), changed));
+    });
+    return done.at(root.get());
+}
+
+}  // namespace
+
+expr subs(const expr& e, const substitution& s) {
+    if (s.empty()) return e;
+    boost::unordered_flat_map<const node*, const expr*> table;
+    for (auto& [k, v] : s) table.emplace(k.get(), &v);
+    // Replaced nodes are not descended into again: the substitution is simultaneous.
+    boost::unordered_flat_map<const node*, expr> done;
+    std::vector<std::pair<const node*, std::size_t>> stack{{e.get(), 0}};
+    while (!stack.empty()) {
+        auto& [n, next] = stack.back();
+        if (next == 0) {
+            if (done.contains(n)) {
+                stack.pop_back();
+                continue;
+            }
+            if (auto it = table.find(n); it != table.end()) {
+                done.emplace(n, *it->second);
+                stack.pop_back();
+                continue;
+            }
+        }
+        if (next < n->nops) {
+            const node* child = n->op(next++);
+            if (!done.contains(child)) stack.emplace_back(child, 0);
+            continue;
+        }
+        const node* finished = n;
+        stack.pop_back();
+        if (finished->nops == 0) {
+            done.emplace(finished, expr::share(finished));
+            continue;
+        }
+        std::vector<expr> ops;
+        bool changed = false;
+        for (const node* op : finished->ops()) {
+            ops.push_back(done.at(op));
+            changed = changed || ops.back().get() != op;
+        }
+        done.emplace(finished, changed ? rebuild(finished, std::move(ops)) : expr::share(finished));
+    }
+    return done.at(e.get());
+}
+
+namespace {
+
+std::size_t sum_size(const expr& e) { return e.kind() == kind::sum ? e.size() : 1; }
+
+std::vector<expr> terms_of(const expr& e) {
+    if (e.kind() != kind::sum) return {e};
+    std::vector<expr> t;
+    for (const node* op : e.get()->ops()) t.push_back(expr::share(op));
+    return t;
+}
+
+void check_terms(double count, const expand_options& options) {
+    if (count > static_cast<double>(options.max_terms)) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%.4g", count);
+        throw limit_error(std::string("expand would produce ") + buffer + " terms (the limit is " +
+                          std::to_string(options.max_terms) + ")");
+    }
+}
+
+expr multiply_out(const std::vector<expr>& factors, const expand_options& options) {
+    double count = 1;
+    for (auto& f : factors) count *= static_cast<double>(sum_size(f));
+    check_terms(count, options);
+    std::vector<expr> acc{one()};
+    for (auto& f : factors) {
+        if (f.kind() != kind::sum) {
+            for (auto& t : acc) t = make_product({t, f});
+            continue;
+        }
+        std::vector<expr> next;
+        next.reserve(acc.size() * f.size());
+        for (auto& t : acc)
+            for (const node* u : f.get()->ops()) next.push_back(make_product({t, expr::share(u)}));
+        acc = terms_of(make_sum(std::move(next)));
+    }
+    return make_sum(std::move(acc));
+}
+
+// Number of terms of a k-term sum raised to n: C(n + k − 1, k − 1).
+double multinomial_terms(double n, double k) {
+    return std::exp(std::lgamma(n + k) - std::lgamma(k) - std::lgamma(n + 1));
+}
+
+}  // namespace
+
+expr expand(const expr& e, const expand_options& options) {
+    return map_post_order(
+        e, [](const node*) -> std::optional<expr> { return std::nullopt; },
+        [&](const node* n, std::vector<expr> ops, bool changed) -> expr {
+            switch (n->kind) {
+            case kind::product: return multiply_out(ops, options);
+            case kind::power: {
+                const expr& base = ops[0];
+                const node* x = ops[1].get();
+                if (base.kind() == kind::sum && x->is_exact_integer()) {
+                    const integer_t& n_exp = numerator(x->number());
+                    integer_t mag = abs(n_exp);
+                    double terms = mag > 1000000000 ? 1e300 : multinomial_terms(mag.convert_to<double>(), double(base.size()));
+                    check_terms(terms, options);
+                    std::vector<expr> factors(mag.convert_to<std::size_t>(), base);
+                    // square-and-multiply would repeat expansions; the plain
+                    // product is bounded by the term check above.
+                    expr result = one();
+                    for (auto& f : factors) result = multiply_out({result, f}, options);
+                    return n_exp < 0 ? make_power(result, minus_one()) : result;
+                }
+                return changed ? make_power(ops[0], ops[1]) : expr::share(n);
+            }
+            default: return changed ? rebuild(n, std::move(ops)) : expr::share(n);
+            }
+        });
+}
+
+std::vector<expr> free_symbols(const expr& e) {
+    std::vector<expr> out;
+    for_each_post_order(e.get(), [&](const node* n) {
+        if (n->kind == kind::symbol) out.push_back(expr::share(n));
+    });
+    std::sort(out.begin(), out.end(), [](const expr& a, const expr& b) { return a.name() < b.name(); });
+    return out;
+}
+
+bool contains(const expr& e, const expr& part) {
+    bool found = false;
+    for_each_post_order(e.get(), [&](const node* n) { found = found || n == part.get(); });
+    return found;
+}
+
+std::size_t node_count(const expr& e) {
+    std::size_t count = 0;
+    for_each_post_order(e.get(), [&](const node*) { ++count; });
+    return count;
+}
+
+std::size_t depth(const expr& e) {
+    boost::unordered_flat_map<const node*, std::size_t> d;
+    for_each_post_order(e.get(), [&](const node* n) {
+        std::size_t m = 0;
+        for (const node* op : n->ops()) m = std::max(m, d.at(op));
+        d.emplace(n, m + 1);
+    });
+    return d.at(e.get());
+}
+
+// ---------------------------------------------------------------- evaluate
+
+namespace {
+
+[[noreturn]] void domain_failure(const std::string& what, const node* n) {
+    std::string where = to_string(expr::share(n), style::ascii);
+    throw domain_error(what + " in " + where, where);
+}
+
+}  // namespace
+
+double evaluate(const expr& e, const bindings& values, domain_policy policy) {
+    const bool strict = policy == domain_policy::strict;
+    boost::unordered_flat_map<const node*, double> value;
+    for_each_post_order(e.get(), [&](const node* n) {
+        double v = 0;
+        auto arg = [&](std::size_t i) { return value.at(n->op(i)); };
+        switch (n->kind) {
+        case kind::number: v = n->number().convert_to<double>(); break;
+        case kind::real: v = n->real(); break;
+        case kind::constant: v = n->constant_id() == constant::pi ? std::numbers::pi : std::numbers::e; break;
+        case kind::symbol: {
+            auto it = values.find(n->name());
+            if (it == values.end()) throw error("no value for '" + n->name() + "'");
+            v = it->second;
+            break;
+        }
+        case kind::call: throw error("'" + n->name() + "' is a function with no definition");
+        case kind::sum:
+            for (std::size_t i = 0; i < n->nops; ++i) v += arg(i);
+            break;
+        case kind::product:
+            v = 1;
+            for (std::size_t i = 0; i < n->nops; ++i) v *= arg(i);
+            break;
+        case kind::power: {
+            double b = arg(0), x = arg(1);
+            if (strict) {
+                if (b == 0 && x < 0) domain_failure("division by zero", n);
+                if (b < 0 && x != std::floor(x)) domain_failure("a negative number to a fractional power", n);
+            }
+            v = std::pow(b, x);
+            break;
+        }
+        case kind::apply: {
+            double a = arg(0), b = n->nops > 1 ? arg(1) : 0.0;
+            if (strict) {
+                switch (n->fn()) {
+                case function::log:
+                    if (a <= 0) domain_failure(a == 0 ? "log of zero" : "log of a negative number", n);
+                    break;
+                case function::asin:
+                case function::acos:
+                    if (a < -1 || a > 1) domain_failure(std::string(function_name(n->fn())) + " outside [-1, 1]", n);
+                    break;
+                case function::atanh:
+                    if (a <= -1 || a >= 1) domain_failure("atanh outside (-1, 1)", n);
+                    break;
+                case function::acosh:
+                    if (a < 1) domain_failure("acosh below 1", n);
+                    break;
+                case function::atan2:
+                    if (a == 0 && b == 0) domain_failure("atan2 at (0, 0)", n);
+                    break;
+                default: break;
+                }
+            }
+            v = apply_function_double(n->fn(), a, b);
+            break;
+        }
+        }
+        if (strict && !std::isfinite(v)) {
+            bool inputs_finite = true;
+            for (const node* op : n->ops()) inputs_finite = inputs_finite && std::isfinite(value.at(op));
+            if (inputs_finite) domain_failure(std::isnan(v) ? "undefined value" : "overflow or division by zero", n);
+        }
+        value.emplace(n, v);
+    });
+    return value.at(e.get());
+}
+
+}  // namespace nabla

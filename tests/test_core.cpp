@@ -1,0 +1,308 @@
+// The expression core: canonical form at construction, hash-consing, exact
+// numbers, determinism, threads, and deep chains. Each check states the
+// identity it tests; expected values are built independently through the API
+// and compared by node identity (structural equality).
+
+#include <nabla/expr.hpp>
+
+#include "core/node.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+using namespace nabla;
+
+namespace {
+const expr x = symbol("x"), y = symbol("y"), z = symbol("z"), a = symbol("a"), b = symbol("b");
+}
+
+TEST_CASE("hash-consing: structurally equal means the same node", "[core]") {
+    expr e1 = 2 * pow(x, 2) * y + sin(x);
+    expr e2 = sin(x) + y * pow(x, 2) * 2;
+    CHECK(e1.get() == e2.get());
+    CHECK(e1.hash() == e2.hash());
+    CHECK(symbol("x").get() == x.get());
+    CHECK(integer("123456789012345678901234567890") == integer("123456789012345678901234567890"));
+    CHECK_FALSE(x + 1 == x + 2);
+}
+
+TEST_CASE("symbols: x1, x₁ and x_1 are one name; Unicode names are names", "[core]") {
+    CHECK(symbol("x1") == symbol("x₁"));
+    CHECK(symbol("x_1") == symbol("x1"));
+    CHECK(symbol("w₁₂") == symbol("w12"));
+    CHECK(symbol("α").name() == "α");
+    CHECK(symbol("θ") != symbol("α"));
+    CHECK_THROWS_AS(symbol(""), error);
+}
+
+TEST_CASE("sums: flatten, collect like terms, drop zeros", "[core][canonical]") {
+    // 2x + 3x = 5x
+    CHECK(2 * x + 3 * x == 5 * x);
+    // x − x = 0
+    CHECK((x - x).is_zero());
+    // x + 0 = x
+    CHECK(x + 0 == x);
+    // (x + y) + z has three terms, not a nested sum
+    expr s = (x + y) + z;
+    CHECK(s.kind() == kind::sum);
+    CHECK(s.size() == 3);
+    // 1/2 + 1/3 = 5/6
+    CHECK(rational(1, 2) + rational(1, 3) == rational(5, 6));
+    // 2xy + 3yx = 5xy
+    CHECK(2 * x * y + 3 * y * x == 5 * x * y);
+    // x + 1 − 1 = x
+    CHECK(x + 1 - 1 == x);
+    // x − (x − 1) = 1: a number times one sum distributes
+    CHECK((x - (x - 1)).is_one());
+    // the numeric term comes first in the operands
+    CHECK((x + 3)[0] == expr(3));
+}
+
+TEST_CASE("products: fold constants, combine powers, identities", "[core][canonical]") {
+    // 2·x·2 = 4x
+    CHECK(2 * x * 2 == 4 * x);
+    // x·x = x²
+    CHECK(x * x == pow(x, 2));
+    // x²·x³ = x⁵
+    CHECK(pow(x, 2) * pow(x, 3) == pow(x, 5));
+    // x^a·x^b = x^(a+b)
+    CHECK(pow(x, a) * pow(x, b) == pow(x, a + b));
+    // x·1 = x, 0·x = 0
+    CHECK(x * 1 == x);
+    CHECK((0 * x).is_zero());
+    // x/x = 1
+    CHECK((x / x).is_one());
+    // eᵃ·eᵇ = e^(a+b)
+    CHECK(exp(a) * exp(b) == exp(a + b));
+    // x·x⁻¹·y = y
+    CHECK(x * pow(x, -1) * y == y);
+    // 2(x + 1) = 2x + 2
+    CHECK(2 * (x + 1) == 2 * x + 2);
+    // the coefficient is the first operand
+    CHECK((x * y * 7)[0] == expr(7));
+}
+
+TEST_CASE("powers: identities, exact numbers, nesting", "[core][canonical]") {
+    CHECK(pow(x, 1) == x);
+    CHECK(pow(x, 0).is_one());
+    CHECK(pow(1, x).is_one());
+    // 0^0 = 1 by convention (documented in expr.hpp)
+    CHECK(pow(expr(0), expr(0)).is_one());
+    // 0^−1 is division by zero
+    CHECK_THROWS_AS(pow(expr(0), expr(-1)), domain_error);
+    CHECK_THROWS_AS(x / 0, domain_error);
+    // 2^200 is exact
+    expr big = pow(expr(2), expr(200));
+    CHECK(big.is_integer());
+    CHECK(big.number_text() == "1606938044258990275541962092341162602522202993782792835301376");
+    // (2/3)^−2 = 9/4
+    CHECK(pow(rational(2, 3), expr(-2)) == rational(9, 4));
+    // √8 = 2√2
+    CHECK(sqrt(expr(8)) == 2 * sqrt(expr(2)));
+    // √4 = 2, ∛54 = 3∛2, √(1/2) = √2/2
+    CHECK(sqrt(expr(4)) == expr(2));
+    CHECK(pow(expr(54), rational(1, 3)) == 3 * pow(expr(2), rational(1, 3)));
+    CHECK(sqrt(rational(1, 2)) == sqrt(expr(2)) / 2);
+    // √2·√2 = 2
+    CHECK(sqrt(expr(2)) * sqrt(expr(2)) == expr(2));
+    // (x²)³ = x⁶, (√x)² = x, but (x²)^(1/2) stays (it is |x|)
+    CHECK(pow(pow(x, 2), 3) == pow(x, 6));
+    CHECK(pow(sqrt(x), 2) == x);
+    CHECK(pow(pow(x, 2), rational(1, 2)).kind() == kind::power);
+    // (2x)² = 4x²
+    CHECK(pow(2 * x, 2) == 4 * pow(x, 2));
+    // e^x is exp(x)
+    CHECK(pow(e(), x) == exp(x));
+    // (x+1)² stays as written: no automatic expansion
+    expr sq = pow(x + 1, 2);
+    CHECK(sq.kind() == kind::power);
+    // x^(10^10) is fine symbolically
+    expr huge = pow(x, pow(expr(10), expr(10)));
+    CHECK(huge.kind() == kind::power);
+    // 2^(10^10) is refused, not computed
+    CHECK_THROWS_AS(pow(expr(2), pow(expr(10), expr(10))), limit_error);
+}
+
+TEST_CASE("exact values of elementary functions", "[core][functions]") {
+    CHECK(sin(expr(0)).is_zero());
+    CHECK(cos(pi()) == expr(-1));
+    CHECK(exp(expr(0)).is_one());
+    CHECK(log(expr(1)).is_zero());
+    CHECK(log(e()).is_one());
+    CHECK(sin(pi() / 6) == rational(1, 2));
+    CHECK(cos(pi() / 3) == rational(1, 2));
+    CHECK(sin(pi() / 4) == sqrt(expr(2)) / 2);
+    CHECK(cos(pi() / 6) == sqrt(expr(3)) / 2);
+    CHECK(sin(pi() / 2).is_one());
+    CHECK(sin(3 * pi() / 2) == expr(-1));
+    CHECK(sin(7 * pi()).is_zero());
+    CHECK(tan(pi() / 4).is_one());
+    CHECK(tan(pi() / 3) == sqrt(expr(3)));
+    CHECK(cos(2 * pi() / 3) == rational(-1, 2));
+    CHECK(asin(expr(1)) == pi() / 2);
+    CHECK(atan(expr(1)) == pi() / 4);
+    CHECK(exp(log(x)) == x);
+    CHECK(log(exp(x)) == x);
+    // odd and even symmetry: one sign is canonical
+    CHECK(sin(-x) == -sin(x));
+    CHECK(cos(-x) == cos(x));
+    CHECK(abs(-2 * x) == abs(2 * x));
+    CHECK(abs(expr(-3)) == expr(3));
+    CHECK(sign(expr(-3)) == expr(-1));
+    CHECK(max(expr(0), x) == max(x, expr(0)));
+    CHECK(max(expr(2), expr(5)) == expr(5));
+    // a float argument folds numerically
+    CHECK(sin(expr(0.5)).number_value() == Approx(std::sin(0.5)));
+}
+
+TEST_CASE("domain errors at construction name the call", "[core][functions]") {
+    CHECK_THROWS_AS(log(expr(0)), domain_error);
+    CHECK_THROWS_AS(log(expr(-1)), domain_error);
+    CHECK_THROWS_AS(asin(expr(2)), domain_error);
+    try {
+        (void)asin(expr(2));
+        FAIL("asin(2) was accepted");
+    } catch (const domain_error& err) {
+        CHECK(err.where() == "asin(2)");
+    }
+    CHECK_THROWS_AS(tan(pi() / 2), domain_error);
+    CHECK_THROWS_AS(expr(std::numeric_limits<double>::infinity()), domain_error);
+    CHECK_THROWS_AS(pow(expr(1e300), expr(2.0)), domain_error);
+    CHECK_THROWS_AS(apply(function::atan2, {x}), error);
+}
+
+TEST_CASE("floats are a kind of their own and print back as floats", "[core]") {
+    CHECK(expr(0.5) != rational(1, 2));
+    CHECK(expr(2.0).kind() == kind::real);
+    CHECK(expr(2.0).number_text() == "2.0");
+    CHECK(expr(0.1).number_text() == "0.1");
+    CHECK(expr(1e-300).number_text() == "1e-300");
+    // mixing floats with exact numbers gives a float (1 + 0.5 = 1.5)
+    CHECK(expr(1) + expr(0.5) == expr(1.5));
+}
+
+TEST_CASE("canonical order is deterministic, whatever the build order", "[core][determinism]") {
+    std::vector<expr> terms;
+    for (int i = 0; i < 50; ++i) terms.push_back(pow(symbol("v" + std::to_string(i)), i % 5 + 1) * (i + 1));
+    expr reference = add(terms);
+    std::mt19937 rng(12345);
+    for (int round = 0; round < 20; ++round) {
+        std::shuffle(terms.begin(), terms.end(), rng);
+        expr incremental = 0;
+        for (auto& t : terms) incremental += t;
+        CHECK(incremental == reference);
+        CHECK(add(terms) == reference);
+    }
+    // The operand order depends on hashes of names, not addresses: this
+    // hash is the same on every run and machine.
+    CHECK(symbol("x").hash() == symbol("x").hash());
+    std::vector<std::uint32_t> hashes;
+    for (std::size_t i = 0; i < reference.size(); ++i) hashes.push_back(reference[i].hash());
+    CHECK(std::is_sorted(hashes.begin(), hashes.end()));
+}
+
+TEST_CASE("expressions built on several threads at once are the same nodes", "[core][threads]") {
+    constexpr int threads = 4, per_thread = 2000;
+    std::vector<std::vector<expr>> built(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([t, &built] {
+            for (int i = 0; i < per_thread; ++i) {
+                // Each thread builds the same expressions in a different order,
+                // and drops temporaries so nodes die while others look them up.
+                int k = (t % 2 == 0) ? i : per_thread - 1 - i;
+                expr v = symbol("t" + std::to_string(k % 97));
+                expr e = pow(v + k, 2) * sin(v) + (t % 2 == 0 ? v * k : k * v);
+                built[t].push_back(e);
+                for (int j = 0; j < 3; ++j) (void)(e + j);
+            }
+        });
+    for (auto& th : pool) th.join();
+    for (int t = 1; t < threads; ++t) {
+        std::vector<expr> reordered = built[t];
+        if (t % 2 == 1) std::reverse(reordered.begin(), reordered.end());
+        for (int i = 0; i < per_thread; ++i) CHECK(reordered[i] == built[0][i]);
+    }
+}
+
+TEST_CASE("a million-deep chain builds, hashes, counts and frees", "[core][deep]") {
+    const std::size_t before = detail::live_node_count();
+    {
+        expr chain = x;
+        for (int i = 0; i < 1000000; ++i) chain = sin(chain);
+        CHECK(depth(chain) == 1000001);
+        CHECK(node_count(chain) == 1000001);
+        expr same = x;
+        for (int i = 0; i < 1000000; ++i) same = sin(same);
+        CHECK(same == chain);
+        expr s = subs(chain, {{x, y}});
+        CHECK(s != chain);
+        CHECK(free_symbols(s) == std::vector<expr>{y});
+    }
+    // Everything built above is freed again (x and y stay alive).
+    CHECK(detail::live_node_count() <= before + 2);
+}
+
+TEST_CASE("subs is simultaneous", "[core][subs]") {
+    // x→y, y→x swaps
+    CHECK(subs(x + 2 * y, {{x, y}, {y, x}}) == y + 2 * x);
+    // substitution canonicalizes: x² with x→3 is 9
+    CHECK(subs(pow(x, 2), {{x, 3}}) == expr(9));
+    // subexpressions can be keys
+    CHECK(subs(sin(x + 1) + x, {{x + 1, z}}) == sin(z) + x);
+    // substituting into a domain error is that error
+    CHECK_THROWS_AS(subs(log(x), {{x, 0}}), domain_error);
+}
+
+TEST_CASE("expand multiplies out, and refuses huge results", "[core][expand]") {
+    // (x+1)² = x² + 2x + 1
+    CHECK(expand(pow(x + 1, 2)) == pow(x, 2) + 2 * x + 1);
+    // (x+y)(x−y) = x² − y²
+    CHECK(expand((x + y) * (x - y)) == pow(x, 2) - pow(y, 2));
+    // (a+b)³ has 4 terms
+    CHECK(expand(pow(a + b, 3)).size() == 4);
+    // 2(x+1)sin(x) = 2x·sin(x) + 2sin(x)
+    CHECK(expand((x + 1) * sin(x) * 2) == 2 * x * sin(x) + 2 * sin(x));
+    // (x+1)^(10^6) would have a million terms: refused with a message
+    CHECK_THROWS_AS(expand(pow(x + 1, 1000000)), limit_error);
+    CHECK_THROWS_WITH(expand(pow(x + y + z, 100), {.max_terms = 1000}),
+                      "expand would produce 5151 terms (the limit is 1000)");
+}
+
+TEST_CASE("free symbols, contains, node count and depth", "[core]") {
+    expr f = sin(x * y) + pow(z, 2);
+    CHECK(free_symbols(f) == std::vector<expr>{x, y, z});
+    CHECK(contains(f, x * y));
+    CHECK_FALSE(contains(f, x * z));
+    // sin(xy) + z²: sum, sin, xy, x, y, z², z, 2 = 8 distinct nodes
+    CHECK(node_count(f) == 8);
+    CHECK(depth(f) == 4);
+    // a shared subexpression counts once
+    expr shared = sin(x + y) * cos(x + y);
+    CHECK(node_count(shared) == 6);
+}
+
+TEST_CASE("evaluate numerically, with domain errors that name the part", "[core][evaluate]") {
+    expr f = 2 * pow(x, 2) * y + sin(x);
+    CHECK(evaluate(f, {{"x", 1.5}, {"y", -2.0}}) == Approx(2 * 2.25 * -2 + std::sin(1.5)));
+    CHECK(evaluate(pi() * e()) == Approx(M_PI * M_E));
+    CHECK_THROWS_AS(evaluate(log(x), {{"x", -1.0}}), domain_error);
+    try {
+        (void)evaluate(y + log(x - 3), {{"x", 1.0}, {"y", 0.0}});
+        FAIL("log(−2) evaluated");
+    } catch (const domain_error& err) {
+        CHECK(std::string(err.what()).find("log") != std::string::npos);
+        CHECK(err.where().find("log") == 0);
+    }
+    CHECK_THROWS_AS(evaluate(1 / x, {{"x", 0.0}}), domain_error);
+    CHECK_THROWS_AS(evaluate(asin(x), {{"x", 2.0}}), domain_error);
+    // IEEE semantics on request
+    CHECK(std::isnan(evaluate(log(x), {{"x", -1.0}}, domain_policy::ieee)));
+    CHECK(std::isinf(evaluate(1 / x, {{"x", 0.0}}, domain_policy::ieee)));
+    CHECK_THROWS_WITH(evaluate(x + y, {{"x", 1.0}}), "no value for 'y'");
+    CHECK_THROWS_AS(evaluate(call("f", {x}), {{"x", 1.0}}), error);
+}
