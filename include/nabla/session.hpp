@@ -87,6 +87,30 @@ bool needs_continuation(std::string_view text);
 /// "domain", "limit", "error"), message, and a parse error's line and column.
 std::string error_to_json(std::string_view input, const std::exception& e);
 
+/// A script error as `file:line:col: error: message` with the source line
+/// and a caret, for a statement that started on line `first_line`.
+std::string format_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e);
+
+/// Groups the lines of a script or terminal into statements: a line with an
+/// open parenthesis or a trailing operator continues on the next one.
+class statement_reader {
+public:
+    /// Adds the next line; true when it completes a statement (see take()).
+    bool add(std::string_view line);
+    /// True while a statement is unfinished.
+    bool pending() const noexcept { return !text_.empty(); }
+    /// The line number (1-based) on which the pending statement started.
+    std::size_t first_line() const noexcept { return first_line_; }
+    /// Hands over the statement, complete or not, and starts a new one.
+    std::string take();
+    /// Drops the unfinished statement (Ctrl-C on a continuation line).
+    void discard() noexcept { text_.clear(); }
+
+private:
+    std::string text_;
+    std::size_t line_ = 0, first_line_ = 0;
+};
+
 /// Limits on what one statement may take.
 struct session_limits {
     /// Longer input lines are refused with an error.

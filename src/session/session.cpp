@@ -35,20 +35,32 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-// "file:line:col: error: message" with the source line and a caret, for a
-// statement that started on `first_line` of the file.
-std::string script_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e) {
+}  // namespace
+
+std::string format_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e) {
     if (const auto* p = dynamic_cast<const parse_error*>(&e)) {
         std::string out = std::string(file) + ":" + std::to_string(first_line + p->line() - 1) + ":" +
                           std::to_string(p->column()) + ": error: " + p->message() + "\n    " +
                           p->source_line() + "\n    ";
-        out += std::string(p->column() > 0 ? p->column() - 1 : 0, ' ') + "^";
-        return out;
+        out += std::string(p->column() > 0 ? p->column() - 1 : 0, ' ');
+        return out + "^";
     }
     return std::string(file) + ":" + std::to_string(first_line) + ": error: " + e.what();
 }
 
-}  // namespace
+bool statement_reader::add(std::string_view line) {
+    ++line_;
+    if (text_.empty()) first_line_ = line_;
+    else text_ += '\n';
+    text_ += line;
+    return !needs_continuation(text_);
+}
+
+std::string statement_reader::take() {
+    std::string out;
+    out.swap(text_);
+    return out;
+}
 
 std::string error_to_json(std::string_view input, const std::exception& e) {
     using detail::json_string;
@@ -229,26 +241,19 @@ statement_result session::run_command(state& st, std::string_view line) {
 
 script_report session::run_script(std::string_view text, std::string_view file, on_error policy) {
     script_report report;
-    std::string statement;
-    std::size_t line_number = 0, first_line = 0;
+    statement_reader reader;
     std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find('\n', start);
-        const bool last = end == std::string_view::npos;
-        if (last) end = text.size();
-        std::string_view line = text.substr(start, end - start);
+    while (start < text.size() || reader.pending()) {
+        std::size_t end = std::min(text.find('\n', start), text.size());
+        const bool complete = reader.add(text.substr(start, end - start));
         start = end + 1;
-        ++line_number;
-        if (last && line.empty() && statement.empty()) break;
-        if (statement.empty()) first_line = line_number;
-        else statement += '\n';
-        statement += line;
-        if (!last && needs_continuation(statement)) continue;
-        if (cancel_ && cancel_->load(std::memory_order_relaxed)) {
-            report.errors.push_back(std::string(file) + ":" + std::to_string(first_line) + ": error: interrupted");
-            break;
-        }
+        // At the end of the text an unfinished statement runs as it is, to
+        // get its error.
+        if (!complete && start < text.size()) continue;
+        const std::size_t first_line = reader.first_line();
+        const std::string statement = reader.take();
         try {
+            check_cancel();
             statement_result r = execute(statement);
             if (r.kind == result_kind::quit) {
                 report.quit = true;
@@ -256,11 +261,9 @@ script_report session::run_script(std::string_view text, std::string_view file, 
             }
             if (r.kind != result_kind::none) report.results.push_back(std::move(r));
         } catch (const std::exception& e) {
-            report.errors.push_back(script_diagnostic(file, first_line, e));
+            report.errors.push_back(format_diagnostic(file, first_line, e));
             if (policy == on_error::stop) break;
         }
-        statement.clear();
-        if (last) break;
     }
     return report;
 }

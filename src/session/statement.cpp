@@ -49,20 +49,18 @@ private:
     mutable std::map<std::string, user_function, std::less<>> cache_;
 };
 
-// The operand an expression consists of, when it is nothing but one operand
-// (the grammar wraps each precedence level in its own expression node).
-const ast::operand* sole_operand(const ast::expression& e) {
-    const ast::expression* at = &e;
-    while (at->rest.empty()) {
-        const auto* inner = boost::get<ast::x3::forward_ast<ast::expression>>(&at->first.get());
-        if (!inner) return &at->first;
-        at = &inner->get();
+// The operand itself, or the one operand inside parentheses: `(grad(z))`.
+const ast::operand* sole_operand(const ast::operand& e) {
+    const ast::operand* at = &e;
+    while (const auto* inner = boost::get<ast::x3::forward_ast<ast::expression>>(&at->get())) {
+        if (!inner->get().rest.empty()) return nullptr;
+        at = &inner->get().first;
     }
-    return nullptr;
+    return at;
 }
 
 template <class T>
-const T* sole(const ast::expression& e) {
+const T* sole(const ast::operand& e) {
     const ast::operand* op = sole_operand(e);
     if (!op) return nullptr;
     if constexpr (std::is_same_v<T, ast::name> || std::is_same_v<T, ast::number>) {
@@ -85,11 +83,9 @@ public:
     runner(statement_context& context, std::string_view text) : context_(context), text_(text) {}
 
     statement_result run() {
-        std::vector<note> notes;
-        const ast::statement statement = parse_statement(text_, &notes);
-        notes_ = std::move(notes);
+        const ast::statement statement = parse_statement(text_);
         statement_result r;
-        if (const auto* s = boost::get<ast::expression>(&statement.get())) r = expression_statement(*s);
+        if (const auto* s = boost::get<ast::expression_statement>(&statement.get())) r = expression_statement(s->value);
         else if (const auto* s = boost::get<ast::assignment>(&statement.get())) r = assignment(*s);
         else if (const auto* s = boost::get<ast::function_definition>(&statement.get())) r = definition(*s);
         else if (const auto* s = boost::get<ast::derivative_declaration>(&statement.get())) r = declaration(*s);
@@ -109,7 +105,7 @@ private:
         if (context_.cancel && context_.cancel->load(std::memory_order_relaxed)) throw error("interrupted");
     }
 
-    expr lower_expression(const ast::expression& e, const std::vector<std::string>& shadowed = {},
+    expr lower_expression(const ast::operand& e, const std::vector<std::string>& shadowed = {},
                           bool differentials = false) {
         session_environment env(context_.state, shadowed);
         lower_options options;
@@ -138,14 +134,12 @@ private:
         return name;
     }
 
-    statement_result expression_statement(const ast::expression& e) {
+    statement_result expression_statement(const ast::operand& e) {
         statement_result r;
         if (const auto* g = sole<ast::gradient>(e)) {
             // ∇z: the gradient over z's free symbols.
-            ast::expression target;
-            target.first = g->target;
             r.kind = result_kind::vector;
-            r.elements = gradient(lower_expression(target));
+            r.elements = gradient(lower_expression(g->target));
             return r;
         }
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
@@ -170,7 +164,7 @@ private:
                                                        is_command(normalize_name(c->function.text))) {
             statement_result value = command(*c, normalize_name(c->function.text));
             if (value.kind != result_kind::value)
-                throw fail(a.value.begin, "'" + normalize_name(c->function.text) +
+                throw fail(c->begin, "'" + normalize_name(c->function.text) +
                                               "' gives no single expression to assign");
             r.value = value.value;
         } else {
@@ -261,7 +255,7 @@ private:
 
     arguments split(const ast::call& c) const {
         arguments a;
-        for (const auto& arg : c.args) (arg.keyword.empty() ? a.positional : a.keywords).push_back(&arg);
+        for (const auto& arg : c.args) (arg.keyword.text.empty() ? a.positional : a.keywords).push_back(&arg);
         return a;
     }
 
@@ -270,7 +264,7 @@ private:
         if (a.positional.size() < min || a.positional.size() > max)
             throw fail(c.begin, "wrong number of arguments; usage: " + std::string(usage));
         if (!keywords && !a.keywords.empty())
-            throw fail(a.keywords.front()->begin, "'" + a.keywords.front()->keyword +
+            throw fail(a.keywords.front()->begin, "'" + a.keywords.front()->keyword.text +
                                                        "=' is not an argument of this command; usage: " +
                                                        std::string(usage));
     }
@@ -290,7 +284,7 @@ private:
 
     substitution bindings_from(const arguments& a) {
         substitution s;
-        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword))] = lower_expression(k->value);
+        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword.text))] = lower_expression(k->value);
         return s;
     }
 
