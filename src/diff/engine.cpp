@@ -1,0 +1,368 @@
+// The differentiation engine (see engine.hpp). Every rule is written under
+// its formula; u′ is du/dx.
+
+#include "diff/engine.hpp"
+
+#include "diff/rules.hpp"
+
+#include <nabla/print.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace nabla::detail {
+
+// ---------------------------------------------------------------- dag_index
+
+dag_index::dag_index(const node* root) {
+    // Iterative post-order; number_ doubles as the visited set (a node is
+    // numbered when it is left, so a node on the stack has no number yet:
+    // `entered` keeps it from being pushed twice).
+    boost::unordered_flat_map<const node*, std::uint32_t> entered;
+    std::vector<std::pair<const node*, std::uint32_t>> stack;
+    stack.emplace_back(root, 0);
+    entered.emplace(root, 0);
+    while (!stack.empty()) {
+        auto& [n, next] = stack.back();
+        if (next < n->nops) {
+            const node* child = n->op(next++);
+            if (entered.emplace(child, 0).second) stack.emplace_back(child, 0);
+            continue;
+        }
+        number_.emplace(n, static_cast<std::uint32_t>(nodes_.size()));
+        nodes_.push_back(n);
+        stack.pop_back();
+    }
+
+    const std::size_t count = nodes_.size();
+    operand_start_.resize(count + 1);
+    std::vector<std::uint32_t> parent_count(count + 1, 0);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        operand_start_[i] = static_cast<std::uint32_t>(total);
+        total += nodes_[i]->nops;
+    }
+    operand_start_[count] = static_cast<std::uint32_t>(total);
+    operands_.resize(total);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t* out = operands_.data() + operand_start_[i];
+        for (const node* child : nodes_[i]->ops()) {
+            const std::uint32_t c = number_.find(child)->second;
+            *out++ = c;
+            ++parent_count[c];
+        }
+    }
+    parent_start_.resize(count + 1);
+    std::uint32_t run = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        parent_start_[i] = run;
+        run += parent_count[i];
+    }
+    parent_start_[count] = run;
+    parents_.resize(run);
+    std::vector<std::uint32_t> fill(parent_start_.begin(), parent_start_.end() - 1);
+    for (std::uint32_t i = 0; i < count; ++i)
+        for (std::uint32_t c : operands(i)) parents_[fill[c]++] = i;
+}
+
+std::uint32_t dag_index::find(const node* n) const noexcept {
+    auto it = number_.find(n);
+    return it == number_.end() ? npos : it->second;
+}
+
+// ---------------------------------------------------------------- helpers
+
+namespace {
+
+expr share(const node* n) { return expr::share(n); }
+
+// The product of f′ with every operand of `product` except the one at `skip`.
+expr replace_factor(const node* product, std::size_t skip, const expr& derivative) {
+    std::vector<expr> factors;
+    factors.reserve(product->nops);
+    factors.push_back(derivative);
+    for (std::size_t k = 0; k < product->nops; ++k)
+        if (k != skip) factors.push_back(share(product->op(k)));
+    return make_product(std::move(factors));
+}
+
+bool is_odd_integer(const node* n) {
+    return n->is_exact_integer() && boost::multiprecision::bit_test(numerator(n->number()), 0);
+}
+bool is_even_integer(const node* n) { return n->is_exact_integer() && !is_odd_integer(n); }
+
+std::string show(const expr& e) { return to_string(e, style::unicode); }
+
+}  // namespace
+
+expr real_cleanup(const expr& e) {
+    const node* p = e.get();
+    if (!p->is(kind::product)) return e;
+    // Find sign(u) (exponent 1) and |u|^k (k a number, 1 when bare) for the same u.
+    for (std::size_t s = 0; s < p->nops; ++s) {
+        const node* sf = p->op(s);
+        if (!sf->is_fn(function::sign)) continue;
+        const node* u = sf->op(0);
+        for (std::size_t a = 0; a < p->nops; ++a) {
+            const node* af = p->op(a);
+            const node* base = af->is(kind::power) ? af->op(0) : af;
+            if (!base->is_fn(function::abs) || base->op(0) != u) continue;
+            const expr k = af->is(kind::power) ? share(af->op(1)) : one();
+            if (!k.get()->is(kind::number)) continue;
+            // sign(u)·|u|^k = u·|u|^(k−1) for real u ≠ 0, and |u|^(even) = u^(even).
+            const expr k1 = make_sum({k, minus_one()});
+            expr rest = is_even_integer(k1.get()) ? make_power(share(u), k1)
+                                                  : make_power(share(base), k1);
+            std::vector<expr> factors;
+            factors.reserve(p->nops);
+            for (std::size_t j = 0; j < p->nops; ++j)
+                if (j != s && j != a) factors.push_back(share(p->op(j)));
+            factors.push_back(share(u));
+            factors.push_back(std::move(rest));
+            return real_cleanup(make_product(std::move(factors)));
+        }
+    }
+    return e;
+}
+
+// ---------------------------------------------------------------- differentiator
+
+differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace)
+    : root_(std::move(root)),
+      options_(options),
+      kink_value_(kink_weight(options.kink)),
+      trace_(trace),
+      index_(root_.get()),
+      mark_(index_.size(), 0),
+      value_(index_.size()),
+      hit_head_(index_.size(), dag_index::npos) {}
+
+void differentiator::record(std::string rule, std::string description, const expr& result) {
+    trace_->push_back({std::move(rule), std::move(description), result});
+}
+
+void differentiator::activate_ancestors(std::uint32_t x) {
+    if (++generation_ == 0) {  // wrapped: forget every old mark
+        std::fill(mark_.begin(), mark_.end(), 0);
+        generation_ = 1;
+    }
+    active_.clear();
+    edge_child_.clear();
+    edge_next_.clear();
+    mark_[x] = generation_;
+    active_.push_back(x);
+    // Breadth-first up the parent edges; active_ doubles as the queue.
+    for (std::size_t q = 0; q < active_.size(); ++q) {
+        const std::uint32_t c = active_[q];
+        for (std::uint32_t p : index_.parents(c)) {
+            if (!active(p)) {
+                mark_[p] = generation_;
+                hit_head_[p] = dag_index::npos;
+                active_.push_back(p);
+            }
+            edge_child_.push_back(c);
+            edge_next_.push_back(hit_head_[p]);
+            hit_head_[p] = static_cast<std::uint32_t>(edge_child_.size() - 1);
+        }
+    }
+    std::sort(active_.begin(), active_.end());
+}
+
+expr differentiator::derive(const expr& x) {
+    const std::uint32_t xi = index_.find(x.get());
+    if (xi == dag_index::npos) return zero();
+    activate_ancestors(xi);
+    for (std::uint32_t i : active_) value_[i] = derive_node(i);
+    return value_[index_.size() - 1];  // the root is numbered last
+}
+
+expr differentiator::derive_node(std::uint32_t i) {
+    const node* n = index_.at(i);
+    switch (n->kind) {
+    case kind::symbol: return one();  // the only active symbol is x: ∂x/∂x = 1
+    case kind::sum: return derive_sum(i);
+    case kind::product: return derive_product(i);
+    case kind::power: return derive_power(i);
+    case kind::apply:
+    case kind::call: return derive_function(i);
+    case kind::number:
+    case kind::real:
+    case kind::constant: return zero();  // never active: they have no operands
+    }
+    return zero();
+}
+
+// d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
+expr differentiator::derive_sum(std::uint32_t i) {
+    std::vector<expr> terms;
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
+        const expr& d = value_[edge_child_[e]];
+        if (!d.is_zero()) terms.push_back(d);
+    }
+    expr result = make_sum(std::move(terms));
+    if (trace_ && index_.at(i)->nops > 1)
+        record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
+    return result;
+}
+
+// d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
+// with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
+expr differentiator::derive_product(std::uint32_t i) {
+    const node* n = index_.at(i);
+    std::vector<std::uint32_t> hits;
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
+    // Positions of the varying factors in operand order (deterministic output).
+    std::vector<std::size_t> varying;
+    const auto ops = index_.operands(i);
+    if (hits.size() * 8 < ops.size()) {
+        for (std::uint32_t h : hits)
+            varying.push_back(static_cast<std::size_t>(
+                std::find(n->ops().begin(), n->ops().end(), index_.at(h)) - n->ops().begin()));
+        std::sort(varying.begin(), varying.end());
+    } else {
+        for (std::size_t k = 0; k < ops.size(); ++k)
+            if (active(ops[k])) varying.push_back(k);
+    }
+
+    expr result;
+    if (varying.size() == 1) {
+        const std::size_t k = varying[0];
+        result = real_cleanup(replace_factor(n, k, value_[ops[k]]));
+        if (trace_) {
+            std::vector<expr> rest;
+            for (std::size_t j = 0; j < n->nops; ++j)
+                if (j != k) rest.push_back(share(n->op(j)));
+            record("constant-factor", "constant factor " + show(make_product(std::move(rest))), result);
+        }
+    } else if (varying.size() <= options_.product_rule_limit) {
+        std::vector<expr> terms;
+        terms.reserve(varying.size());
+        for (std::size_t k : varying) {
+            const expr& d = value_[ops[k]];
+            if (!d.is_zero()) terms.push_back(real_cleanup(replace_factor(n, k, d)));
+        }
+        result = make_sum(std::move(terms));
+        if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
+    } else {
+        std::vector<expr> terms;
+        terms.reserve(varying.size());
+        for (std::size_t k : varying) {
+            const expr& d = value_[ops[k]];
+            if (!d.is_zero()) terms.push_back(make_product({d, make_power(share(n->op(k)), minus_one())}));
+        }
+        result = make_product({share(n), make_sum(std::move(terms))});
+        if (trace_)
+            record("log-product-rule", "product rule on " + show(share(n)) + " as f·Σ fᵢ′/fᵢ", result);
+    }
+    return result;
+}
+
+expr differentiator::derive_power(std::uint32_t i) {
+    const node* n = index_.at(i);
+    const auto ops = index_.operands(i);
+    const bool base_varies = active(ops[0]);
+    const bool exponent_varies = active(ops[1]);
+    const expr base = share(n->op(0));
+    const expr exponent = share(n->op(1));
+    expr result;
+    if (!exponent_varies) {
+        // d uⁿ = n·u^(n−1)·u′ (power rule; n free of x)
+        result = real_cleanup(make_product(
+            {exponent, make_power(base, make_sum({exponent, minus_one()})), value_[ops[0]]}));
+        if (trace_) record("power-rule", "power rule on " + show(share(n)), result);
+    } else if (!base_varies) {
+        // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)
+        result = make_product({share(n), make_apply(function::log, {base}), value_[ops[1]]});
+        if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), result);
+    } else {
+        // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule)
+        result = make_product(
+            {share(n), make_sum({make_product({value_[ops[1]], make_apply(function::log, {base})}),
+                                 make_product({exponent, value_[ops[0]], make_power(base, minus_one())})})});
+        if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), result);
+    }
+    return result;
+}
+
+// d f(a₁…aₙ) = Σ ∂ᵢf(a₁…aₙ)·aᵢ′ (chain rule)
+expr differentiator::derive_function(std::uint32_t i) {
+    const node* n = index_.at(i);
+    const auto ops = index_.operands(i);
+    std::vector<expr> terms;
+    for (std::size_t k = 0; k < ops.size(); ++k) {
+        if (!active(ops[k])) continue;
+        const expr& partial = local_partial(i, k);
+        if (partial.is_zero()) continue;
+        const expr& inner = value_[ops[k]];
+        terms.push_back(inner.is_one() ? partial : real_cleanup(make_product({partial, inner})));
+    }
+    expr result = make_sum(std::move(terms));
+    if (trace_) {
+        std::string label;
+        if (n->is(kind::apply)) {
+            label = builtin_rule(n->fn()).label;
+        } else {
+            auto rule = user_rule(n->name());
+            label = rule ? (rule->label.empty() ? "d-" + n->name() : rule->label) : "unknown-derivative";
+        }
+        std::string text;
+        if (ops.size() == 1 && index_.at(ops[0])->is(kind::symbol)) {
+            text = label + " on " + show(share(n));
+        } else {
+            text = "chain rule on " + show(share(n)) + ": ";
+            bool first = true;
+            for (std::size_t k = 0; k < ops.size(); ++k) {
+                if (!active(ops[k])) continue;
+                if (!first) text += " + ";
+                first = false;
+                text += show(local_partial(i, k)) + "·∂(" + show(share(n->op(k))) + ")";
+            }
+        }
+        record(label, text, result);
+    }
+    return result;
+}
+
+const expr& differentiator::local_partial(std::uint32_t i, std::size_t k) {
+    auto [it, fresh] = partials_.try_emplace(i);
+    if (fresh) it->second = function_partials(index_.at(i), kink_value_, options_);
+    return it->second[k];
+}
+
+std::vector<expr> function_partials(const node* n, const expr& kink, const diff_options& options) {
+    std::vector<expr> partials;
+    partials.reserve(n->nops);
+    const auto args = n->ops();
+    if (n->is(kind::apply)) {
+        const derivative_rule& rule = builtin_rule(n->fn());
+        for (std::size_t k = 0; k < n->nops; ++k) partials.push_back(instantiate(rule, k, args, kink));
+        return partials;
+    }
+    const std::vector<std::uint8_t>& taken = n->call().derivative_indices;
+    const auto rule = user_rule(n->name());
+    if (!rule || rule->parameters.size() != n->nops) {
+        // An undeclared f: ∂ᵢf(a…) stays unevaluated (prints f′(a) or ∂f/∂uᵢ),
+        // indices sorted so that mixed partials commute.
+        std::vector<expr> arg_exprs;
+        for (const node* a : args) arg_exprs.push_back(share(a));
+        for (std::size_t k = 0; k < n->nops; ++k) {
+            std::vector<std::uint8_t> indices = taken;
+            indices.push_back(static_cast<std::uint8_t>(k));
+            std::sort(indices.begin(), indices.end());
+            partials.push_back(make_call(n->name(), arg_exprs, std::move(indices)));
+        }
+        return partials;
+    }
+    // A declared f: ∂ᵢ(∂_I f) is the declared partial differentiated by the
+    // parameters in I, then instantiated.
+    for (std::size_t k = 0; k < n->nops; ++k) {
+        derivative_rule shifted = *rule;
+        expr t = rule->partials[k];
+        for (std::uint8_t j : taken) t = nabla::diff(t, rule->parameters.at(j), options);
+        shifted.partials.assign(1, t);
+        partials.push_back(instantiate(shifted, 0, args, kink));
+    }
+    return partials;
+}
+
+}  // namespace nabla::detail

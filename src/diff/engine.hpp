@@ -1,0 +1,99 @@
+#pragma once
+// The differentiation engine: one short rule per node kind, memoized per
+// node, iterative. The derivatives of elementary and declared user functions
+// come from the rule table (rules.hpp); this file only knows the calculus of
+// sums, products and powers and the chain rule.
+//
+// Differentiating by x touches only the ancestors of x in the DAG: they are
+// found by walking parent edges up from x, then differentiated in post-order
+// (operands first). A gradient over many variables reuses one index of the
+// DAG, so ∇ of a sum of N local terms costs O(N), not O(N²).
+
+#include <nabla/diff.hpp>
+
+#include "core/node.hpp"
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace nabla::detail {
+
+// The distinct nodes of a DAG numbered in post-order (operands before the
+// nodes that use them), with operand and parent lists as flat arrays.
+class dag_index {
+public:
+    static constexpr std::uint32_t npos = ~std::uint32_t{0};
+
+    explicit dag_index(const node* root);
+
+    std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
+    const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
+    // The number of n, or npos when n is not in the DAG.
+    std::uint32_t find(const node* n) const noexcept;
+    // Operand numbers of node i, in operand order.
+    std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
+        return {operands_.data() + operand_start_[i], operands_.data() + operand_start_[i + 1]};
+    }
+    // Numbers of the nodes that have i as an operand (once per occurrence).
+    std::span<const std::uint32_t> parents(std::uint32_t i) const noexcept {
+        return {parents_.data() + parent_start_[i], parents_.data() + parent_start_[i + 1]};
+    }
+
+private:
+    std::vector<const node*> nodes_;
+    boost::unordered_flat_map<const node*, std::uint32_t> number_;
+    std::vector<std::uint32_t> operand_start_, operands_;
+    std::vector<std::uint32_t> parent_start_, parents_;
+};
+
+// Differentiates one expression by any number of variables in turn, sharing
+// the DAG index and the instantiated function derivatives between them.
+class differentiator {
+public:
+    differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr);
+
+    // ∂root/∂x; x must be a symbol (checked by the caller).
+    expr derive(const expr& x);
+    // The number of distinct nodes of the expression.
+    std::size_t size() const noexcept { return index_.size(); }
+
+private:
+    bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
+    void activate_ancestors(std::uint32_t x);
+    expr derive_node(std::uint32_t i);
+    expr derive_sum(std::uint32_t i);
+    expr derive_product(std::uint32_t i);
+    expr derive_power(std::uint32_t i);
+    expr derive_function(std::uint32_t i);
+    // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
+    const expr& local_partial(std::uint32_t i, std::size_t k);
+    void record(std::string rule, std::string description, const expr& result);
+
+    expr root_;
+    diff_options options_;
+    expr kink_value_;
+    std::vector<explanation_step>* trace_;
+    dag_index index_;
+
+    std::uint32_t generation_ = 0;
+    std::vector<std::uint32_t> mark_;    // == generation_: an ancestor of the current variable
+    std::vector<expr> value_;            // the derivative of each active node
+    std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
+    // For each active sum or product: its active operands, as a linked list of edges.
+    std::vector<std::uint32_t> hit_head_;
+    std::vector<std::uint32_t> edge_child_, edge_next_;
+    boost::unordered_flat_map<std::uint32_t, std::vector<expr>> partials_;
+};
+
+// sign(u)·|u|^k → u·|u|^(k−1), and |u|^(even) → u^(even), in a product: the
+// identities of real variables that turn d/dx log|x| into 1/x.
+expr real_cleanup(const expr& e);
+
+// The partial derivatives of an apply or call node by each of its arguments:
+// from the rule table, or unevaluated ∂ᵢf(…) for an undeclared user function.
+std::vector<expr> function_partials(const node* n, const expr& kink, const diff_options& options);
+
+}  // namespace nabla::detail

@@ -1,0 +1,217 @@
+// simplify(): bounded, directed rewriting for what canonical form leaves.
+// Each pass rebuilds the DAG bottom-up (iteratively, memoized) and tries a
+// few named rules at every sum and product; passes repeat until nothing
+// changes (fixed point) or the step or time budget runs out.
+//
+//   pythagoras:        a·sin(u)²·R + a·cos(u)²·R → a·R
+//   sign-abs:          sign(u)·|u|^k → u·|u|^(k−1), |u|^(2k) → u^(2k)
+//   common-factor:     a·b·x + a·c·y → a·(b·x + c·y)   (bases at their lowest power)
+//   rational-normal:   a/b + c/d → (a·d + c·b)/(b·d)   (kept when not larger)
+
+#include "diff/engine.hpp"
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <chrono>
+#include <map>
+
+namespace nabla {
+
+namespace {
+
+using detail::node;
+
+expr share(const node* n) { return expr::share(n); }
+
+struct budget {
+    const simplify_options& options;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::size_t steps = 0;
+    bool out_of_steps() const { return steps >= options.max_steps; }
+    bool out_of_time() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.max_seconds;
+    }
+};
+
+// A term as coefficient · Π base^exponent.
+struct monomial {
+    expr coefficient;
+    std::vector<std::pair<expr, expr>> factors;
+};
+
+monomial split(const expr& term) {
+    monomial m;
+    auto [c, rest] = detail::split_coefficient(term);
+    m.coefficient = c;
+    if (rest.get()->is(kind::product)) {
+        for (const node* f : rest.get()->ops()) m.factors.push_back(detail::split_power(share(f)));
+    } else if (!rest.is_one()) {
+        m.factors.push_back(detail::split_power(rest));
+    }
+    return m;
+}
+
+expr rebuild(const monomial& m, std::size_t skip = ~std::size_t{0}) {
+    std::vector<expr> factors{m.coefficient};
+    for (std::size_t i = 0; i < m.factors.size(); ++i)
+        if (i != skip) factors.push_back(pow(m.factors[i].first, m.factors[i].second));
+    return mul(factors);
+}
+
+// pythagoras: a·sin(u)²·R + a·cos(u)²·R → a·R.
+std::optional<expr> pythagoras(const node* sum) {
+    std::vector<monomial> terms;
+    for (const node* t : sum->ops()) terms.push_back(split(share(t)));
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        for (std::size_t fi = 0; fi < terms[i].factors.size(); ++fi) {
+            const auto& [b, x] = terms[i].factors[fi];
+            if (!b.get()->is_fn(function::sin) || !(x == expr(2))) continue;
+            const expr partner_factor = pow(cos(b[0]), 2);
+            const expr rest = rebuild(terms[i], fi);
+            // The partner is rest·cos(u)²; look for it among the other terms.
+            const expr partner = rest * partner_factor;
+            for (std::size_t j = 0; j < terms.size(); ++j) {
+                if (j == i || !(share(sum->op(j)) == partner)) continue;
+                std::vector<expr> out;
+                for (std::size_t k = 0; k < terms.size(); ++k)
+                    if (k != i && k != j) out.push_back(share(sum->op(k)));
+                out.push_back(rest);
+                return add(out);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// common-factor: the factors every term has, at their lowest power, and the
+// rational content of the coefficients.
+std::optional<expr> common_factor(const node* sum) {
+    std::vector<monomial> terms;
+    for (const node* t : sum->ops()) terms.push_back(split(share(t)));
+    // Candidate bases: those of the first term with a numeric exponent.
+    std::vector<std::pair<expr, expr>> common;
+    for (const auto& [b, x] : terms[0].factors) {
+        if (!x.is_number() || x.is_negative_number()) continue;
+        expr lowest = x;
+        bool everywhere = true;
+        for (std::size_t i = 1; i < terms.size() && everywhere; ++i) {
+            everywhere = false;
+            for (const auto& [b2, x2] : terms[i].factors) {
+                if (!(b2 == b) || !x2.is_number() || x2.is_negative_number()) continue;
+                everywhere = true;
+                if (x2.number_value() < lowest.number_value()) lowest = x2;
+            }
+        }
+        if (everywhere) common.emplace_back(b, lowest);
+    }
+    // The numeric content: the gcd of integer coefficients (sign of the first).
+    long long g = 0;
+    bool integral = true;
+    for (const monomial& m : terms) {
+        auto v = m.coefficient.integer_value();
+        if (!v || *v == 0) {
+            integral = false;
+            break;
+        }
+        long long a = *v < 0 ? -*v : *v, b = g;
+        while (b) {
+            const long long r = a % b;
+            a = b;
+            b = r;
+        }
+        g = a;
+    }
+    if (!integral || g <= 1) g = 1;
+    if (common.empty() && g == 1) return std::nullopt;
+    std::vector<expr> factors{expr(g)};
+    for (const auto& [b, x] : common) factors.push_back(pow(b, x));
+    const expr f = mul(factors);
+    const expr inverse = pow(f, -1);
+    std::vector<expr> inner;
+    for (const node* t : sum->ops()) inner.push_back(share(t) * inverse);
+    return f * add(inner);
+}
+
+// rational-normal: over a common denominator.
+std::optional<expr> rational_normal(const node* sum) {
+    std::map<expr, expr> denominator;  // base → largest |negative exponent|
+    for (const node* t : sum->ops()) {
+        for (const auto& [b, x] : split(share(t)).factors)
+            if (x.is_number() && x.is_negative_number()) {
+                const expr m = -x;
+                auto [it, fresh] = denominator.emplace(b, m);
+                if (!fresh && it->second.number_value() < m.number_value()) it->second = m;
+            }
+    }
+    if (denominator.empty()) return std::nullopt;
+    std::vector<expr> dfactors;
+    for (const auto& [b, x] : denominator) dfactors.push_back(pow(b, x));
+    const expr d = mul(dfactors);
+    std::vector<expr> numerator;
+    for (const node* t : sum->ops()) numerator.push_back(share(t) * d);
+    expr n;
+    try {
+        expand_options eo;
+        eo.max_terms = 2000;
+        n = expand(add(numerator), eo);
+    } catch (const limit_error&) {
+        return std::nullopt;
+    }
+    if (n.is_zero()) return n;
+    expr result = n * pow(d, -1);
+    if (node_count(result) > node_count(share(sum))) return std::nullopt;
+    return result;
+}
+
+// One bottom-up pass; returns the rewritten expression.
+expr pass(const expr& e, budget& b) {
+    boost::unordered_flat_map<const node*, expr> done;
+    detail::for_each_post_order(e.get(), [&](const node* n) {
+        std::vector<expr> ops;
+        ops.reserve(n->nops);
+        bool changed = false;
+        for (const node* c : n->ops()) {
+            ops.push_back(done.find(c)->second);
+            changed = changed || ops.back().get() != c;
+        }
+        expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
+        if (!b.out_of_steps() && !b.out_of_time()) {
+            const node* rn = r.get();
+            if (rn->is(kind::product)) {
+                expr c = detail::real_cleanup(r);
+                if (!(c == r)) ++b.steps, r = c;
+            } else if (rn->is(kind::sum)) {
+                if (auto p = pythagoras(rn)) {
+                    ++b.steps;
+                    r = *p;
+                } else if (auto q = rational_normal(rn); q && !(*q == r)) {
+                    ++b.steps;
+                    r = *q;
+                } else if (auto f = common_factor(rn); f && !(*f == r)) {
+                    ++b.steps;
+                    r = *f;
+                }
+            }
+        }
+        done.emplace(n, std::move(r));
+    });
+    return done.find(e.get())->second;
+}
+
+}  // namespace
+
+simplify_result simplify_report(const expr& e, const simplify_options& options) {
+    budget b{options};
+    expr current = e;
+    for (;;) {
+        if (b.out_of_time()) return {current, stop_reason::time_limit, b.steps};
+        if (b.out_of_steps()) return {current, stop_reason::step_limit, b.steps};
+        expr next = pass(current, b);
+        if (next == current) return {current, stop_reason::fixed_point, b.steps};
+        current = next;
+    }
+}
+
+expr simplify(const expr& e, const simplify_options& options) { return simplify_report(e, options).value; }
+
+}  // namespace nabla
