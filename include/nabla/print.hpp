@@ -3,6 +3,7 @@
 
 #include <nabla/expr.hpp>
 
+#include <cstddef>
 #include <iosfwd>
 #include <string>
 
@@ -21,6 +22,20 @@ enum class style {
 /// Prints an expression. Sums in descending degree, products with the
 /// coefficient first, parentheses only where needed.
 std::string to_string(const expr& e, style s = style::unicode);
+
+/// Prints with each large shared subexpression named once.
+///
+/// A subexpression that is used more than once in the DAG and has at least
+/// `min_size` nodes (counted as a tree) is written once, on a `where` line,
+/// and by its name everywhere else:
+///
+///     t₁·sin(t₁)
+///     where t₁ = x² + 2x + 1
+///
+/// Names are t₁, t₂, … (t1 in ASCII, t_{1} in LaTeX; another letter if the
+/// expression has symbols named so), numbered so that each definition uses
+/// only earlier names. Without such subexpressions this is to_string(e, s).
+std::string to_string_shared(const expr& e, style s = style::unicode, std::size_t min_size = 8);
 
 /// Writes the Unicode form.
 std::ostream& operator<<(std::ostream& out, const expr& e);

@@ -1,0 +1,171 @@
+#pragma once
+// The printing engine shared by to_string, to_string_shared and to_dot.
+//
+// Two passes, both iterative:
+// 1. `print_cache` walks the DAG once in post-order and decides, for every
+//    sum and product, the human order of its operands (canonical form keeps
+//    them in hash order). The order depends on a growth "degree" per node and,
+//    for ties, on the first characters of the operands' ASCII text, so it is
+//    the same in every style.
+// 2. `writer` emits text from an explicit stack of tasks; no recursion, so a
+//    chain of a million nested nodes prints. Parentheses are decided in one
+//    place, from the precedence table `prec`.
+
+#include "core/node.hpp"
+
+#include <nabla/print.hpp>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nabla::detail {
+
+// The precedence table: an operand whose level is below what its context
+// requires is parenthesized. Unary minus and fractions sit at `product`.
+enum class prec : std::uint8_t { none = 0, sum = 1, product = 2, power = 3, atom = 4 };
+
+// How a node is printed in its context.
+enum class print_mode : std::uint8_t {
+    normal,
+    magnitude,  // without its leading minus (a term after " − ")
+    rest,       // without its numeric coefficient (sort keys)
+    negated,    // a power in a denominator: b^e printed as b^(−e)
+};
+
+// One factor of a product as printed: the coefficient's numerator or
+// denominator, a factor, or a factor with a negative exponent printed in the
+// denominator with that exponent negated.
+enum class item_kind : std::uint8_t { coef_num, coef_den, factor, den_factor };
+
+struct item {
+    const node* n;
+    item_kind kind;
+};
+
+// The human layout of a sum (terms) or of a product or negative power
+// (numerator and denominator items; the coefficient's items come first).
+struct layout {
+    std::vector<const node*> terms;
+    std::vector<item> num, den;
+    std::uint8_t num_start = 0, den_start = 0;  // first non-coefficient item
+    bool negative = false;                      // the coefficient is < 0
+};
+
+// Degrees, layouts and sort keys of every node under a root.
+class print_cache {
+public:
+    explicit print_cache(const node* root);
+
+    double degree(const node* n) const;
+    // nullptr for nodes that have no layout (atoms, functions, positive powers).
+    const layout* layout_of(const node* n) const;
+    // The first characters of n's ASCII text without its coefficient.
+    const std::string& key(const node* n);
+
+private:
+    void visit(const node* n);
+    layout sum_layout(const node* n);
+    layout product_layout(const node* n);
+
+    boost::unordered_flat_map<const node*, double> degree_;
+    boost::unordered_flat_map<const node*, std::uint32_t> layout_index_;
+    std::vector<layout> layouts_;
+    boost::unordered_flat_map<const node*, std::string> keys_;
+};
+
+// Names given to shared subexpressions (to_string_shared).
+using name_map = boost::unordered_flat_map<const node*, std::string>;
+
+// Writes one expression into a string.
+class writer {
+public:
+    writer(print_cache& cache, nabla::style s) : cache_(cache), style_(s) {}
+
+    // Print only the first `cap` bytes (at least; sort keys).
+    void set_cap(std::size_t cap) { cap_ = cap; }
+    // Print these nodes by name, except `self` (the one being defined).
+    void set_names(const name_map* names, const node* self) {
+        names_ = names;
+        self_ = self;
+    }
+    void write(const node* root, print_mode mode, std::string& out);
+
+private:
+    enum class act : std::uint8_t { text, node, terms, items, superscript, coef_num, coef_den, args };
+    struct task {
+        const node* n;
+        std::string_view text;
+        std::uint32_t index;
+        act what;
+        print_mode mode;
+        std::uint8_t min;    // act::node: the precedence the context requires
+        std::uint8_t which;  // act::items: 0 numerator, 1 denominator
+    };
+
+    // Shapes of a factor's first and last characters, for the Unicode
+    // juxtaposition rules (4xy, 2sin(x), n·xⁿ⁻¹, −x·e^(−x²/2)).
+    enum class first : std::uint8_t { digit, letter, func, paren, bar, other };
+    enum class last : std::uint8_t { letter, digit, super, close, caret_open, radical_open, bar, other };
+    struct shape {
+        first f = first::other;
+        last l = last::other;
+        bool caret = false;          // printed with ^
+        bool super_letters = false;  // letters in a superscript exponent
+        bool multi_first = false;    // starts with a multi-letter name
+        bool multi_last = false;     // ends with a multi-letter name
+    };
+
+    void push_text(std::string_view t);
+    void push_node(const node* n, print_mode m, prec min);
+    void run(std::string& out);
+    void node_task(const node* n, print_mode m, prec min, std::string& out);
+    void print_number(const node* n, print_mode m, std::string& out);
+    void print_product(const node* n, const layout& l, print_mode m, std::string& out);
+    void print_power(const node* n, print_mode m, std::string& out);
+    void print_apply(const node* n, std::string& out);
+    void print_call(const node* n, std::string& out);
+    void items_task(const node* n, std::uint8_t which, std::uint32_t i, print_mode m, std::string& out);
+    void terms_task(const node* n, std::uint32_t i, std::string& out);
+    void args_task(const node* n, std::uint32_t i, std::string& out);
+    void superscript(const node* e, bool negate, std::string& out) const;
+
+    bool named(const node* n) const;
+    bool negative(const node* n) const;
+    prec prec_of(const node* n, print_mode m) const;
+    bool superscriptable(const node* e) const;
+    bool is_sqrt(const node* n, print_mode m) const;
+    shape shape_of(const node* n, print_mode m) const;
+    shape shape_of(const item& it) const;
+    std::string_view separator(const item& a, const item& b) const;
+    std::string_view minus() const;
+    std::string_view open() const;
+    std::string_view close() const;
+
+    print_cache& cache_;
+    nabla::style style_;
+    std::size_t cap_ = std::size_t(-1);
+    const name_map* names_ = nullptr;
+    const node* self_ = nullptr;
+    std::vector<task> stack_;
+};
+
+// A number < 0, or a product whose coefficient is: what prints with a minus.
+bool has_minus(const node* n);
+// A power with such an exponent: it prints as a fraction, 1/x².
+bool is_negative_power(const node* n);
+
+// A symbol's name as printed: w1 → w₁ (Unicode), w_{1} (LaTeX), α → \alpha.
+std::string symbol_text(std::string_view name, nabla::style s);
+
+// A user function's name with its derivative marks, without the arguments:
+// f, f′, ∂₁∂₂f (Unicode); f', D[1,2](f) (ASCII).
+std::string call_head(const node* n, nabla::style s);
+
+// A node as a one-line label (atoms printed, operators by their sign), for DOT.
+std::string node_label(const node* n, nabla::style s);
+
+}  // namespace nabla::detail
