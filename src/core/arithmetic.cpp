@@ -87,8 +87,10 @@ namespace {
 struct term_view {
     const node* whole;
     const node* coefficient;  // nullptr: 1
-    std::span<const node* const> rest;
+    std::span<const node* const> factors;  // empty: the rest is `whole` itself
     std::uint32_t rest_hash;
+
+    std::span<const node* const> rest() const { return factors.empty() ? std::span<const node* const>(&whole, 1) : factors; }
 };
 
 term_view view_term(const node* t) {
@@ -96,20 +98,23 @@ term_view view_term(const node* t) {
         auto rest = t->ops().subspan(1);
         return {t, t->op(0), rest, rest.size() == 1 ? rest[0]->hash : hash_ops(kind::product, 0, rest)};
     }
-    return {t, nullptr, {&t, 1}, t->hash};
+    if (t->kind == kind::product) return {t, nullptr, t->ops(), t->hash};  // xy: rest is x, y as in 3xy
+    return {t, nullptr, {}, t->hash};
 }
 
 int compare_rest(const term_view& a, const term_view& b) {
     if (a.rest_hash != b.rest_hash) return a.rest_hash < b.rest_hash ? -1 : 1;
-    std::size_t n = std::min(a.rest.size(), b.rest.size());
+    auto ra = a.rest(), rb = b.rest();
+    std::size_t n = std::min(ra.size(), rb.size());
     for (std::size_t i = 0; i < n; ++i)
-        if (int c = compare(a.rest[i], b.rest[i])) return c;
-    if (a.rest.size() != b.rest.size()) return a.rest.size() < b.rest.size() ? -1 : 1;
+        if (int c = compare(ra[i], rb[i])) return c;
+    if (ra.size() != rb.size()) return ra.size() < rb.size() ? -1 : 1;
     return 0;
 }
 
 bool same_rest(const term_view& a, const term_view& b) {
-    return a.rest.size() == b.rest.size() && std::equal(a.rest.begin(), a.rest.end(), b.rest.begin());
+    auto ra = a.rest(), rb = b.rest();
+    return ra.size() == rb.size() && std::equal(ra.begin(), ra.end(), rb.begin());
 }
 
 }  // namespace
@@ -149,13 +154,13 @@ expr make_sum(std::vector<expr> terms) {
         numeric c;
         for (std::size_t k = i; k < j; ++k) c.add(views[k].coefficient ? numeric::of(views[k].coefficient) : numeric::unit());
         if (!c.is_zero()) {
-            const term_view& v = views[i];
+            auto rest = views[i].rest();
             if (c.is_exact_one()) {
-                kept.push_back(v.rest.size() == 1 ? expr::share(v.rest[0]) : intern_ops(kind::product, 0, v.rest));
+                kept.push_back(rest.size() == 1 ? expr::share(rest[0]) : intern_ops(kind::product, 0, rest));
             } else {
                 expr coefficient = c.to_expr();
                 std::vector<const node*> factors{coefficient.get()};
-                factors.insert(factors.end(), v.rest.begin(), v.rest.end());
+                factors.insert(factors.end(), rest.begin(), rest.end());
                 kept.push_back(intern_ops(kind::product, 0, factors));
             }
             ops.push_back(kept.back().get());
@@ -323,7 +328,7 @@ expr rational_power(const rational_t& b, const rational_t& x) {
         coefficient /= exact_integer_power(rational_t(ad), rp);
         if (md != 1) {
             factors.push_back(raw_power(make_number(rational_t(md)), make_number(rational_t(1) - r)));
-            coefficient /= md;
+            coefficient /= rational_t(md);  // rational /= integer is wrong in Boost 1.81
         }
     }
     std::vector<const node*> ops;

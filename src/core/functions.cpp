@@ -7,6 +7,8 @@
 #include "core/node.hpp"
 #include "core/numeric.hpp"
 
+#include <nabla/print.hpp>
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -104,7 +106,7 @@ expr negate(const expr& a) { return make_product({minus_one(), a}); }
 
 [[noreturn]] void domain(std::string_view what, function f, const std::vector<expr>& args) {
     std::string where = std::string(function_name(f)) + "(";
-    for (std::size_t i = 0; i < args.size(); ++i) where += (i ? ", " : "") + number_text(args[i].get());
+    for (std::size_t i = 0; i < args.size(); ++i) where += (i ? ", " : "") + to_string(args[i], style::ascii);
     where += ")";
     throw domain_error(std::string(what) + ": " + where, where);
 }
