@@ -1,6 +1,9 @@
 #pragma once
 /// \file The syntax tree of nabla's one grammar: plain structs, X3 variants.
 ///
+/// Values are `ast::operand`s: a single operand is never wrapped in a
+/// one-element `expression` (`x` is a name, `x + 1` an expression chain).
+///
 /// Every node derives from `ast::located`, which holds the byte range it was
 /// read from (`begin`, `end`: offsets into the parsed text). The grammar fills
 /// these on success (see error_handler.hpp), so later passes (unknown function,
@@ -9,7 +12,7 @@
 ///
 /// Shapes, by example (the statement forms first):
 ///
-///     x² + 1                   statement = expression
+///     x² + 1                   statement = expression_statement  {value}
 ///     z = 2x²y                 statement = assignment            {name z, value}
 ///     f(x, y) = x² + y         statement = function_definition   {name f, params x y, body}
 ///     lhs == rhs               statement = equality              {lhs, rhs}
@@ -143,8 +146,8 @@ struct power : located {
 
 /// One argument of a call: `value` or `keyword=value`.
 struct argument : located {
-    std::string keyword;  ///< empty for a positional argument
-    expression value;
+    ast::name keyword;  ///< empty text for a positional argument
+    operand value;
 };
 
 /// A call with parentheses: `f(x, y)`, `eval(z, x=1)`, `f'(x)`, `∂₁f(x, y)`,
@@ -176,7 +179,7 @@ struct root : located {
 
 /// |x|.
 struct absolute : located {
-    expression inner;
+    operand inner;
 };
 
 /// One variable of a derivative with its order: ∂x² → {x, 2}.
@@ -213,20 +216,20 @@ struct differential : located {
 /// `z = 2x²y`.
 struct assignment : located {
     ast::name target;
-    expression value;
+    operand value;
 };
 
 /// `f(x, y) = x² + y`.
 struct function_definition : located {
     ast::name function;
     std::vector<ast::name> parameters;
-    expression body;
+    operand body;
 };
 
 /// `lhs == rhs` (a check).
 struct equality : located {
-    expression lhs;
-    expression rhs;
+    operand lhs;
+    operand rhs;
 };
 
 /// `d-softplus: ∂softplus(u) = sigmoid(u)·∂u` (the label is optional).
@@ -234,25 +237,30 @@ struct derivative_declaration : located {
     std::string label;  ///< empty when unlabelled
     ast::name function;
     std::vector<ast::name> parameters;
-    expression rhs;
+    operand rhs;
 };
 
 /// One `name=value` of an `at` form.
 struct binding : located {
     ast::name variable;
-    expression value;
+    operand value;
 };
 
 /// `z at x=1, y=2`.
 struct evaluation_at : located {
-    expression value;
+    operand value;
     std::vector<binding> bindings;
+};
+
+/// An expression on its own: `x² + 1`, `∂z/∂x`, `grad(z)`, `eval(z, x=1)`.
+struct expression_statement : located {
+    operand value;
 };
 
 /// One statement.
 struct statement
-    : x3::variant<expression, assignment, function_definition, equality, derivative_declaration,
-                  evaluation_at> {
+    : x3::variant<expression_statement, assignment, function_definition, equality,
+                  derivative_declaration, evaluation_at> {
     using base_type::base_type;
     using base_type::operator=;
 };

@@ -50,11 +50,11 @@ struct lower_options {
     std::string_view origin = {};
 };
 
-/// Lowers an expression. `source` is the text it was parsed from (for
+/// Lowers an expression (any operand of the tree). `source` is the text it was parsed from (for
 /// diagnostics). Notes (interpretations chosen) are appended to `notes` if
 /// given. Throws parse_error for unknown/ill-used names, wrong arity, a
 /// command used inside an expression, a number that overflows.
-expr lower(const ast::expression& e, std::string_view source, const environment& env,
+expr lower(const ast::operand& e, std::string_view source, const environment& env,
            std::vector<note>* notes = nullptr, const lower_options& options = {});
 
 /// The symbol a differential `∂u` lowers to (named "∂u"): the right side of

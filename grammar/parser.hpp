@@ -17,18 +17,18 @@
 
 namespace nabla::detail {
 
-/// An interpretation the parser chose for ambiguous input, for the REPL to
-/// show: "x/2y read as (x/2)·y", "sin x y read as sin(x·y)", "xy read as x·y".
+/// An interpretation chosen for ambiguous input, for the REPL to show:
+/// "x/2y read as (x/2)·y", "sin x y read as sin(x·y)", "xy read as x·y".
+/// Lowering (lower.hpp) reports them: it sees the tree and the names.
 struct note {
     std::uint32_t begin = 0;  ///< byte range of the ambiguous text
     std::uint32_t end = 0;
     std::string text;         ///< the interpretation, in Unicode notation
 };
 
-/// One parsed line or file: its statements in order, and the notes.
+/// One parsed line or file: its statements in order.
 struct program {
     std::vector<ast::statement> statements;
-    std::vector<note> notes;
 };
 
 /// Parses text holding statements separated by newlines or ';'. Blank lines
@@ -39,8 +39,7 @@ program parse_program(std::string_view text, const parse_options& options = {},
 
 /// Parses exactly one statement (the REPL's line). Empty or comment-only
 /// text is the error "empty input".
-ast::statement parse_statement(std::string_view text, std::vector<note>* notes = nullptr,
-                               const parse_options& options = {});
+ast::statement parse_statement(std::string_view text, const parse_options& options = {});
 
 /// Parses a rule file: every non-blank, non-comment line must be a labelled
 /// derivative declaration (`d-sin: ∂sin(u) = cos(u)·∂u`). Errors carry the

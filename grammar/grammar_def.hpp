@@ -1,0 +1,712 @@
+#pragma once
+// The rules of nabla's notation (see grammar/NOTATION.md), loosest first:
+//
+//   statement   = declaration | definition | assignment | expression-statement
+//   sum         = term (('+' | '-' | '−') term)*
+//   term        = unary (('*' | '·' | '×' | '/' | '÷') unary | implicit-factor)*
+//   unary       = ('-' | '−' | '+') unary | d/dx sum | ∂/∂x sum | power
+//   power       = primary (superscript | ('^' | '**') unary)?      (right associative)
+//   primary     = number | (sum) | [sum] | |sum| | √power | ∇power | ∂-forms
+//               | d-forms | D[i](f)(args) | word
+//   word        = name | name primes? (args) | function power? argument
+//
+// Juxtaposition is a product at the level of '*' and '/', read left to right:
+// `x/2y` is (x/2)·y. An implicit factor never starts with a digit or sign.
+// Expectation points (`>`) and the hand-written tokens throw syntax_error;
+// rule names below are the words used in "expected … after '+'".
+
+#include "grammar/ast.hpp"
+#include "grammar/ast_adapted.hpp"
+#include "grammar/config.hpp"
+#include "grammar/error_handler.hpp"
+#include "grammar/grammar.hpp"
+#include "grammar/tokens.hpp"
+#include "grammar/parser.hpp"
+
+#include <boost/spirit/home/x3.hpp>
+
+#include <string>
+
+namespace nabla::parser {
+
+namespace x3 = boost::spirit::x3;
+namespace fusion = boost::fusion;
+namespace unicode = detail::unicode;
+
+// ---------------------------------------------------------------- rule IDs
+
+struct statement_class : annotate_position {};
+struct declaration_class : annotate_position {};
+struct definition_class : annotate_position {};
+struct assignment_class : annotate_position {};
+struct expression_statement_class : annotate_position {};
+struct binding_class : annotate_position {};
+struct bindings_class : annotate_position {};
+struct sum_class : annotate_position {};
+struct term_class : annotate_position {};
+struct unary_class : annotate_position {};
+struct exponent_class : annotate_position {};
+struct power_class : annotate_position {};
+struct primary_class : annotate_position {};
+struct implicit_factor_class : annotate_position {};
+struct derivative_class : annotate_position {};
+struct prefix_derivative_class : annotate_position {};
+struct partial_variable_class : annotate_position {};
+struct leibniz_variable_class : annotate_position {};
+struct exponent_atom_class : annotate_position {};
+struct leibniz_target_class : annotate_position {};
+
+const statement_type statement_rule = "a statement";
+const x3::rule<declaration_class, ast::derivative_declaration> declaration = "a derivative declaration";
+const x3::rule<definition_class, ast::function_definition> definition = "a function definition";
+const x3::rule<assignment_class, ast::assignment> assignment = "an assignment";
+const x3::rule<expression_statement_class, ast::statement> expression_statement = "an expression";
+const x3::rule<binding_class, ast::binding> binding = "a value like x=1";
+const x3::rule<bindings_class, std::vector<ast::binding>> bindings = "a value like x=1";
+const sum_type sum = "an expression";
+const x3::rule<term_class, ast::operand> term = "an expression";
+const x3::rule<unary_class, ast::operand> unary = "an expression";
+const x3::rule<exponent_class, ast::operand> exponent = "an exponent";
+const x3::rule<power_class, ast::operand> power = "an expression";
+const x3::rule<primary_class, ast::operand> primary = "an expression";
+const x3::rule<implicit_factor_class, ast::operand> implicit_factor = "a factor";
+const x3::rule<derivative_class, ast::operand> derivative = "a derivative";
+const x3::rule<prefix_derivative_class, ast::operand> prefix_derivative = "a derivative";
+const x3::rule<partial_variable_class, ast::variable_order> partial_variable = "a variable like ∂x";
+const x3::rule<leibniz_variable_class, ast::variable_order> leibniz_variable = "a variable like dx";
+const x3::rule<exponent_atom_class, ast::operand> exponent_atom = "an exponent";
+const x3::rule<leibniz_target_class, ast::operand> leibniz_target = "a name";
+
+// ---------------------------------------------------------------- helpers
+
+inline std::uint32_t begin_of(const ast::operand& o) {
+    return boost::apply_visitor(
+        [](const auto& n) -> std::uint32_t {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, ast::nil>) return 0;
+            else if constexpr (std::is_base_of_v<ast::located, T>) return n.begin;
+            else return n.get().begin;
+        },
+        o);
+}
+inline std::uint32_t end_of(const ast::operand& o) {
+    return boost::apply_visitor(
+        [](const auto& n) -> std::uint32_t {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, ast::nil>) return 0;
+            else if constexpr (std::is_base_of_v<ast::located, T>) return n.end;
+            else return n.get().end;
+        },
+        o);
+}
+
+inline bool is_chain_at(const ast::operand& o, bool sum_level) {
+    const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
+    if (!e || e->get().grouped || e->get().rest.empty()) return false;
+    const ast::op first = e->get().rest.front().op;
+    const bool additive = first == ast::op::add || first == ast::op::subtract;
+    return additive == sum_level;
+}
+
+// Appends `op value` to the chain being built in `val` (starting one when
+// `val` is still a single operand), so single operands are never wrapped.
+inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
+    if (!is_chain_at(val, sum_level)) {
+        ast::expression chain;
+        chain.begin = begin_of(val);
+        chain.first = std::move(val);
+        val = x3::forward_ast<ast::expression>(std::move(chain));
+    }
+    auto& chain = boost::get<x3::forward_ast<ast::expression>>(val).get();
+    ast::operation step;
+    step.op = op;
+    step.begin = begin_of(value);
+    step.end = end_of(value);
+    chain.end = step.end;
+    step.value = std::move(value);
+    chain.rest.push_back(std::move(step));
+}
+
+// x3::action parses into the rule's own attribute when the types agree, so
+// _attr may be _val itself: moving it onto itself would empty it.
+const auto set_val = [](auto& ctx) {
+    auto& val = x3::_val(ctx);
+    auto& attr = x3::_attr(ctx);
+    if constexpr (std::is_same_v<std::decay_t<decltype(val)>, std::decay_t<decltype(attr)>>) {
+        if (static_cast<const void*>(&val) == static_cast<const void*>(&attr)) return;
+    }
+    val = std::move(attr);
+};
+const auto push_sum = [](auto& ctx) {
+    auto& a = x3::_attr(ctx);
+    append(x3::_val(ctx), fusion::at_c<0>(a), std::move(fusion::at_c<1>(a)), true);
+};
+const auto push_product = [](auto& ctx) {
+    auto& a = x3::_attr(ctx);
+    append(x3::_val(ctx), fusion::at_c<0>(a), std::move(fusion::at_c<1>(a)), false);
+};
+const auto push_juxtaposed = [](auto& ctx) {
+    append(x3::_val(ctx), ast::op::juxtapose, std::move(x3::_attr(ctx)), false);
+};
+const auto make_signed = [](auto& ctx) {
+    auto& a = x3::_attr(ctx);
+    ast::signed_ s;
+    s.negative = fusion::at_c<0>(a);
+    s.value = std::move(fusion::at_c<1>(a));
+    x3::_val(ctx) = x3::forward_ast<ast::signed_>(std::move(s));
+};
+const auto make_power = [](bool superscript) {
+    return [superscript](auto& ctx) {
+        ast::power p;
+        p.begin = begin_of(x3::_val(ctx));
+        p.base = std::move(x3::_val(ctx));
+        p.exponent = std::move(x3::_attr(ctx));
+        p.end = end_of(p.exponent);
+        p.superscript = superscript;
+        x3::_val(ctx) = x3::forward_ast<ast::power>(std::move(p));
+    };
+};
+
+// ---------------------------------------------------------------- nesting budget
+
+/// Counts nesting through the recursive rules; deeper than the budget is
+/// an error, so deep input never exhausts the stack.
+template <class Subject>
+struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
+    using base_type = x3::unary_parser<Subject, nest_directive<Subject>>;
+    static bool const is_pass_through_unary = true;
+    constexpr nest_directive(const Subject& subject) : base_type(subject) {}
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        auto& s = state_of(context);
+        if (s.depth >= s.max_depth) {
+            x3::skip_over(first, last, context);
+            throw syntax_error{offset_of(first, s),
+                               "input nests too deeply (more than " +
+                                   std::to_string(s.max_depth / 2) + " levels)"};
+        }
+        ++s.depth;
+        struct restore {
+            parse_state& s;
+            ~restore() { --s.depth; }
+        } guard{s};
+        return this->subject.parse(first, last, context, rcontext, attr);
+    }
+};
+struct nest_gen {
+    template <class Subject>
+    constexpr nest_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+        const Subject& subject) const {
+        return {x3::as_parser(subject)};
+    }
+};
+inline constexpr nest_gen nest{};
+
+// ---------------------------------------------------------------- enclosed parts
+
+/// The text of the code point at p, for messages ("unexpected ')'").
+inline std::string code_point_text(const char* p, const char* last) {
+    if (p == last) return "end of input";
+    int len = 0;
+    unicode::decode(p, last, len);
+    return "'" + std::string(p, std::size_t(len)) + "'";
+}
+
+inline std::string column_text(const parse_state& s, const char* p) {
+    const std::size_t off = std::size_t(p - s.base);
+    const auto lc = detail::locate(std::string_view(s.base, off + 1), off);
+    return std::to_string(lc.column);
+}
+
+/// Parses `open content close`, with the errors people need: an empty or
+/// broken inside ("expected an expression after '('") and a missing close
+/// ("'(' at column 4 is never closed").
+template <class Content, class Iterator, class Context>
+bool parse_enclosed(Iterator& first, Iterator const& last, Context const& context, char open,
+                    char close, const char* what, Content&& content) {
+    x3::skip_over(first, last, context);
+    if (first == last || *first != open) return false;
+    auto& s = state_of(context);
+    const char* open_at = first;
+    ++first;
+    if (!content(first)) {
+        x3::skip_over(first, last, context);
+        throw syntax_error{offset_of(first, s), std::string("expected ") + what + " after '" +
+                                                    std::string(1, open) + "'"};
+    }
+    x3::skip_over(first, last, context);
+    if (first == last)
+        throw syntax_error{offset_of(first, s), "'" + std::string(1, open) + "' at column " +
+                                                    column_text(s, open_at) + " is never closed"};
+    if (*first != close)
+        throw syntax_error{offset_of(first, s),
+                           "expected '" + std::string(1, close) + "' to close '" +
+                               std::string(1, open) + "' at column " + column_text(s, open_at) +
+                               ", found " + code_point_text(first, last)};
+    ++first;
+    return true;
+}
+
+/// ( sum ) and [ sum ].
+struct group_parser : x3::parser<group_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        if (first == last || (*first != '(' && *first != '[')) return false;
+        const char open = *first;
+        const char* start = first;
+        ast::operand inner;
+        parse_enclosed(first, last, context, open, open == '(' ? ')' : ']', "an expression",
+                       [&](Iterator& it) { return sum.parse(it, last, context, rcontext, inner); });
+        if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner)) {
+            e->get().grouped = true;
+        } else {
+            // A single operand in parentheses stays itself, but keeps the
+            // parenthesized range for diagnostics of the whole group.
+            (void)start;
+        }
+        x3::traits::move_to(std::move(inner), attr);
+        return true;
+    }
+};
+inline constexpr group_parser group{};
+
+/// One argument: `value` or `keyword=value`.
+template <class Iterator, class Context, class RContext>
+bool parse_argument(Iterator& first, Iterator const& last, Context const& context,
+                    RContext& rcontext, ast::argument& arg) {
+    x3::skip_over(first, last, context);
+    const char* start = first;
+    auto& s = state_of(context);
+    // keyword=value: a name, '=', and not '=='.
+    {
+        Iterator it = first;
+        ast::name key;
+        if (any_name.parse(it, last, context, rcontext, key)) {
+            x3::skip_over(it, last, context);
+            if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
+                ++it;
+                arg.keyword = std::move(key);
+                first = it;
+                if (!sum.parse(first, last, context, rcontext, arg.value)) {
+                    x3::skip_over(first, last, context);
+                    throw syntax_error{offset_of(first, s), "expected an expression after '='"};
+                }
+                arg.begin = offset_of(start, s);
+                arg.end = offset_of(first, s);
+                return true;
+            }
+        }
+    }
+    if (!sum.parse(first, last, context, rcontext, arg.value)) return false;
+    arg.begin = offset_of(start, s);
+    arg.end = offset_of(first, s);
+    return true;
+}
+
+/// ( argument, argument, … ), possibly empty.
+template <class Iterator, class Context, class RContext>
+bool parse_arguments(Iterator& first, Iterator const& last, Context const& context,
+                     RContext& rcontext, std::vector<ast::argument>& args) {
+    return parse_enclosed(first, last, context, '(', ')', "an argument", [&](Iterator& it) {
+        Iterator probe = it;
+        x3::skip_over(probe, last, context);
+        if (probe != last && *probe == ')') return true;  // f()
+        for (;;) {
+            ast::argument arg;
+            if (!parse_argument(it, last, context, rcontext, arg)) {
+                if (args.empty()) return false;
+                x3::skip_over(it, last, context);
+                throw syntax_error{offset_of(it, state_of(context)),
+                                   "expected an argument after ','"};
+            }
+            args.push_back(std::move(arg));
+            x3::skip_over(it, last, context);
+            if (it == last || *it != ',') return true;
+            ++it;
+        }
+    });
+}
+
+// ---------------------------------------------------------------- words
+
+/// A primary that starts with a word: a name, a call `f(x)`, `f'(x)`, or an
+/// elementary function applied without its own parentheses (`sin x`,
+/// `sin²x`, `sin^2(x)`, `sin⁻¹ x`).
+struct word_parser : x3::parser<word_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        const char* start = first;
+        const char* end = scan_word(first, last);
+        if (end == first) return false;
+        auto& s = state_of(context);
+        const std::string_view word(start, std::size_t(end - start));
+        ast::name name;
+        name.text.assign(word);
+        name.begin = offset_of(start, s);
+        name.end = offset_of(end, s);
+
+        // A call: primes and '(' right after the name (`f (x)` is f·x).
+        Iterator p = end;
+        std::uint8_t primes = 0;
+        primes_token.parse(p, last, context, rcontext, primes);
+        if (p != last && *p == '(') {
+            ast::call c;
+            c.function = std::move(name);
+            c.primes = primes;
+            first = p;
+            parse_arguments(first, last, context, rcontext, c.args);
+            c.begin = offset_of(start, s);
+            c.end = offset_of(first, s);
+            x3::traits::move_to(ast::operand(x3::forward_ast<ast::call>(std::move(c))), attr);
+            return true;
+        }
+        if (primes)
+            throw syntax_error{offset_of(p, s), "expected '(' after '" + std::string(start, p) +
+                                                    "' (write f'(x))"};
+        if (word == "at") return false;
+        if (!is_application_name(word)) {
+            first = end;
+            x3::traits::move_to(ast::operand(std::move(name)), attr);
+            return true;
+        }
+
+        ast::application a;
+        a.function = std::move(name);
+        p = end;
+        if (superscript_token.parse(p, last, context, rcontext, a.exponent)) {
+        } else {
+            Iterator q = p;
+            x3::skip_over(q, last, context);
+            if (q != last && (*q == '^' || (*q == '*' && q + 1 != last && q[1] == '*'))) {
+                q += *q == '^' ? 1 : 2;
+                if (!exponent_atom.parse(q, last, context, rcontext, a.exponent)) {
+                    x3::skip_over(q, last, context);
+                    throw syntax_error{offset_of(q, s), "expected an exponent after '^'"};
+                }
+                p = q;
+            }
+        }
+        first = p;
+        if (!parse_application_argument(first, last, context, rcontext, a.argument)) {
+            x3::skip_over(first, last, context);
+            throw syntax_error{offset_of(first, s),
+                               "expected an argument after '" + std::string(word) + "'"};
+        }
+        a.begin = offset_of(start, s);
+        a.end = offset_of(first, s);
+        x3::traits::move_to(ast::operand(x3::forward_ast<ast::application>(std::move(a))), attr);
+        return true;
+    }
+
+    // The argument of `sin x`: a signed factor followed by juxtaposed factors
+    // (`sin 2x` is sin(2x), `sin x y` is sin(x·y)); it stops before another
+    // function (`sin x cos x`), a number, '(' and any explicit operator.
+    template <class Iterator, class Context, class RContext>
+    static bool parse_application_argument(Iterator& first, Iterator const& last,
+                                           Context const& context, RContext& rcontext,
+                                           ast::operand& out) {
+        x3::skip_over(first, last, context);
+        const bool parenthesized = first != last && (*first == '(' || *first == '[');
+        if (!unary.parse(first, last, context, rcontext, out)) return false;
+        if (parenthesized) return true;
+        for (;;) {
+            Iterator save = first;
+            x3::skip_over(first, last, context);
+            if (first == last || *first == '(' || *first == '[' || is_ascii_digit(*first) ||
+                *first == '.') {
+                first = save;
+                return true;
+            }
+            const char* w = scan_word(first, last);
+            if (w != first && is_application_name(std::string_view(first, std::size_t(w - first)))) {
+                first = save;
+                return true;
+            }
+            ast::operand factor;
+            if (!implicit_factor.parse(first, last, context, rcontext, factor)) {
+                first = save;
+                return true;
+            }
+            append(out, ast::op::juxtapose, std::move(factor), false);
+        }
+    }
+};
+inline constexpr word_parser word{};
+
+/// ∂₁f(x, y), ∂₁∂₂f(x, y): partial derivatives of a function by position.
+struct partial_call_parser : x3::parser<partial_call_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        const char* start = first;
+        Iterator p = first;
+        std::vector<std::uint8_t> partials;
+        while (last - p >= 3 && std::string_view(p, 3) == "∂") {
+            Iterator q = p + 3;
+            std::uint8_t index = 0;
+            if (!subscript_index.parse(q, last, context, rcontext, index)) break;
+            partials.push_back(index);
+            p = q;
+        }
+        if (partials.empty()) return false;
+        ast::operand called;
+        if (!word.parse(p, last, context, rcontext, called)) return false;
+        auto* c = boost::get<x3::forward_ast<ast::call>>(&called);
+        if (!c)
+            throw syntax_error{offset_of(start, state_of(context)),
+                               "expected a function call after '" + std::string(start, p) + "'"};
+        c->get().partials = std::move(partials);
+        c->get().begin = offset_of(start, state_of(context));
+        first = p;
+        x3::traits::move_to(std::move(called), attr);
+        return true;
+    }
+};
+inline constexpr partial_call_parser partial_call{};
+
+/// D[1](f)(x, y), D[1,2](f)(x, y): the ASCII form of ∂₁f(x, y).
+struct d_bracket_parser : x3::parser<d_bracket_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        const char* start = first;
+        if (last - first < 2 || first[0] != 'D' || first[1] != '[') return false;
+        Iterator p = first + 2;
+        std::vector<std::uint8_t> partials;
+        for (;;) {
+            x3::skip_over(p, last, context);
+            unsigned v = 0;
+            int digits = 0;
+            while (p != last && is_ascii_digit(*p) && v <= 255) v = v * 10 + unsigned(*p++ - '0'), ++digits;
+            if (!digits || v == 0 || v > 255) return false;
+            partials.push_back(std::uint8_t(v));
+            x3::skip_over(p, last, context);
+            if (p != last && *p == ',') {
+                ++p;
+                continue;
+            }
+            break;
+        }
+        if (p == last || *p != ']') return false;
+        ++p;
+        if (p == last || *p != '(') return false;
+        ++p;
+        ast::name fname;
+        if (!any_name.parse(p, last, context, rcontext, fname)) return false;
+        x3::skip_over(p, last, context);
+        if (p == last || *p != ')') return false;
+        ++p;
+        if (p == last || *p != '(') return false;
+        ast::call c;
+        c.function = std::move(fname);
+        c.partials = std::move(partials);
+        first = p;
+        parse_arguments(first, last, context, rcontext, c.args);
+        auto& s = state_of(context);
+        c.begin = offset_of(start, s);
+        c.end = offset_of(first, s);
+        x3::traits::move_to(ast::operand(x3::forward_ast<ast::call>(std::move(c))), attr);
+        return true;
+    }
+};
+inline constexpr d_bracket_parser d_bracket{};
+
+// ---------------------------------------------------------------- actions for derivatives
+
+const auto make_fraction = [](bool leibniz) {
+    return [leibniz](auto& ctx) {
+        auto& a = x3::_attr(ctx);
+        ast::derivative d;
+        d.leibniz = leibniz;
+        auto order = fusion::at_c<0>(a);
+        d.order = order ? *order : 1;
+        d.target = std::move(fusion::at_c<1>(a));
+        d.variables = std::move(fusion::at_c<2>(a));
+        x3::_val(ctx) = x3::forward_ast<ast::derivative>(std::move(d));
+    };
+};
+const auto make_prefix = [](bool leibniz) {
+    return [leibniz](auto& ctx) {
+        auto& a = x3::_attr(ctx);
+        ast::derivative d;
+        d.leibniz = leibniz;
+        d.prefix = true;
+        auto order = fusion::at_c<0>(a);
+        d.order = order ? *order : 1;
+        d.variables = std::move(fusion::at_c<1>(a));
+        d.target = std::move(fusion::at_c<2>(a));
+        x3::_val(ctx) = x3::forward_ast<ast::derivative>(std::move(d));
+    };
+};
+const auto make_differential = [](auto& ctx) {
+    ast::differential d;
+    d.variable = std::move(x3::_attr(ctx));
+    x3::_val(ctx) = x3::forward_ast<ast::differential>(std::move(d));
+};
+const auto make_root = [](auto& ctx) {
+    auto& a = x3::_attr(ctx);
+    ast::root r;
+    r.degree = fusion::at_c<0>(a);
+    r.radicand = std::move(fusion::at_c<1>(a));
+    x3::_val(ctx) = x3::forward_ast<ast::root>(std::move(r));
+};
+const auto make_gradient = [](auto& ctx) {
+    ast::gradient g;
+    g.target = std::move(x3::_attr(ctx));
+    x3::_val(ctx) = x3::forward_ast<ast::gradient>(std::move(g));
+};
+const auto make_absolute = [](auto& ctx) {
+    ast::absolute b;
+    b.inner = std::move(x3::_attr(ctx));
+    x3::_val(ctx) = x3::forward_ast<ast::absolute>(std::move(b));
+};
+const auto make_negative_number = [](auto& ctx) {
+    ast::signed_ s;
+    s.negative = true;
+    s.value = std::move(x3::_attr(ctx));
+    x3::_val(ctx) = x3::forward_ast<ast::signed_>(std::move(s));
+};
+const auto make_statement_tail = [](auto& ctx) {
+    auto& a = x3::_attr(ctx);
+    ast::operand& value = fusion::at_c<0>(a);
+    auto& tail = fusion::at_c<1>(a);  // optional<variant<operand, vector<binding>>>
+    if (!tail) {
+        ast::expression_statement e;
+        e.value = std::move(value);
+        x3::_val(ctx) = std::move(e);
+        return;
+    }
+    if (auto* rhs = boost::get<ast::operand>(&*tail)) {
+        ast::equality eq;
+        eq.lhs = std::move(value);
+        eq.rhs = std::move(*rhs);
+        x3::_val(ctx) = std::move(eq);
+        return;
+    }
+    ast::evaluation_at at;
+    at.value = std::move(value);
+    at.bindings = std::move(boost::get<std::vector<ast::binding>>(*tail));
+    x3::_val(ctx) = std::move(at);
+};
+
+// ---------------------------------------------------------------- tokens
+
+struct additive_ops : x3::symbols<ast::op> {
+    additive_ops() { add("+", ast::op::add)("-", ast::op::subtract)("−", ast::op::subtract); }
+};
+struct multiplicative_ops : x3::symbols<ast::op> {
+    multiplicative_ops() {
+        add("*", ast::op::multiply)("·", ast::op::multiply)("⋅", ast::op::multiply)(
+            "∙", ast::op::multiply)("×", ast::op::multiply)("/", ast::op::divide)(
+            "÷", ast::op::divide);
+    }
+};
+struct sign_ops : x3::symbols<bool> {
+    sign_ops() { add("-", true)("−", true)("+", false); }
+};
+const additive_ops additive_op;
+const multiplicative_ops multiplicative_op;
+const sign_ops sign_op;
+
+const auto partial_sign = x3::lit("∂");
+const auto label = x3::lexeme[+x3::char_("a-zA-Z0-9_.-")];
+const auto not_equal_sign = !x3::lit('=');
+const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];
+
+// ---------------------------------------------------------------- rules
+
+const auto statement_rule_def = declaration | definition | assignment | expression_statement;
+
+const auto declaration_def = ((label >> ':') | x3::attr(std::string())) >>
+                             x3::lexeme[partial_sign >> any_name >> '('] >> (any_name % ',') >>
+                             ')' >> '=' >> not_equal_sign > sum;
+
+const auto definition_def = x3::lexeme[any_name >> '('] >> (any_name % ',') >> ')' >> '=' >>
+                            not_equal_sign > sum;
+
+const auto assignment_def = any_name >> '=' >> not_equal_sign > sum;
+
+// Rules built by semantic actions wrap their right side in omit[]: the
+// actions alone set _val, and X3 never tries to fit an alternative's
+// attribute into the operand variant itself (which would drop it).
+const auto expression_statement_def =
+    x3::omit[(sum >> -((x3::lit("==") > sum) | (at_keyword > bindings)))[make_statement_tail]];
+
+const auto binding_def = any_name > '=' > sum;
+const auto bindings_def = binding % ',';
+
+const auto sum_def = x3::omit[term[set_val] >> *((additive_op > term)[push_sum])];
+
+const auto term_def = x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
+                                                  implicit_factor[push_juxtaposed])];
+
+const auto unary_def =
+    nest[x3::omit[((sign_op > unary)[make_signed]) | prefix_derivative[set_val] | power[set_val]]];
+
+const auto exponent_def = unary;
+
+const auto power_def = x3::omit[primary[set_val] >>
+                                -(superscript_token[make_power(true)] |
+                                  ((x3::lit("**") | '^') > exponent)[make_power(false)])];
+
+const auto implicit_factor_def = x3::omit[!x3::char_("0-9.") >> power[set_val]];
+
+struct root_signs : x3::symbols<std::uint8_t> {
+    root_signs() { add("√", 2)("∛", 3)("∜", 4); }
+};
+const root_signs root_sign;
+
+const auto primary_def =
+    nest[x3::omit[number_token[set_val] | group[set_val] |
+         (('|' >> sum >> '|')[make_absolute]) | ((root_sign > power)[make_root]) |
+         ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
+         ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]];
+
+const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
+const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];
+const auto leibniz_variable_def = x3::lexeme['d' >> any_name >> order_or_one];
+
+// ∂z/∂x, ∂²z/∂x∂y, ∂(x²y)/∂x; dz/dx, d²z/dx², d(x²)/dx.
+const auto derivative_def = x3::omit[
+    (x3::lexeme[partial_sign >> -superscript_order] >> power >> '/' >> +partial_variable)[make_fraction(false)] |
+    (x3::lexeme['d' >> -superscript_order] >> leibniz_target >> '/' >>
+     +leibniz_variable)[make_fraction(true)]];
+
+// ∂/∂x …, d/dx …: the operand is the rest of the expression.
+const auto prefix_derivative_def = x3::omit[
+    (x3::lexeme[partial_sign >> -superscript_order] >> '/' >> +partial_variable > sum)[make_prefix(false)] |
+    (x3::lexeme['d' >> -superscript_order] >> '/' >> +leibniz_variable > sum)[make_prefix(true)]];
+
+const auto leibniz_target_def = x3::omit[x3::lexeme[any_name][set_val] | group[set_val]];
+
+const auto exponent_atom_def =
+    x3::omit[((x3::lit('-') | "−") >> number_token)[make_negative_number] | number_token[set_val] |
+             plain_name[set_val] | group[set_val]];
+
+BOOST_SPIRIT_DEFINE(statement_rule, declaration, definition, assignment, expression_statement,
+                    binding, bindings, sum, term, unary, exponent, power, primary, implicit_factor,
+                    derivative, prefix_derivative, partial_variable, leibniz_variable,
+                    exponent_atom, leibniz_target)
+
+}  // namespace nabla::parser
+

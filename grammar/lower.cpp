@@ -1,0 +1,612 @@
+// Lowering: the syntax tree becomes an expression DAG. Names are resolved
+// here, with the environment, because only here is it known whether `f(x)`
+// calls a function or `x(y + 1)` multiplies, and whether `xy` is one name.
+
+#include "grammar/lower.hpp"
+
+#include "grammar/unicode.hpp"
+
+#include <nabla/diff.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <string>
+
+namespace nabla::detail {
+
+namespace x3 = boost::spirit::x3;
+
+namespace {
+
+// The session's commands; one list (the session's command table holds
+// their help). Inside an expression only `diff` lowers (it is scalar).
+constexpr std::array<std::string_view, 9> commands = {
+    "diff", "grad", "hessian", "jacobian", "eval", "subs", "expand", "simplify", "explain"};
+
+// Greek letter names stay whole names (`theta` is not t·h·e·t·a).
+constexpr std::array<std::string_view, 35> greek_names = {
+    "alpha", "beta",    "gamma", "delta", "epsilon", "zeta",  "eta",   "theta", "iota",
+    "kappa", "lambda",  "mu",    "nu",    "xi",      "omicron", "rho", "sigma", "tau",
+    "upsilon", "phi",   "chi",   "psi",   "omega",   "Gamma", "Delta", "Theta", "Lambda",
+    "Xi",    "Pi",      "Sigma", "Upsilon", "Phi",   "Psi",   "Omega", "varphi"};
+
+// One-letter names read as functions before '(' when nothing else says so:
+// f(x + 1) calls f, x(y + 1) multiplies.
+constexpr std::string_view function_letters = "fghFGH";
+
+// Integers longer than this are refused: converting text to a big integer
+// is quadratic, and no one types a 20,000-digit number.
+constexpr std::size_t max_integer_digits = 20000;
+
+template <class T, std::size_t N>
+bool contains_name(const std::array<T, N>& list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The known function a misspelt name probably meant ("sni" → "sin").
+std::string_view suggestion_for(std::string_view name) {
+    if (name.size() < 2 || name.size() > 8) return {};
+    std::string_view best;
+    std::size_t best_distance = name.size() <= 3 ? 1 : 2;
+    auto consider = [&](std::string_view known) {
+        const std::size_t d = edit_distance(name, known);
+        // A transposition ("sni") counts as one edit.
+        std::size_t t = d;
+        if (name.size() == known.size()) {
+            std::size_t diff = 0, first = 0;
+            for (std::size_t i = 0; i < name.size(); ++i)
+                if (name[i] != known[i]) {
+                    if (!diff) first = i;
+                    ++diff;
+                }
+            if (diff == 2 && first + 1 < name.size() && name[first] == known[first + 1] &&
+                name[first + 1] == known[first])
+                t = 1;
+        }
+        if (std::min(d, t) <= best_distance && (best.empty() || std::min(d, t) < best_distance)) {
+            best = known;
+            best_distance = std::min(d, t);
+        }
+    };
+#define NABLA_FUNCTION(id, text, arity) consider(text);
+#include <nabla/functions.inc>
+#undef NABLA_FUNCTION
+    consider("sqrt");
+    return best;
+}
+
+std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
+    return boost::apply_visitor(
+        [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, ast::nil>) return {0, 0};
+            else if constexpr (std::is_base_of_v<ast::located, T>) return {x.begin, x.end};
+            else return {x.get().begin, x.get().end};
+        },
+        o.get());
+}
+
+const ast::expression* as_chain(const ast::operand& o) {
+    const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
+    return e ? &e->get() : nullptr;
+}
+
+class lowerer {
+public:
+    lowerer(std::string_view source, const environment& env, std::vector<note>* notes,
+            const lower_options& options)
+        : source_(source), env_(env), notes_(notes), options_(options) {}
+
+    expr operand(const ast::operand& o) {
+        if (++depth_ > options_.max_depth * 2 + 8) fail(0, "input nests too deeply");
+        struct leave {
+            std::size_t& d;
+            ~leave() { --d; }
+        } guard{depth_};
+        return boost::apply_visitor([this](const auto& n) { return this->node(n); }, o.get());
+    }
+
+private:
+    [[noreturn]] void fail(std::size_t offset, std::string message) const {
+        throw make_parse_error(source_, offset, std::move(message), options_.origin);
+    }
+    std::string_view text(std::uint32_t begin, std::uint32_t end) const {
+        if (begin > end || end > source_.size()) return {};
+        return source_.substr(begin, end - begin);
+    }
+    void add_note(std::uint32_t begin, std::uint32_t end, std::string text) {
+        if (notes_) notes_->push_back(note{begin, end, std::move(text)});
+    }
+
+    // ---------------------------------------------------------------- leaves
+
+    expr node(const ast::nil&) { fail(0, "expected an expression"); }
+
+    expr node(const ast::number& n) {
+        if (n.is_integer) {
+            std::string_view digits = n.text;
+            while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+            if (digits.size() > max_integer_digits)
+                fail(n.begin, "number is too long (" + std::to_string(digits.size()) +
+                                  " digits; the limit is " + std::to_string(max_integer_digits) + ")");
+            if (digits.size() <= 18) {
+                long long v = 0;
+                std::from_chars(digits.data(), digits.data() + digits.size(), v);
+                return expr(v);
+            }
+            return integer(digits);
+        }
+        double v = 0;
+        const char* first = n.text.data();
+        const char* last = first + n.text.size();
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc::result_out_of_range) {
+            const auto epos = n.text.find_first_of("eE");
+            const bool negative_exponent = epos != std::string::npos && epos + 1 < n.text.size() &&
+                                           n.text[epos + 1] == '-';
+            fail(n.begin, negative_exponent ? "number underflows to zero" : "number overflows");
+        }
+        if (ec != std::errc() || end != last) fail(n.begin, "malformed number '" + n.text + "'");
+        return real(v);
+    }
+
+    expr node(const ast::name& n) { return name_value(n, true); }
+
+    // A name in a value position.
+    expr name_value(const ast::name& n, bool may_split) {
+        const std::string name = normalize_name(n.text);
+        if (auto v = env_.variable(name)) return *v;
+        if (env_.function(name))
+            fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
+        if (is_command(name))
+            fail(n.begin, "'" + name + "' is a command; use it as a whole statement, like " + name +
+                              "(…)");
+        if (find_function(name) || name == "sqrt")
+            fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
+        if (name == "pi" || name == "π") return pi();
+        if (name == "e") return e();
+        if (may_split && options_.split_names) {
+            if (auto parts = split(name); parts.size() > 1) {
+                std::vector<expr> factors;
+                std::string shown;
+                for (const auto& part : parts) {
+                    ast::name piece;
+                    piece.text = part;
+                    piece.begin = n.begin;
+                    piece.end = n.end;
+                    factors.push_back(name_value(piece, false));
+                    shown += (shown.empty() ? "" : "·") + part;
+                }
+                add_note(n.begin, n.end, std::string(text(n.begin, n.end)) + " read as " + shown);
+                return mul(factors);
+            }
+        }
+        use(name, false, n.begin);
+        return symbol(name);
+    }
+
+    // Splits an unknown multi-letter name into one-letter names, each keeping
+    // the digits that follow it: xy → x, y; x1y2 → x1, y2. Empty when the
+    // name stays whole.
+    std::vector<std::string> split(const std::string& name) const {
+        if (contains_name(greek_names, name) || name.find('_') != std::string::npos) return {};
+        std::vector<std::string> parts;
+        const char* p = name.data();
+        const char* last = p + name.size();
+        while (p != last) {
+            int len = 0;
+            const char32_t c = unicode::decode(p, last, len);
+            if (unicode::is_letter(c)) {
+                if (parts.size() >= 32) return {};
+                parts.emplace_back(p, std::size_t(len));
+            } else if (!parts.empty() && ((c >= '0' && c <= '9'))) {
+                parts.back().append(p, std::size_t(len));
+            } else {
+                return {};
+            }
+            p += len;
+        }
+        return parts;
+    }
+
+    // Tracks undefined names used as functions and as variables: one name
+    // cannot be both in one expression.
+    void use(const std::string& name, bool as_function, std::uint32_t at) {
+        auto [it, fresh] = uses_.emplace(name, as_function);
+        if (!fresh && it->second != as_function)
+            fail(at, "'" + name + "' is used both as a function and as a variable");
+    }
+
+    // ---------------------------------------------------------------- operators
+
+    expr node(const x3::forward_ast<ast::signed_>& s) {
+        expr v = operand(s.get().value);
+        return s.get().negative ? -v : v;
+    }
+
+    expr node(const x3::forward_ast<ast::expression>& chain) {
+        const ast::expression& e = chain.get();
+        if (e.rest.empty()) return operand(e.first);
+        const ast::op first_op = e.rest.front().op;
+        if (first_op == ast::op::add || first_op == ast::op::subtract) {
+            std::vector<expr> terms;
+            terms.reserve(e.rest.size() + 1);
+            terms.push_back(operand(e.first));
+            for (const auto& step : e.rest) {
+                expr v = operand(step.value);
+                terms.push_back(step.op == ast::op::subtract ? -v : v);
+            }
+            return add(terms);
+        }
+        std::vector<expr> factors;
+        factors.reserve(e.rest.size() + 1);
+        factors.push_back(operand(e.first));
+        for (std::size_t i = 0; i < e.rest.size(); ++i) {
+            const auto& step = e.rest[i];
+            if (step.op == ast::op::divide) {
+                expr divisor = operand(step.value);
+                if (divisor.is_zero()) fail(step.begin, "division by zero");
+                factors.push_back(pow(divisor, expr(-1)));
+                if (i + 1 < e.rest.size() && e.rest[i + 1].op == ast::op::juxtapose) {
+                    const auto& next = e.rest[i + 1];
+                    add_note(e.begin, next.end,
+                             std::string(text(e.begin, next.end)) + " read as (" +
+                                 std::string(text(e.begin, step.end)) + ")·" +
+                                 std::string(text(next.begin, next.end)));
+                }
+            } else {
+                factors.push_back(product_operand(step.value));
+            }
+        }
+        return mul(factors);
+    }
+
+    // A juxtaposed or multiplied operand.
+    expr product_operand(const ast::operand& o) { return operand(o); }
+
+    expr node(const x3::forward_ast<ast::power>& pw) {
+        const ast::power& p = pw.get();
+        expr base = operand(p.base);
+        // x^x(log(x) + 1): the power binds tighter, so when the exponent is a
+        // name followed by parentheses that multiply, only the name is the
+        // exponent and the parentheses are a factor of the product.
+        if (const auto* c = boost::get<x3::forward_ast<ast::call>>(&p.exponent.get())) {
+            if (call_multiplies(c->get())) {
+                const ast::call& call = c->get();
+                expr exponent = name_value(call.function, true);
+                expr group = operand(call.args.front().value);
+                return mul({power_of(base, exponent), group});
+            }
+        }
+        return power_of(base, operand(p.exponent));
+    }
+
+    static expr power_of(const expr& base, const expr& exponent) {
+        if (base.kind() == kind::constant && base.constant() == constant::e) return exp(exponent);
+        return pow(base, exponent);
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    // True when `name(args)` multiplies: the name is a variable, or an
+    // unknown one-letter name other than f, g, h with one plain argument.
+    bool call_multiplies(const ast::call& c) const {
+        if (c.primes || !c.partials.empty() || c.args.size() != 1 || !c.args[0].keyword.text.empty())
+            return false;
+        const std::string name = normalize_name(c.function.text);
+        if (env_.function(name) || find_function(name) || name == "sqrt" || is_command(name))
+            return false;
+        if (env_.variable(name)) return true;
+        if (name == "e" || name == "pi" || name == "π") return true;
+        // One letter (with digits: x1(y + 1) multiplies too).
+        const char* p = name.data();
+        const char* last = p + name.size();
+        int len = 0;
+        const char32_t first = unicode::decode(p, last, len);
+        for (const char* q = p + len; q != last; ++q)
+            if (*q < '0' || *q > '9') return false;
+        return !(first < 0x80 && function_letters.find(char(first)) != std::string_view::npos);
+    }
+
+    std::vector<expr> positional(const ast::call& c, const std::string& name) {
+        std::vector<expr> args;
+        args.reserve(c.args.size());
+        for (const auto& a : c.args) {
+            if (!a.keyword.text.empty())
+                fail(a.keyword.begin, "keyword arguments like '" + a.keyword.text +
+                                          "=…' are for commands; '" + name + "' takes values");
+            args.push_back(operand(a.value));
+        }
+        return args;
+    }
+
+    void check_arity(const ast::call& c, const std::string& name, std::size_t expected) const {
+        if (c.args.size() == expected) return;
+        fail(c.function.begin, "'" + name + "' takes " + std::to_string(expected) + " argument" +
+                                   (expected == 1 ? "" : "s") + ", got " +
+                                   std::to_string(c.args.size()));
+    }
+
+    expr node(const x3::forward_ast<ast::call>& cf) {
+        const ast::call& c = cf.get();
+        const std::string name = normalize_name(c.function.text);
+
+        if (call_multiplies(c)) {
+            expr left = name_value(c.function, true);
+            add_note(c.begin, c.end,
+                     std::string(text(c.begin, c.end)) + " read as " +
+                         std::string(text(c.function.begin, c.function.end)) + "·" +
+                         std::string(text(c.function.end, c.end)));
+            return mul({left, operand(c.args.front().value)});
+        }
+
+        // Which arguments it is differentiated by (0-based).
+        std::vector<std::uint8_t> indices;
+        for (std::uint8_t k : c.partials) {
+            if (k == 0 || k > c.args.size())
+                fail(c.begin, "'" + name + "' has " + std::to_string(c.args.size()) +
+                                  " argument" + (c.args.size() == 1 ? "" : "s") +
+                                  "; there is no argument " + std::to_string(k));
+            indices.push_back(std::uint8_t(k - 1));
+        }
+        if (c.primes) {
+            if (c.args.size() != 1)
+                fail(c.function.begin, "primes are for functions of one argument; write ∂₁" + name +
+                                           "(…) for a partial derivative");
+            indices.assign(c.primes, 0);
+        }
+
+        if (name == "diff" && indices.empty()) return diff_call(c);
+        if (is_command(name))
+            fail(c.function.begin, "'" + name +
+                                       "' is a command; use it as a whole statement, not inside an "
+                                       "expression");
+
+        // The function as a body in its parameters, when one is known.
+        std::optional<user_function> known;
+        if (const user_function* f = env_.function(name)) {
+            check_arity(c, name, f->parameters.size());
+            known = *f;
+        } else if (auto fn = find_function(name); fn || name == "sqrt") {
+            const std::size_t arity = fn ? std::size_t(function_arity(*fn)) : 1;
+            check_arity(c, name, arity);
+            if (indices.empty()) {
+                std::vector<expr> args = positional(c, name);
+                if (!fn) return sqrt(args[0]);
+                return nabla::apply(*fn, args);
+            }
+            // sin'(x): the derivative of the elementary function.
+            user_function f;
+            for (std::size_t i = 0; i < arity; ++i) f.parameters.push_back(symbol("∂arg" + std::to_string(i)));
+            f.body = fn ? nabla::apply(*fn, f.parameters) : sqrt(f.parameters[0]);
+            known = std::move(f);
+        } else if (env_.variable(name)) {
+            fail(c.function.begin, "'" + name + "' is a variable, not a function");
+        }
+
+        std::vector<expr> args = positional(c, name);
+        if (known) {
+            expr body = known->body;
+            for (std::uint8_t i : indices) body = diff(body, known->parameters[i]);
+            substitution s;
+            for (std::size_t i = 0; i < args.size(); ++i) s.emplace(known->parameters[i], args[i]);
+            return subs(body, s);
+        }
+        if (auto guess = suggestion_for(name); !guess.empty())
+            fail(c.function.begin,
+                 "unknown function '" + name + "' — did you mean '" + std::string(guess) + "'?");
+        use(name, true, c.function.begin);
+        if (indices.empty()) return call(name, args);
+        return call_derivative(name, args, indices);
+    }
+
+    // diff(e, x), diff(e, x, y, …), diff(e, x, n).
+    expr diff_call(const ast::call& c) {
+        if (c.args.size() < 2)
+            fail(c.function.begin, "'diff' takes an expression and variables: diff(e, x)");
+        for (const auto& a : c.args)
+            if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
+        expr target = operand(c.args[0].value);
+        if (c.args.size() == 3) {
+            if (const auto* n = boost::get<ast::number>(&c.args[2].value.get())) {
+                if (!n->is_integer) fail(n->begin, "the order of a derivative is a whole number");
+                if (n->text.size() > 9) fail(n->begin, "derivative order is too large");
+                const expr x = variable(c.args[1].value);
+                return diff(target, x, std::size_t(std::stoul(n->text)));
+            }
+        }
+        std::vector<expr> vars;
+        for (std::size_t i = 1; i < c.args.size(); ++i) vars.push_back(variable(c.args[i].value));
+        return diff(target, vars);
+    }
+
+    // A variable of differentiation: a plain name.
+    expr variable(const ast::operand& o) {
+        const auto* n = boost::get<ast::name>(&o.get());
+        if (!n) fail(range_of(o).first, "expected a variable to differentiate by");
+        return symbol(normalize_name(n->text));
+    }
+
+    expr node(const x3::forward_ast<ast::application>& af) {
+        const ast::application& a = af.get();
+        const std::string name = normalize_name(a.function.text);
+        std::optional<function> fn = find_function(name);
+        if (!fn && name != "sqrt") fail(a.function.begin, "unknown function '" + name + "'");
+        if (fn && function_arity(*fn) != 1)
+            fail(a.function.begin, "'" + name + "' takes " + std::to_string(function_arity(*fn)) +
+                                       " arguments; write " + name + "(a, b)");
+        expr argument = operand(a.argument);
+        if (const auto* chain = as_chain(a.argument); chain && !chain->grouped) {
+            // sin x y: say that the whole product is the argument.
+            bool spaced = false;
+            for (const auto& step : chain->rest)
+                if (step.op == ast::op::juxtapose && step.begin > 0 &&
+                    (source_[step.begin - 1] == ' ' || source_[step.begin - 1] == '\t'))
+                    spaced = true;
+            if (spaced)
+                add_note(a.begin, a.end, std::string(text(a.begin, a.end)) + " read as " + name + "(" +
+                                             std::string(text(chain->begin, chain->end)) + ")");
+        }
+        const bool is_inverse = [&] {
+            const auto* s = boost::get<x3::forward_ast<ast::signed_>>(&a.exponent.get());
+            if (!s || !s->get().negative) return false;
+            const auto* one = boost::get<ast::number>(&s->get().value.get());
+            return one && one->text == "1";
+        }();
+        if (is_inverse) {
+            static const std::map<std::string_view, function> inverses = {
+                {"sin", function::asin},   {"cos", function::acos},   {"tan", function::atan},
+                {"sinh", function::asinh}, {"cosh", function::acosh}, {"tanh", function::atanh}};
+            auto it = inverses.find(name);
+            if (it == inverses.end())
+                fail(a.function.begin, "'" + name + "⁻¹' is ambiguous: write 1/" + name +
+                                           "(x) for the reciprocal");
+            const auto [arg_begin, arg_end] = range_of(a.argument);
+            add_note(a.begin, a.end,
+                     std::string(text(a.begin, a.end)) + " read as " +
+                         std::string(function_name(it->second)) + "(" +
+                         std::string(text(arg_begin, arg_end)) + ")");
+            return nabla::apply(it->second, {argument});
+        }
+        expr value = fn ? nabla::apply(*fn, {argument}) : sqrt(argument);
+        if (a.exponent.get().which() != 0) value = pow(value, operand(a.exponent));
+        return value;
+    }
+
+    expr node(const x3::forward_ast<ast::root>& r) {
+        expr x = operand(r.get().radicand);
+        if (r.get().degree == 2) return sqrt(x);
+        return pow(x, rational(1, r.get().degree));
+    }
+
+    expr node(const x3::forward_ast<ast::absolute>& b) { return abs(operand(b.get().inner)); }
+
+    // ---------------------------------------------------------------- derivatives
+
+    expr node(const x3::forward_ast<ast::derivative>& df) {
+        const ast::derivative& d = df.get();
+        expr target = operand(d.target);
+        std::vector<expr> vars;
+        std::uint64_t total = 0;
+        for (const auto& v : d.variables) {
+            total += v.order;
+            if (total > 100000) fail(v.begin, "derivative order is too large");
+            const expr x = symbol(normalize_name(v.variable.text));
+            for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
+        }
+        if (d.order != 1 || total != 1) {
+            if (d.order != total)
+                fail(d.begin, "the order on " + std::string(d.leibniz ? "d" : "∂") + " is " +
+                                  std::to_string(d.order) + " but the variables add up to " +
+                                  std::to_string(total));
+        }
+        if (d.prefix && as_chain(d.target) && !as_chain(d.target)->grouped) {
+            const auto* chain = as_chain(d.target);
+            const ast::op op = chain->rest.front().op;
+            if (op == ast::op::add || op == ast::op::subtract)
+                add_note(d.begin, d.end,
+                         std::string(text(d.begin, d.end)) + " read as " +
+                             std::string(text(d.begin, chain->begin)) + "(" +
+                             std::string(text(chain->begin, chain->end)) + ")");
+        }
+        return diff(target, vars);
+    }
+
+    expr node(const x3::forward_ast<ast::gradient>& g) {
+        fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
+    }
+
+    expr node(const x3::forward_ast<ast::differential>& d) {
+        if (!options_.allow_differentials)
+            fail(d.get().begin, "a differential like '∂" + d.get().variable.text +
+                                    "' belongs on the right side of a derivative declaration; "
+                                    "for a derivative write ∂f/∂x");
+        return differential_symbol(normalize_name(d.get().variable.text));
+    }
+
+    std::string_view source_;
+    const environment& env_;
+    std::vector<note>* notes_;
+    const lower_options& options_;
+    std::size_t depth_ = 0;
+    std::map<std::string, bool, std::less<>> uses_;  // name → used as a function
+};
+
+}  // namespace
+
+expr lower(const ast::operand& e, std::string_view source, const environment& env,
+           std::vector<note>* notes, const lower_options& options) {
+    lowerer l(source, env, notes, options);
+    return l.operand(e);
+}
+
+expr differential_symbol(std::string_view variable) {
+    std::string name = "∂";
+    name += variable;
+    return symbol(name);
+}
+
+std::span<const std::string_view> command_names() noexcept { return commands; }
+
+bool is_command(std::string_view name) noexcept { return contains_name(commands, name); }
+
+std::string normalize_name(std::string_view written) {
+    std::string out;
+    out.reserve(written.size());
+    const char* p = written.data();
+    const char* last = p + written.size();
+    while (p != last) {
+        int len = 0;
+        const char32_t c = unicode::decode(p, last, len);
+        if (const int d = unicode::subscript_digit(c); d >= 0) {
+            out += char('0' + d);
+        } else if (c == '_' && p + 1 != last && p[1] >= '0' && p[1] <= '9' && !out.empty() &&
+                   !(out.back() >= '0' && out.back() <= '9')) {
+            // x_1 is x1 (but W0_1 keeps its underscore).
+            bool digits_to_end = true;
+            for (const char* q = p + 1; q != last; ++q)
+                if (*q < '0' || *q > '9') digits_to_end = false;
+            if (!digits_to_end) out += '_';
+        } else {
+            out.append(p, std::size_t(len));
+        }
+        p += len;
+    }
+    return out;
+}
+
+}  // namespace nabla::detail
+
+namespace nabla {
+
+expr parse(std::string_view text, const parse_options& options) {
+    const ast::statement st = detail::parse_statement(text, options);
+    const auto* e = boost::get<ast::expression_statement>(&st.get());
+    if (!e) {
+        const std::size_t at = boost::apply_visitor([](const auto& n) { return std::size_t(n.begin); }, st.get());
+        throw detail::make_parse_error(text, at, "expected an expression, not a statement");
+    }
+    detail::lower_options lo;
+    lo.split_names = options.split_names;
+    lo.max_depth = options.max_depth;
+    return detail::lower(e->value, text, detail::environment{}, nullptr, lo);
+}
+
+}  // namespace nabla
