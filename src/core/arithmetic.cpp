@@ -19,6 +19,8 @@
 #include "core/node.hpp"
 #include "core/numeric.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -119,18 +121,70 @@ bool same_rest(const term_view& a, const term_view& b) {
 
 }  // namespace
 
-expr make_sum(std::vector<expr> terms) {
-    numeric constant;
-    std::vector<term_view> views;
-    views.reserve(terms.size());
+namespace {
+
+// The numeric operands of a sum or product: kept as the one node seen until
+// a second number makes arithmetic necessary, which is rare and slow.
+class numeric_part {
+public:
+    explicit numeric_part(bool multiplicative) : multiplicative_(multiplicative) {}
+    void take(const node* n) {
+        if (!first_) {
+            first_ = n;
+            return;
+        }
+        if (!folded_) {
+            value_ = numeric::of(first_);
+            folded_ = true;
+        }
+        if (multiplicative_) value_.mul(numeric::of(n));
+        else value_.add(numeric::of(n));
+    }
+    // The identity (0 for sums, 1 for products) counts as absent.
+    bool is_identity() const {
+        if (!folded_) return !first_ || first_ == (multiplicative_ ? one().get() : zero().get());
+        return multiplicative_ ? value_.is_exact_one() : (!value_.is_real && value_.q == 0) || (value_.is_real && value_.d == 0);
+    }
+    bool is_exact_zero() const {
+        if (!folded_) return first_ == zero().get();
+        return !value_.is_real && value_.q == 0;
+    }
+    bool is_real_zero() const {
+        if (!folded_) return first_ && first_->kind == kind::real && first_->real() == 0;
+        return value_.is_real && value_.d == 0;
+    }
+    expr get() const {
+        if (!folded_) return first_ ? expr::share(first_) : (multiplicative_ ? one() : zero());
+        return value_.to_expr();
+    }
+    numeric value() const {
+        if (folded_) return value_;
+        if (first_) return numeric::of(first_);
+        return multiplicative_ ? numeric::unit() : numeric{};
+    }
+
+private:
+    bool multiplicative_;
+    bool folded_ = false;
+    const node* first_ = nullptr;
+    numeric value_;
+};
+
+template <class T>
+using small = boost::container::small_vector<T, 8>;
+
+}  // namespace
+
+expr make_sum_nodes(std::span<const node* const> terms) {
+    numeric_part constant(false);
+    small<term_view> views;
     auto take = [&](const node* t) {
         if (t->is_number())
-            constant.add(numeric::of(t));
+            constant.take(t);
         else
             views.push_back(view_term(t));
     };
-    for (const expr& t : terms) {
-        const node* n = t.get();
+    for (const node* n : terms) {
         if (n->kind == kind::sum)
             for (const node* op : n->ops()) take(op);
         else
@@ -139,10 +193,13 @@ expr make_sum(std::vector<expr> terms) {
 
     std::sort(views.begin(), views.end(), [](const term_view& a, const term_view& b) { return compare_rest(a, b) < 0; });
 
-    std::vector<expr> kept;  // owns the nodes built here
-    std::vector<const node*> ops;
-    ops.reserve(views.size() + 1);
-    kept.reserve(views.size());
+    small<expr> kept;  // owns the nodes built here
+    small<const node*> ops;
+    expr number;
+    if (!constant.is_identity()) {
+        number = constant.get();
+        ops.push_back(number.get());
+    }
     for (std::size_t i = 0; i < views.size();) {
         std::size_t j = i + 1;
         while (j < views.size() && same_rest(views[i], views[j])) ++j;
@@ -159,7 +216,7 @@ expr make_sum(std::vector<expr> terms) {
                 kept.push_back(rest.size() == 1 ? expr::share(rest[0]) : intern_ops(kind::product, 0, rest));
             } else {
                 expr coefficient = c.to_expr();
-                std::vector<const node*> factors{coefficient.get()};
+                small<const node*> factors{coefficient.get()};
                 factors.insert(factors.end(), rest.begin(), rest.end());
                 kept.push_back(intern_ops(kind::product, 0, factors));
             }
@@ -168,98 +225,117 @@ expr make_sum(std::vector<expr> terms) {
         i = j;
     }
 
-    if (ops.empty()) return constant.to_expr();
-    expr number;
-    if (!constant.is_zero()) {
-        number = constant.to_expr();
-        ops.insert(ops.begin(), number.get());
-    }
+    if (ops.empty()) return constant.get();
     if (ops.size() == 1) return expr::share(ops[0]);
     return intern_ops(kind::sum, 0, ops);
 }
 
+expr make_sum(std::vector<expr> terms) {
+    small<const node*> nodes;
+    for (const expr& t : terms) nodes.push_back(t.get());
+    return make_sum_nodes(nodes);
+}
+
 // ---------------------------------------------------------------- products
 
-expr make_product(std::vector<expr> factors) {
-    numeric coefficient = numeric::unit();
-    struct base_power {
-        const node* whole;  // the factor as given
-        expr base, exponent;
-    };
-    std::vector<base_power> items;
-    items.reserve(factors.size());
+namespace {
+
+struct base_power {
+    const node* whole;  // the factor as given
+    const node* base;
+    const node* exponent;
+};
+
+base_power view_factor(const node* f) {
+    if (f->kind == kind::power) return {f, f->op(0), f->op(1)};
+    static const node* const euler = nabla::e().get();  // immortal: e() keeps a reference forever
+    if (f->is_fn(function::exp)) return {f, euler, f->op(0)};
+    return {f, f, one().get()};
+}
+
+}  // namespace
+
+expr make_product_nodes(std::span<const node* const> factors) {
+    numeric_part coefficient(true);
+    small<base_power> items;
     auto take = [&](const node* f) {
-        if (f->is_number()) {
-            coefficient.mul(numeric::of(f));
-            return;
-        }
-        auto [b, x] = split_power(expr::share(f));
-        items.push_back({f, std::move(b), std::move(x)});
+        if (f->is_number())
+            coefficient.take(f);
+        else
+            items.push_back(view_factor(f));
     };
-    for (const expr& f : factors) {
-        const node* n = f.get();
+    for (const node* n : factors) {
         if (n->kind == kind::product)
             for (const node* op : n->ops()) take(op);
         else
             take(n);
     }
-    if (!coefficient.is_real && coefficient.q == 0) return zero();
+    if (coefficient.is_exact_zero()) return zero();
 
     std::sort(items.begin(), items.end(),
-              [](const base_power& a, const base_power& b) { return compare(a.base.get(), b.base.get()) < 0; });
+              [](const base_power& a, const base_power& b) { return compare(a.base, b.base) < 0; });
 
-    std::vector<expr> merged;  // factors after combining equal bases
-    merged.reserve(items.size());
-    bool regroup = false;  // a power folded into a product or number: flatten again
+    small<expr> built;           // owns powers built by merging
+    small<const node*> merged;   // the factors after combining equal bases
+    bool regroup = false;        // a merged power became a product or another base: flatten again
     for (std::size_t i = 0; i < items.size();) {
         std::size_t j = i + 1;
         while (j < items.size() && items[j].base == items[i].base) ++j;
         if (j == i + 1) {
-            merged.push_back(expr::share(items[i].whole));
+            merged.push_back(items[i].whole);
             i = j;
             continue;
         }
-        std::vector<expr> exponents;
+        small<const node*> exponents;
         for (std::size_t k = i; k < j; ++k) exponents.push_back(items[k].exponent);
-        expr p = make_power(items[i].base, make_sum(std::move(exponents)));
-        if (p.get()->is_number())
-            coefficient.mul(numeric::of(p.get()));
-        else {
-            if (p.kind() == kind::product || split_power(p).first != items[i].base) regroup = true;
-            if (!p.is_one()) merged.push_back(std::move(p));
+        expr p = make_power(expr::share(items[i].base), make_sum_nodes(exponents));
+        if (p.get()->is_number()) {
+            coefficient.take(p.get());
+            built.push_back(std::move(p));  // keep the node alive while coefficient refers to it
+        } else {
+            if (p.kind() == kind::product || view_factor(p.get()).base != items[i].base) regroup = true;
+            merged.push_back(p.get());
+            built.push_back(std::move(p));
         }
         i = j;
     }
     if (regroup) {
-        // A merged power became a product, power or exp (√2·√2·x^(1/2)·x^(1/2)
-        // gives 2·x): flatten once more. Each pass merges at least one pair
-        // of equal bases, so this ends.
-        merged.push_back(coefficient.to_expr());
-        return make_product(std::move(merged));
+        // Each pass merges at least one pair of equal bases, so this ends.
+        expr c = coefficient.get();
+        merged.push_back(c.get());
+        return make_product_nodes(merged);
     }
 
-    if (!coefficient.is_real && coefficient.q == 0) return zero();
-    if (merged.empty()) return coefficient.to_expr();
+    if (coefficient.is_exact_zero()) return zero();
+    if (merged.empty()) return coefficient.get();
 
     // A number times one sum distributes: 2(x + 1) → 2x + 2.
-    if (merged.size() == 1 && merged[0].kind() == kind::sum && !coefficient.is_exact_one()) {
-        expr c = coefficient.to_expr();
-        std::vector<expr> terms;
-        for (const node* t : merged[0].get()->ops()) terms.push_back(make_product({c, expr::share(t)}));
-        return make_sum(std::move(terms));
+    if (merged.size() == 1 && merged[0]->kind == kind::sum && !coefficient.is_identity()) {
+        expr c = coefficient.get();
+        small<expr> terms;
+        small<const node*> term_nodes;
+        for (const node* t : merged[0]->ops()) {
+            const node* pair[2] = {c.get(), t};
+            terms.push_back(make_product_nodes(pair));
+            term_nodes.push_back(terms.back().get());
+        }
+        return make_sum_nodes(term_nodes);
     }
-    if (merged.size() == 1 && coefficient.is_exact_one()) return merged[0];
+    if (merged.size() == 1 && coefficient.is_identity()) return expr::share(merged[0]);
 
-    std::sort(merged.begin(), merged.end(), [](const expr& a, const expr& b) { return compare(a.get(), b.get()) < 0; });
-    std::vector<const node*> ops;
-    ops.reserve(merged.size() + 1);
+    std::sort(merged.begin(), merged.end(), [](const node* a, const node* b) { return compare(a, b) < 0; });
     expr c;
-    if (!coefficient.is_exact_one()) {
-        c = coefficient.to_expr();
-        ops.push_back(c.get());
+    if (!coefficient.is_identity()) {
+        c = coefficient.get();
+        merged.insert(merged.begin(), c.get());
     }
-    for (const expr& m : merged) ops.push_back(m.get());
-    return intern_ops(kind::product, 0, ops);
+    return intern_ops(kind::product, 0, merged);
+}
+
+expr make_product(std::vector<expr> factors) {
+    small<const node*> nodes;
+    for (const expr& f : factors) nodes.push_back(f.get());
+    return make_product_nodes(nodes);
 }
 
 // ---------------------------------------------------------------- powers
@@ -397,11 +473,22 @@ namespace nabla {
 
 using namespace detail;
 
-expr operator+(const expr& a, const expr& b) { return make_sum({a, b}); }
-expr operator-(const expr& a, const expr& b) { return make_sum({a, make_product({minus_one(), b})}); }
-expr operator*(const expr& a, const expr& b) { return make_product({a, b}); }
-expr operator/(const expr& a, const expr& b) { return make_product({a, make_power(b, minus_one())}); }
-expr operator-(const expr& a) { return make_product({minus_one(), a}); }
+namespace {
+expr sum2(const node* a, const node* b) {
+    const node* ops[2] = {a, b};
+    return make_sum_nodes(ops);
+}
+expr product2(const node* a, const node* b) {
+    const node* ops[2] = {a, b};
+    return make_product_nodes(ops);
+}
+}  // namespace
+
+expr operator+(const expr& a, const expr& b) { return sum2(a.get(), b.get()); }
+expr operator-(const expr& a, const expr& b) { return sum2(a.get(), (-b).get()); }
+expr operator*(const expr& a, const expr& b) { return product2(a.get(), b.get()); }
+expr operator/(const expr& a, const expr& b) { return product2(a.get(), make_power(b, minus_one()).get()); }
+expr operator-(const expr& a) { return product2(minus_one().get(), a.get()); }
 expr& operator+=(expr& a, const expr& b) { return a = a + b; }
 expr& operator-=(expr& a, const expr& b) { return a = a - b; }
 expr& operator*=(expr& a, const expr& b) { return a = a * b; }

@@ -12,6 +12,7 @@
 #include "core/node.hpp"
 #include "core/hash.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include <array>
@@ -84,9 +85,53 @@ struct node_equal {
 
 constexpr std::size_t shard_count = 64;
 
+// Small nodes come from slabs with a free list per size (8-byte steps):
+// malloc's 16-byte header and rounding would cost a third of a binary node.
+// Each shard owns its pool, guarded by the shard's mutex, under which nodes
+// are both created and freed.
+class node_pool {
+public:
+    static constexpr std::size_t max_pooled = 128;
+
+    void* allocate(std::size_t bytes) {
+        if (bytes > max_pooled) return ::operator new(bytes);
+        std::size_t c = size_class(bytes);
+        if (void* p = free_[c]) {
+            free_[c] = *static_cast<void**>(p);
+            return p;
+        }
+        std::size_t rounded = c * 8;
+        if (left_ < rounded) {
+            cursor_ = static_cast<char*>(::operator new(slab_bytes));
+            left_ = slab_bytes;
+        }
+        void* p = cursor_;
+        cursor_ += rounded;
+        left_ -= rounded;
+        return p;
+    }
+    void deallocate(void* p, std::size_t bytes) {
+        if (bytes > max_pooled) {
+            ::operator delete(p);
+            return;
+        }
+        std::size_t c = size_class(bytes);
+        *static_cast<void**>(p) = free_[c];
+        free_[c] = p;
+    }
+
+private:
+    static constexpr std::size_t slab_bytes = 64 * 1024;
+    static std::size_t size_class(std::size_t bytes) { return (bytes + 7) / 8; }
+    void* free_[max_pooled / 8 + 1] = {};
+    char* cursor_ = nullptr;
+    std::size_t left_ = 0;
+};
+
 struct shard {
     std::mutex mutex;
     boost::unordered_flat_set<const node*, node_hasher, node_equal> nodes;
+    node_pool pool;
 };
 
 // Never destroyed: nodes may be released by static destructors of user code.
@@ -106,9 +151,13 @@ std::size_t payload_size(const node_key& k) {
     }
 }
 
-node* allocate(const node_key& k) {
-    const std::size_t bytes = sizeof(node) + sizeof(const node*) * k.ops.size() + payload_size(k);
-    void* memory = ::operator new(bytes);
+std::size_t node_bytes(nabla::kind k, std::size_t nops) {
+    node_key key(k, 0, 0, {});
+    return sizeof(node) + sizeof(const node*) * nops + payload_size(key);
+}
+
+node* allocate(const node_key& k, node_pool& pool) {
+    void* memory = pool.allocate(node_bytes(k.kind, k.ops.size()));
     node* n = static_cast<node*>(memory);
     new (&n->refs) std::atomic<std::uint32_t>(1);
     n->kind = k.kind;
@@ -133,7 +182,7 @@ node* allocate(const node_key& k) {
     return n;
 }
 
-void free_node(const node* n) {
+void free_node(const node* n, node_pool& pool) {
     void* payload = const_cast<void*>(n->payload());
     switch (n->kind) {
     case kind::number: static_cast<rational_t*>(payload)->~rational_t(); break;
@@ -141,7 +190,7 @@ void free_node(const node* n) {
     case kind::call: static_cast<call_payload*>(payload)->~call_payload(); break;
     default: break;
     }
-    ::operator delete(const_cast<node*>(n));
+    pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops));
 }
 
 // Increments a count unless it is zero (a dead node stays dead).
@@ -163,7 +212,7 @@ const node* intern(const node_key& k) {
         const_cast<node*>(found)->unlinked = 1;  // dead: its releaser will not erase it
         s.nodes.erase(it);
     }
-    node* n = allocate(k);
+    node* n = allocate(k, s.pool);
     s.nodes.insert(n);
     return n;
 }
@@ -173,18 +222,16 @@ const node* intern(const node_key& k) {
 void release(const node* n) noexcept {
     if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // Freeing a long chain frees its operands in turn: a worklist, not recursion.
-    std::vector<const node*> dead{n};
+    boost::container::small_vector<const node*, 16> dead{n};
     while (!dead.empty()) {
         const node* d = dead.back();
         dead.pop_back();
-        {
-            shard& s = shard_of(d->hash);
-            std::lock_guard lock(s.mutex);
-            if (!d->unlinked) s.nodes.erase(d);
-        }
         for (const node* child : d->ops())
             if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
-        free_node(d);
+        shard& s = shard_of(d->hash);
+        std::lock_guard lock(s.mutex);
+        if (!d->unlinked) s.nodes.erase(d);
+        free_node(d, s.pool);
     }
 }
 
@@ -336,7 +383,31 @@ using namespace detail;
 expr::expr() noexcept : p_(detail::zero().get()) { retain(p_); }
 expr::expr(int value) : expr(static_cast<long long>(value)) {}
 expr::expr(long value) : expr(static_cast<long long>(value)) {}
-expr::expr(long long value) : p_(nullptr) { *this = make_number(rational_t(value)); }
+namespace {
+// Small integers are built constantly (2x, x², 1 − x): keep them ready.
+constexpr long long cached_min = -256, cached_max = 1024;
+const node* small_integer(long long v) {
+    static const std::vector<const node*>* table = [] {
+        auto* t = new std::vector<const node*>;
+        for (long long i = cached_min; i <= cached_max; ++i) {
+            expr e = make_number(rational_t(i));
+            retain(e.get());  // immortal
+            t->push_back(e.get());
+        }
+        return t;
+    }();
+    return (*table)[static_cast<std::size_t>(v - cached_min)];
+}
+}  // namespace
+
+expr::expr(long long value) : p_(nullptr) {
+    if (value >= cached_min && value <= cached_max) {
+        p_ = small_integer(value);
+        retain(p_);
+    } else {
+        *this = make_number(rational_t(value));
+    }
+}
 expr::expr(unsigned value) : expr(static_cast<unsigned long long>(value)) {}
 expr::expr(unsigned long value) : expr(static_cast<unsigned long long>(value)) {}
 expr::expr(unsigned long long value) : p_(nullptr) { *this = make_number(rational_t(value)); }

@@ -73,6 +73,9 @@ expr make_symbol(std::string_view normalized_name);
 expr make_constant(nabla::constant c);
 expr make_sum(std::vector<expr> terms);
 expr make_product(std::vector<expr> factors);
+// The same over raw operands, which the caller keeps alive (no reference traffic).
+expr make_sum_nodes(std::span<const node* const> terms);
+expr make_product_nodes(std::span<const node* const> factors);
 expr make_power(const expr& base, const expr& exponent);
 expr make_apply(nabla::function f, std::vector<expr> args);
 expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_t> derivative_indices);
