@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <tuple>
+#include <optional>
 
 namespace nabla::detail {
 
@@ -27,7 +27,9 @@ const node* coefficient_of(const node* n) {
 }
 
 bool is_rational(const node* n, long p, long q) {
-    return n->kind == kind::number && n->number() == rational_t(p, q);
+    if (n->kind != kind::number) return false;
+    const rational_t& v = n->number();
+    return denominator(v) == q && numerator(v) == p;
 }
 
 // Index letters may appear in a superscript: xⁿ, xⁿ⁻¹, x²ᵏ⁺¹ is not one (2k).
@@ -166,36 +168,136 @@ std::string symbol_text(std::string_view name, nabla::style s) {
 
 // ---------------------------------------------------------------- print_cache
 
-print_cache::print_cache(const node* root) {
-    for_each_post_order(root, [this](const node* n) { visit(n); });
+namespace {
+
+// Text order with digit runs compared as numbers: x2 before x10.
+int natural_compare(std::string_view a, std::string_view b) {
+    std::size_t i = 0, j = 0;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    while (i < a.size() && j < b.size()) {
+        if (digit(a[i]) && digit(b[j])) {
+            std::size_t i2 = i, j2 = j;
+            while (i2 < a.size() && a[i2] == '0') ++i2;
+            while (j2 < b.size() && b[j2] == '0') ++j2;
+            std::size_t ie = i2, je = j2;
+            while (ie < a.size() && digit(a[ie])) ++ie;
+            while (je < b.size() && digit(b[je])) ++je;
+            if (ie - i2 != je - j2) return ie - i2 < je - j2 ? -1 : 1;
+            if (int c = a.substr(i2, ie - i2).compare(b.substr(j2, je - j2))) return c;
+            i = ie;
+            j = je;
+            continue;
+        }
+        if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+        ++i;
+        ++j;
+    }
+    if (i < a.size()) return 1;
+    if (j < b.size()) return -1;
+    return a.compare(b);  // x01 and x1: still a total order
 }
+
+using monomial_t = std::vector<std::pair<const std::string*, double>>;
+
+// A term's symbols and their numeric exponents when it is a monomial
+// (c·x^a·y^b…), in name order; empty otherwise.
+monomial_t monomial(const node* t) {
+    monomial_t out;
+    std::span<const node* const> factors(&t, 1);
+    if (t->kind == kind::product) factors = t->ops();
+    for (const node* f : factors) {
+        if (f->is_number() && f == factors.front()) continue;
+        if (f->kind == kind::symbol) {
+            out.emplace_back(&f->name(), 1.0);
+        } else if (f->kind == kind::power && f->op(0)->kind == kind::symbol && f->op(1)->is_number()) {
+            const node* e = f->op(1);
+            out.emplace_back(&f->op(0)->name(), e->kind == kind::real ? e->real() : e->number().convert_to<double>());
+        } else {
+            return {};
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return natural_compare(*a.first, *b.first) < 0; });
+    return out;
+}
+
+// Lexicographic order of monomials of the same degree, as in textbooks:
+// x³ before x²y before xy² before xyz. <0 when a comes first, 0 undecided.
+int compare_monomials(const monomial_t& ma, const monomial_t& mb) {
+    if (ma.empty() || mb.empty()) return 0;
+    for (std::size_t i = 0; i < std::min(ma.size(), mb.size()); ++i) {
+        // The earlier letter carries the higher power: x²y before xy².
+        if (int c = natural_compare(*ma[i].first, *mb[i].first)) return c;
+        if (ma[i].second != mb[i].second) return ma[i].second > mb[i].second ? -1 : 1;
+    }
+    return ma.size() == mb.size() ? 0 : ma.size() < mb.size() ? -1 : 1;
+}
+
+}  // namespace
+
+print_cache::print_cache(const node* root) {
+    // Post-order over the distinct nodes, with info_ as the visited set.
+    std::vector<std::pair<const node*, std::uint32_t>> stack;
+    info_.try_emplace(root);
+    stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+        auto& [n, next] = stack.back();
+        if (next < n->nops) {
+            const node* child = n->op(next++);
+            if (info_.try_emplace(child).second) stack.emplace_back(child, 0);
+            continue;
+        }
+        const node* done = n;
+        stack.pop_back();
+        visit(done);
+    }
+}
+
+print_cache::~print_cache() = default;
 
 double print_cache::degree(const node* n) const {
-    auto it = degree_.find(n);
-    return it == degree_.end() ? 0.0 : it->second;
+    auto it = info_.find(n);
+    return it == info_.end() ? 0.0 : it->second.degree;
 }
 
-const layout* print_cache::layout_of(const node* n) const {
-    auto it = layout_index_.find(n);
-    return it == layout_index_.end() ? nullptr : &layouts_[it->second];
+std::uint32_t print_cache::layout_index(const node* n) const {
+    auto it = info_.find(n);
+    return it == info_.end() ? none : it->second.layout;
+}
+
+layout print_cache::layout_at(std::uint32_t index) const {
+    if (index == none) return {};
+    const stored_layout& s = layouts_[index];
+    layout l;
+    if (s.terms) l.terms = std::span<const node* const>(term_pool_.data() + s.begin, s.terms);
+    if (s.num) l.num = std::span<const item>(item_pool_.data() + s.begin, s.num);
+    if (s.den) l.den = std::span<const item>(item_pool_.data() + s.begin + s.num, s.den);
+    l.num_start = s.num_start;
+    l.den_start = s.den_start;
+    l.negative = s.negative;
+    return l;
 }
 
 const std::string& print_cache::key(const node* n) {
-    auto it = keys_.find(n);
-    if (it != keys_.end()) return it->second;
+    info& i = info_[n];
+    if (i.key != none) return keys_[i.key];
     std::string text;
-    writer w(*this, nabla::style::ascii);
-    w.set_cap(key_length);
-    w.write(n, print_mode::rest, text);
-    return keys_.emplace(n, std::move(text)).first->second;
+    if (!key_writer_) {
+        key_writer_ = std::make_unique<writer>(*this, nabla::style::ascii);
+        key_writer_->set_cap(key_length);
+    }
+    key_writer_->write(n, print_mode::rest, text);
+    // writing may not add entries to info_, so `i` is still valid
+    i.key = static_cast<std::uint32_t>(keys_.size());
+    keys_.push_back(std::move(text));
+    return keys_.back();
 }
 
 void print_cache::visit(const node* n) {
     // The sign of the leading coefficient: + for x, − for −2x and for −x + 1.
     auto leading_sign = [this](const node* u) {
         if (u->kind == kind::sum) {
-            const layout* l = layout_of(u);
-            if (l && !l->terms.empty()) u = l->terms.front();
+            const layout l = layout_of(u);
+            if (!l.terms.empty()) u = l.terms.front();
         }
         return has_minus(u) ? -1.0 : 1.0;
     };
@@ -245,37 +347,65 @@ void print_cache::visit(const node* n) {
         for (const node* a : n->ops()) d = std::max(d, degree(a));
         break;
     }
-    degree_.emplace(n, clamp_degree(d));
 
-    if (n->kind == kind::sum) {
-        layouts_.push_back(sum_layout(n));
-        layout_index_.emplace(n, static_cast<std::uint32_t>(layouts_.size() - 1));
-    } else if (n->kind == kind::product || is_negative_power(n)) {
-        layouts_.push_back(product_layout(n));
-        layout_index_.emplace(n, static_cast<std::uint32_t>(layouts_.size() - 1));
+    std::uint32_t index = none;
+    if (n->kind == kind::sum || n->kind == kind::product || is_negative_power(n)) {
+        stored_layout l;
+        if (n->kind == kind::sum)
+            sum_layout(n, l);
+        else
+            product_layout(n, l);
+        index = static_cast<std::uint32_t>(layouts_.size());
+        layouts_.push_back(l);
     }
+    info& i = info_[n];
+    i.degree = clamp_degree(d);
+    i.layout = index;
 }
 
-layout print_cache::sum_layout(const node* n) {
-    layout l;
-    l.terms.assign(n->ops().begin(), n->ops().end());
-    // Descending degree, numbers last, then alphabetical (without coefficients:
-    // 2x + y, x + 2y), then the canonical order so that the result is total.
-    std::sort(l.terms.begin(), l.terms.end(), [this](const node* a, const node* b) {
-        const double da = degree(a), db = degree(b);
-        if (da != db) return da > db;
-        if (a->is_number() != b->is_number()) return b->is_number();
-        if (int c = key(a).compare(key(b))) return c < 0;
-        return compare(a, b) < 0;
+void print_cache::sum_layout(const node* n, stored_layout& l) {
+    struct entry {
+        const node* n;
+        double degree;
+        std::uint32_t index;
+    };
+    std::vector<entry> entries;
+    entries.reserve(n->nops);
+    for (const node* t : n->ops()) entries.push_back({t, degree(t), static_cast<std::uint32_t>(entries.size())});
+    // Computed on first need: most sums are ordered by degree alone.
+    std::vector<std::optional<monomial_t>> monomials(entries.size());
+    auto mono = [&](const entry& e) -> const monomial_t& {
+        auto& m = monomials[e.index];
+        if (!m) m = monomial(e.n);
+        return *m;
+    };
+    std::vector<const std::string*> keys(entries.size());
+    auto text = [&](const entry& e) -> const std::string& {
+        auto& k = keys[e.index];
+        if (!k) k = &key(e.n);
+        return *k;
+    };
+    // Descending degree, numbers last, monomials lexicographically (x²y + xy²),
+    // then alphabetical (without coefficients: 2x + y, x + 2y; x2 before x10),
+    // then the canonical order so that the result is total.
+    std::sort(entries.begin(), entries.end(), [&](const entry& a, const entry& b) {
+        if (a.degree != b.degree) return a.degree > b.degree;
+        if (a.n->is_number() != b.n->is_number()) return b.n->is_number();
+        if (int c = compare_monomials(mono(a), mono(b))) return c < 0;
+        if (int c = natural_compare(text(a), text(b))) return c < 0;
+        return compare(a.n, b.n) < 0;
     });
-    return l;
+    l.begin = static_cast<std::uint32_t>(term_pool_.size());
+    l.terms = n->nops;
+    for (const entry& e : entries) term_pool_.push_back(e.n);
 }
 
-layout print_cache::product_layout(const node* n) {
-    layout l;
+void print_cache::product_layout(const node* n, stored_layout& l) {
+    l.begin = static_cast<std::uint32_t>(item_pool_.size());
     if (n->kind == kind::power) {  // x^(−k) alone prints as 1/x^k
-        l.den.push_back({n, item_kind::den_factor});
-        return l;
+        item_pool_.push_back({n, item_kind::den_factor});
+        l.den = 1;
+        return;
     }
     struct ranked {
         item it;
@@ -316,32 +446,39 @@ layout print_cache::product_layout(const node* n) {
         if (a.rank != b.rank) return a.rank < b.rank;
         if (a.sub != b.sub) return a.sub < b.sub;
         if (a.rank == 3) {
-            if (int c = a.base->name().compare(b.base->name())) return c < 0;
+            if (int c = natural_compare(a.base->name(), b.base->name())) return c < 0;
         } else if (a.base != b.base) {
-            if (int c = key(a.base).compare(key(b.base))) return c < 0;
+            if (int c = natural_compare(key(a.base), key(b.base))) return c < 0;
         }
-        if (int c = key(a.it.n).compare(key(b.it.n))) return c < 0;
+        if (int c = natural_compare(key(a.it.n), key(b.it.n))) return c < 0;
         return compare(a.it.n, b.it.n) < 0;
     };
     std::sort(num.begin(), num.end(), order);
     std::sort(den.begin(), den.end(), order);
 
+    bool coef_num = false, coef_den = false;
     if (coef) {
         l.negative = is_negative_number(coef);
         // The coefficient's numerator shows unless it is 1 (x, not 1x; −x);
         // a float coefficient always shows.
-        bool show_num = coef->kind == kind::real || abs(numerator(coef->number())) != 1;
-        if (show_num) l.num.push_back({coef, item_kind::coef_num});
-        if (coef->kind == kind::number && denominator(coef->number()) != 1) l.den.push_back({coef, item_kind::coef_den});
-        l.num_start = static_cast<std::uint8_t>(l.num.size());
-        l.den_start = static_cast<std::uint8_t>(l.den.size());
+        coef_num = coef->kind == kind::real || abs(numerator(coef->number())) != 1;
+        coef_den = coef->kind == kind::number && denominator(coef->number()) != 1;
     }
-    for (auto& r : num) l.num.push_back(r.it);
-    for (auto& r : den) l.den.push_back(r.it);
-    return l;
+    if (coef_num) item_pool_.push_back({coef, item_kind::coef_num});
+    for (auto& r : num) item_pool_.push_back(r.it);
+    if (coef_den) item_pool_.push_back({coef, item_kind::coef_den});
+    for (auto& r : den) item_pool_.push_back(r.it);
+    l.num = static_cast<std::uint32_t>(coef_num + num.size());
+    l.den = static_cast<std::uint32_t>(coef_den + den.size());
+    l.num_start = coef_num;
+    l.den_start = coef_den;
 }
 
 // ---------------------------------------------------------------- writer: helpers
+
+namespace {
+constexpr std::uint32_t none_layout = print_cache::none;
+}
 
 std::string_view writer::minus() const { return style_ == nabla::style::unicode ? "−" : "-"; }
 std::string_view writer::open() const { return style_ == nabla::style::latex ? "\\left(" : "("; }
@@ -374,7 +511,16 @@ prec writer::prec_of(const node* n, print_mode m) const {
     case kind::symbol:
     case kind::constant: return prec::atom;
     case kind::sum: return prec::sum;
-    case kind::product: return prec::product;
+    case kind::product: {
+        // Without its sign or coefficient, −x is just x: 1/xⁿ, not 1/x^(n).
+        if (m == print_mode::magnitude || m == print_mode::rest) {
+            const layout l = cache_.layout_of(n);
+            const std::size_t ns = m == print_mode::rest ? l.num_start : 0, ds = m == print_mode::rest ? l.den_start : 0;
+            if (l.num.size() == ns + 1 && l.den.size() == ds && l.num[ns].kind == item_kind::factor)
+                return prec_of(l.num[ns].n, print_mode::normal);
+        }
+        return prec::product;
+    }
     case kind::power: {
         const node* e = n->op(1);
         if (m == print_mode::negated && is_rational(e, -1, 1)) return prec_of(n->op(0), print_mode::normal);
@@ -485,10 +631,10 @@ std::string_view writer::separator(const item& a, const item& b) const {
 
 // ---------------------------------------------------------------- writer: the loop
 
-void writer::push_text(std::string_view t) { stack_.push_back({nullptr, t, 0, act::text, print_mode::normal, 0, 0}); }
+void writer::push_text(std::string_view t) { stack_.push_back({nullptr, t, 0, act::text, print_mode::normal, 0, 0, none_layout}); }
 
 void writer::push_node(const node* n, print_mode m, prec min) {
-    stack_.push_back({n, {}, 0, act::node, m, static_cast<std::uint8_t>(min), 0});
+    stack_.push_back({n, {}, 0, act::node, m, static_cast<std::uint8_t>(min), 0, none_layout});
 }
 
 void writer::write(const node* root, print_mode mode, std::string& out) {
@@ -504,8 +650,8 @@ void writer::run(std::string& out) {
         switch (t.what) {
         case act::text: out += t.text; break;
         case act::node: node_task(t.n, t.mode, static_cast<prec>(t.min), out); break;
-        case act::terms: terms_task(t.n, t.index, out); break;
-        case act::items: items_task(t.n, t.which, t.index, t.mode, out); break;
+        case act::terms: terms_task(t.n, t.lay, t.index, out); break;
+        case act::items: items_task(t.n, t.lay, t.which, t.index, t.mode, out); break;
         case act::superscript: superscript(t.n, t.mode == print_mode::negated, out); break;
         case act::coef_num:
         case act::coef_den: break;  // emitted directly by items_task
@@ -533,8 +679,8 @@ void writer::node_task(const node* n, print_mode m, prec min, std::string& out) 
         else
             out += "e";
         break;
-    case kind::sum: stack_.push_back({n, {}, 0, act::terms, m, 0, 0}); break;
-    case kind::product: print_product(n, *cache_.layout_of(n), m, out); break;
+    case kind::sum: stack_.push_back({n, {}, 0, act::terms, m, 0, 0, cache_.layout_index(n)}); break;
+    case kind::product: print_product(n, cache_.layout_index(n), m, out); break;
     case kind::power: print_power(n, m, out); break;
     case kind::apply: print_apply(n, out); break;
     case kind::call: print_call(n, out); break;
@@ -560,9 +706,9 @@ void writer::print_number(const node* n, print_mode m, std::string& out) {
         out += p.str() + "/" + q.str();
 }
 
-void writer::terms_task(const node* n, std::uint32_t i, std::string& out) {
-    const layout& l = *cache_.layout_of(n);
-    if (i + 1 < l.terms.size()) stack_.push_back({n, {}, i + 1, act::terms, print_mode::normal, 0, 0});
+void writer::terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::string& out) {
+    const layout l = cache_.layout_at(lay);
+    if (i + 1 < l.terms.size()) stack_.push_back({n, {}, i + 1, act::terms, print_mode::normal, 0, 0, lay});
     const node* t = l.terms[i];
     if (i == 0) {
         push_node(t, print_mode::normal, prec::none);
@@ -576,13 +722,14 @@ void writer::terms_task(const node* n, std::uint32_t i, std::string& out) {
     push_node(t, neg ? print_mode::magnitude : print_mode::normal, prec::none);
 }
 
-void writer::print_product(const node* n, const layout& l, print_mode m, std::string& out) {
+void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::string& out) {
+    const layout l = cache_.layout_at(lay);
     if (m == print_mode::normal && l.negative) out += minus();
     const bool rest = m == print_mode::rest;
     const std::size_t ns = rest ? l.num_start : 0, ds = rest ? l.den_start : 0;
     const bool has_num = l.num.size() > ns, has_den = l.den.size() > ds;
     auto push_items = [&](std::uint8_t which, std::size_t start) {
-        stack_.push_back({n, {}, static_cast<std::uint32_t>(start), act::items, m, 0, which});
+        stack_.push_back({n, {}, static_cast<std::uint32_t>(start), act::items, m, 0, which, lay});
     };
     auto push_numerator = [&] {
         if (has_num)
@@ -609,12 +756,13 @@ void writer::print_product(const node* n, const layout& l, print_mode m, std::st
     push_numerator();
 }
 
-void writer::items_task(const node* n, std::uint8_t which, std::uint32_t i, print_mode m, std::string& out) {
-    const layout& l = *cache_.layout_of(n);
-    const std::vector<item>& list = which ? l.den : l.num;
+void writer::items_task(const node* n, std::uint32_t lay, std::uint8_t which, std::uint32_t i, print_mode m,
+                        std::string& out) {
+    const layout l = cache_.layout_at(lay);
+    const std::span<const item> list = which ? l.den : l.num;
     const bool rest = m == print_mode::rest;
     const std::size_t start = rest ? (which ? l.den_start : l.num_start) : 0;
-    if (i + 1 < list.size()) stack_.push_back({n, {}, i + 1, act::items, m, 0, which});
+    if (i + 1 < list.size()) stack_.push_back({n, {}, i + 1, act::items, m, 0, which, lay});
     const item& it = list[i];
     if (i > start) out += separator(list[i - 1], it);
     // Each factor binds tighter than the product around it: (x + 1)y, 1/(x + 1).
@@ -639,7 +787,7 @@ void writer::print_power(const node* n, print_mode m, std::string& out) {
     const node* b = n->op(0);
     const node* e = n->op(1);
     if (m != print_mode::negated && has_minus(e)) {  // x^(−2) alone: 1/x²
-        print_product(n, *cache_.layout_of(n), m == print_mode::rest ? print_mode::normal : m, out);
+        print_product(n, cache_.layout_index(n), m == print_mode::rest ? print_mode::normal : m, out);
         return;
     }
     const bool neg = m == print_mode::negated;
@@ -672,7 +820,7 @@ void writer::print_power(const node* n, print_mode m, std::string& out) {
         push_node(e, em, prec::none);
         push_text("^{");
     } else if (superscriptable(e)) {
-        stack_.push_back({e, {}, 0, act::superscript, neg ? print_mode::negated : print_mode::normal, 0, 0});
+        stack_.push_back({e, {}, 0, act::superscript, neg ? print_mode::negated : print_mode::normal, 0, 0, none_layout});
     } else {
         push_node(e, em, prec::atom);
         push_text("^");
@@ -690,7 +838,7 @@ void writer::print_apply(const node* n, std::string& out) {
             push_node(u, print_mode::normal, prec::none);
         } else if (superscriptable(u)) {
             out += "e";
-            stack_.push_back({u, {}, 0, act::superscript, print_mode::normal, 0, 0});
+            stack_.push_back({u, {}, 0, act::superscript, print_mode::normal, 0, 0, none_layout});
         } else {
             out += "e^";
             push_node(u, print_mode::normal, prec::atom);
@@ -707,7 +855,7 @@ void writer::print_apply(const node* n, std::string& out) {
     out += style_ == nabla::style::latex ? latex_function(f) : function_name(f);
     out += open();
     push_text(close());
-    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0});
+    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});
 }
 
 // A user function's name with its derivative marks: f, f′, ∂₁∂₂f, D[1,2](f).
@@ -767,11 +915,11 @@ void writer::print_call(const node* n, std::string& out) {
     out += call_head(n, style_);
     out += open();
     push_text(close());
-    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0});
+    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});
 }
 
 void writer::args_task(const node* n, std::uint32_t i, std::string& out) {
-    if (i + 1 < n->nops) stack_.push_back({n, {}, i + 1, act::args, print_mode::normal, 0, 0});
+    if (i + 1 < n->nops) stack_.push_back({n, {}, i + 1, act::args, print_mode::normal, 0, 0, none_layout});
     if (i > 0) out += ", ";
     push_node(n->op(i), print_mode::normal, prec::none);
 }
@@ -805,7 +953,7 @@ void writer::superscript(const node* e, bool negate, std::string& out) const {
         term(e, true);
         return;
     }
-    const layout& l = *cache_.layout_of(e);
+    const layout l = cache_.layout_of(e);
     for (std::size_t i = 0; i < l.terms.size(); ++i) term(l.terms[i], i == 0);
 }
 

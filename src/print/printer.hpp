@@ -18,6 +18,9 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,32 +52,58 @@ struct item {
 // The human layout of a sum (terms) or of a product or negative power
 // (numerator and denominator items; the coefficient's items come first).
 struct layout {
-    std::vector<const node*> terms;
-    std::vector<item> num, den;
-    std::uint8_t num_start = 0, den_start = 0;  // first non-coefficient item
-    bool negative = false;                      // the coefficient is < 0
+    std::span<const node* const> terms;
+    std::span<const item> num, den;
+    std::uint32_t num_start = 0, den_start = 0;  // first non-coefficient item
+    bool negative = false;                       // the coefficient is < 0
 };
+
+class writer;
 
 // Degrees, layouts and sort keys of every node under a root.
 class print_cache {
 public:
+    static constexpr std::uint32_t none = std::uint32_t(-1);
+
     explicit print_cache(const node* root);
+    ~print_cache();
+    print_cache(const print_cache&) = delete;
+    print_cache& operator=(const print_cache&) = delete;
 
     double degree(const node* n) const;
-    // nullptr for nodes that have no layout (atoms, functions, positive powers).
-    const layout* layout_of(const node* n) const;
+    // Empty for nodes that have no layout (atoms, functions, positive powers).
+    layout layout_of(const node* n) const { return layout_at(layout_index(n)); }
+    // The same in two steps, so that a writer looks a node up only once.
+    std::uint32_t layout_index(const node* n) const;
+    layout layout_at(std::uint32_t index) const;
     // The first characters of n's ASCII text without its coefficient.
     const std::string& key(const node* n);
 
 private:
-    void visit(const node* n);
-    layout sum_layout(const node* n);
-    layout product_layout(const node* n);
+    struct stored_layout {
+        std::uint32_t begin = 0, terms = 0, num = 0, den = 0;  // pool offsets and counts
+        std::uint32_t num_start = 0, den_start = 0;
+        bool negative = false;
+    };
+    struct info {
+        double degree = 0;
+        std::uint32_t layout = none;
+        std::uint32_t key = none;
+    };
+    struct node_hash {
+        std::size_t operator()(const node* n) const noexcept { return boost::hash<const node*>()(n); }
+    };
 
-    boost::unordered_flat_map<const node*, double> degree_;
-    boost::unordered_flat_map<const node*, std::uint32_t> layout_index_;
-    std::vector<layout> layouts_;
-    boost::unordered_flat_map<const node*, std::string> keys_;
+    void visit(const node* n);
+    void sum_layout(const node* n, stored_layout& l);
+    void product_layout(const node* n, stored_layout& l);
+
+    boost::unordered_flat_map<const node*, info, node_hash> info_;
+    std::vector<stored_layout> layouts_;
+    std::vector<const node*> term_pool_;
+    std::vector<item> item_pool_;
+    std::deque<std::string> keys_;  // a deque: references stay valid as it grows
+    std::unique_ptr<writer> key_writer_;  // reused: keys are many and short
 };
 
 // Names given to shared subexpressions (to_string_shared).
@@ -104,6 +133,7 @@ private:
         print_mode mode;
         std::uint8_t min;    // act::node: the precedence the context requires
         std::uint8_t which;  // act::items: 0 numerator, 1 denominator
+        std::uint32_t lay;   // act::terms, act::items: the layout's index
     };
 
     // Shapes of a factor's first and last characters, for the Unicode
@@ -124,12 +154,12 @@ private:
     void run(std::string& out);
     void node_task(const node* n, print_mode m, prec min, std::string& out);
     void print_number(const node* n, print_mode m, std::string& out);
-    void print_product(const node* n, const layout& l, print_mode m, std::string& out);
+    void print_product(const node* n, std::uint32_t lay, print_mode m, std::string& out);
     void print_power(const node* n, print_mode m, std::string& out);
     void print_apply(const node* n, std::string& out);
     void print_call(const node* n, std::string& out);
-    void items_task(const node* n, std::uint8_t which, std::uint32_t i, print_mode m, std::string& out);
-    void terms_task(const node* n, std::uint32_t i, std::string& out);
+    void items_task(const node* n, std::uint32_t lay, std::uint8_t which, std::uint32_t i, print_mode m, std::string& out);
+    void terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::string& out);
     void args_task(const node* n, std::uint32_t i, std::string& out);
     void superscript(const node* e, bool negate, std::string& out) const;
 

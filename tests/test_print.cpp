@@ -1,0 +1,230 @@
+// Printing goldens for every style, the fmt formatter, operand order, and
+// printing of very deep expressions without recursion.
+
+#include <nabla/expr.hpp>
+#include <nabla/format.hpp>
+#include <nabla/print.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace nabla;
+
+namespace {
+
+struct golden {
+    expr e;
+    const char* unicode;
+    const char* ascii;
+    const char* latex;
+};
+
+void check_goldens(const std::vector<golden>& table) {
+    for (const golden& g : table) {
+        INFO("ascii golden: " << g.ascii);
+        CHECK(to_string(g.e, style::unicode) == g.unicode);
+        CHECK(to_string(g.e, style::ascii) == g.ascii);
+        CHECK(to_string(g.e, style::latex) == g.latex);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sums print in descending degree, numbers last", "[print][golden]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    check_goldens({
+        {2 * pow(x, 2) + 3 * y, "2x² + 3y", "2*x^2 + 3*y", "2 x^{2} + 3 y"},
+        {1 - 2 * x + pow(x, 2), "x² − 2x + 1", "x^2 - 2*x + 1", "x^{2} - 2 x + 1"},
+        {1 + pow(x, 2) + exp(x), "e^x + x² + 1", "exp(x) + x^2 + 1", "e^{x} + x^{2} + 1"},
+        {exp(-x) + 1, "1 + e^(−x)", "1 + exp(-x)", "1 + e^{-x}"},
+        {1 + log(x), "log(x) + 1", "log(x) + 1", "\\log\\left(x\\right) + 1"},
+        {x - x * log(x), "−x·log(x) + x", "-x*log(x) + x", "-x \\log\\left(x\\right) + x"},
+        {1 + sin(x) + cos(x), "cos(x) + sin(x) + 1", "cos(x) + sin(x) + 1",
+         "\\cos\\left(x\\right) + \\sin\\left(x\\right) + 1"},
+        {1 + z + y + x + x * y * z, "xyz + x + y + z + 1", "x*y*z + x + y + z + 1", "x y z + x + y + z + 1"},
+        {3 * x * z + 2 * x * y, "2xy + 3xz", "2*x*y + 3*x*z", "2 x y + 3 x z"},
+        {x * pow(y, 2) + pow(x, 2) * y, "x²y + xy²", "x^2*y + x*y^2", "x^{2} y + x y^{2}"},
+        {pow(y, 2) + pow(x, 2), "x² + y²", "x^2 + y^2", "x^{2} + y^{2}"},
+        {x + 2 * y, "x + 2y", "x + 2*y", "x + 2 y"},
+        {real(-0.1) + x, "x − 0.1", "x - 0.1", "x - 0.1"},
+        {rational(-3, 4) - x, "−x − 3/4", "-x - 3/4", "-x - \\frac{3}{4}"},
+    });
+}
+
+TEST_CASE("products: coefficient first, symbols, functions, powers, sums", "[print][golden]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    check_goldens({
+        {y * x * 4, "4xy", "4*x*y", "4 x y"},
+        {-x, "−x", "-x", "-x"},
+        {-pow(x, 2), "−x²", "-x^2", "-x^{2}"},
+        {pow(y, 2) * x, "xy²", "x*y^2", "x y^{2}"},
+        {cos(x) * sin(x) * 2, "2sin(x)cos(x)", "2*sin(x)*cos(x)",
+         "2 \\sin\\left(x\\right) \\cos\\left(x\\right)"},
+        {sin(x) * x, "x·sin(x)", "x*sin(x)", "x \\sin\\left(x\\right)"},
+        {2 * pi() * x, "2πx", "2*pi*x", "2 \\pi x"},
+        {sqrt(expr(2)) * x, "√2·x", "sqrt(2)*x", "\\sqrt{2} x"},
+        {2 * pow(3, x), "2·3^x", "2*3^x", "2 \\cdot 3^{x}"},
+        {x * pow(2, x), "x·2^x", "x*2^x", "x \\cdot 2^{x}"},
+        {real(2.5) * x, "2.5x", "2.5*x", "2.5 x"},
+        {abs(x) * abs(y), "|x|·|y|", "abs(x)*abs(y)", "\\left|x\\right| \\left|y\\right|"},
+        {x * sqrt(y), "x√y", "x*sqrt(y)", "x \\sqrt{y}"},
+        {sqrt(x) * y, "√x·y", "sqrt(x)*y", "\\sqrt{x} y"},
+        {erf(x) * sign(x), "erf(x)sign(x)", "erf(x)*sign(x)",
+         "\\operatorname{erf}\\left(x\\right) \\operatorname{sign}\\left(x\\right)"},
+        {(x + 1) * (y + 1) * z, "z(x + 1)(y + 1)", "z*(x + 1)*(y + 1)",
+         "z \\left(x + 1\\right) \\left(y + 1\\right)"},
+        {x * exp(rational(-2, 1)), "xe⁻²", "x*exp(-2)", "x e^{-2}"},
+    });
+}
+
+TEST_CASE("fractions: negative exponents go to a denominator", "[print][golden]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z"), n = symbol("n");
+    check_goldens({
+        {1 / x, "1/x", "1/x", "\\frac{1}{x}"},
+        {-1 / x, "−1/x", "-1/x", "-\\frac{1}{x}"},
+        {3 / (4 * x), "3/(4x)", "3/(4*x)", "\\frac{3}{4 x}"},
+        {x / 2, "x/2", "x/2", "\\frac{x}{2}"},
+        {-pow(x, 2) / 2, "−x²/2", "-x^2/2", "-\\frac{x^{2}}{2}"},
+        {x * y / z, "xy/z", "x*y/z", "\\frac{x y}{z}"},
+        {x / (y * z), "x/(yz)", "x/(y*z)", "\\frac{x}{y z}"},
+        {1 / (exp(x) + 1), "1/(e^x + 1)", "1/(exp(x) + 1)", "\\frac{1}{e^{x} + 1}"},
+        {pow(x, -n), "1/xⁿ", "1/x^n", "\\frac{1}{x^{n}}"},
+        {pow(x, rational(-1, 2)), "1/√x", "1/sqrt(x)", "\\frac{1}{\\sqrt{x}}"},
+        {pow(x, rational(-3, 2)), "1/x^(3/2)", "1/x^(3/2)", "\\frac{1}{x^{\\frac{3}{2}}}"},
+        {rational(3, 4), "3/4", "3/4", "\\frac{3}{4}"},
+        {rational(-3, 4), "−3/4", "-3/4", "-\\frac{3}{4}"},
+        {exp(-x) / pow(1 + exp(-x), 2), "e^(−x)/(1 + e^(−x))²", "exp(-x)/(1 + exp(-x))^2",
+         "\\frac{e^{-x}}{\\left(1 + e^{-x}\\right)^{2}}"},
+    });
+}
+
+TEST_CASE("powers: superscripts, carets, roots", "[print][golden]") {
+    const expr x = symbol("x"), y = symbol("y"), n = symbol("n"), k = symbol("k");
+    check_goldens({
+        {pow(x, 10), "x¹⁰", "x^10", "x^{10}"},
+        {pow(x, n), "xⁿ", "x^n", "x^{n}"},
+        {n * pow(x, n - 1), "n·xⁿ⁻¹", "n*x^(n - 1)", "n x^{n - 1}"},
+        {pow(x, k + 1), "xᵏ⁺¹", "x^(k + 1)", "x^{k + 1}"},
+        {pow(x, 2 * n), "x^(2n)", "x^(2*n)", "x^{2 n}"},
+        {pow(x, x), "x^x", "x^x", "x^{x}"},
+        {pow(x, y + 1), "x^(y + 1)", "x^(y + 1)", "x^{y + 1}"},
+        {pow(x, pow(y, 2)), "x^(y²)", "x^(y^2)", "x^{y^{2}}"},
+        {pow(x, rational(3, 2)), "x^(3/2)", "x^(3/2)", "x^{\\frac{3}{2}}"},
+        {pow(x, real(2.5)), "x^2.5", "x^2.5", "x^{2.5}"},
+        {sqrt(x), "√x", "sqrt(x)", "\\sqrt{x}"},
+        {sqrt(x + 1), "√(x + 1)", "sqrt(x + 1)", "\\sqrt{x + 1}"},
+        {2 * sqrt(expr(2)), "2√2", "2*sqrt(2)", "2 \\sqrt{2}"},
+        {pow(sin(x), 2), "sin(x)²", "sin(x)^2", "\\sin\\left(x\\right)^{2}"},
+        {pow(sin(x), x), "sin(x)^x", "sin(x)^x", "\\sin\\left(x\\right)^{x}"},
+        {pow(x + 1, x), "(x + 1)^x", "(x + 1)^x", "\\left(x + 1\\right)^{x}"},
+        {pow(expr(-2), x), "(−2)^x", "(-2)^x", "\\left(-2\\right)^{x}"},
+        {pow(rational(1, 2), x), "(1/2)^x", "(1/2)^x", "\\left(\\frac{1}{2}\\right)^{x}"},
+        {exp(expr(2)), "e²", "exp(2)", "e^{2}"},
+        {exp(n), "eⁿ", "exp(n)", "e^{n}"},
+        {exp(-n), "e⁻ⁿ", "exp(-n)", "e^{-n}"},
+        {exp(x), "e^x", "exp(x)", "e^{x}"},
+        {exp(-pow(x, 2) / 2), "e^(−x²/2)", "exp(-x^2/2)", "e^{-\\frac{x^{2}}{2}}"},
+    });
+}
+
+TEST_CASE("atoms, functions and user functions", "[print][golden]") {
+    const expr x = symbol("x"), y = symbol("y");
+    check_goldens({
+        {expr(0), "0", "0", "0"},
+        {integer("-123456789012345678901234567890"), "−123456789012345678901234567890",
+         "-123456789012345678901234567890", "-123456789012345678901234567890"},
+        {real(0.1), "0.1", "0.1", "0.1"},
+        {real(2.0), "2.0", "2.0", "2.0"},
+        {pi(), "π", "pi", "\\pi"},
+        {e(), "e", "e", "e"},
+        {symbol("w1") * symbol("w2"), "w₁w₂", "w1*w2", "w_{1} w_{2}"},
+        {pow(symbol("x12"), 2), "x₁₂²", "x12^2", "x_{12}^{2}"},
+        {symbol("alpha") * x, "alpha·x", "alpha*x", "\\alpha x"},
+        {symbol("θ"), "θ", "θ", "\\theta"},
+        {symbol("rate"), "rate", "rate", "\\mathrm{rate}"},
+        {abs(x), "|x|", "abs(x)", "\\left|x\\right|"},
+        {atan2(y, x), "atan2(y, x)", "atan2(y, x)", "\\operatorname{atan2}\\left(y, x\\right)"},
+        {asin(x), "asin(x)", "asin(x)", "\\arcsin\\left(x\\right)"},
+        {sin(-x), "−sin(x)", "-sin(x)", "-\\sin\\left(x\\right)"},
+        {cos(x + 1), "cos(x + 1)", "cos(x + 1)", "\\cos\\left(x + 1\\right)"},
+        {call("f", {x}), "f(x)", "f(x)", "f\\left(x\\right)"},
+        {call("f", {x, y}), "f(x, y)", "f(x, y)", "f\\left(x, y\\right)"},
+        {call("phi", {x}), "phi(x)", "phi(x)", "\\operatorname{phi}\\left(x\\right)"},
+        {call_derivative("f", {x}, {0}), "f′(x)", "f'(x)", "f'\\left(x\\right)"},
+        {call_derivative("f", {x}, {0, 0}), "f″(x)", "f''(x)", "f''\\left(x\\right)"},
+        {call_derivative("f", {x}, {0, 0, 0}), "f‴(x)", "f'''(x)", "f'''\\left(x\\right)"},
+        {call_derivative("f", {x}, {0, 0, 0, 0}), "f⁽⁴⁾(x)", "D[1,1,1,1](f)(x)", "f^{(4)}\\left(x\\right)"},
+        {call_derivative("f", {x, y}, {0}), "∂₁f(x, y)", "D[1](f)(x, y)", "\\partial_{1} f\\left(x, y\\right)"},
+        {call_derivative("f", {x, y}, {0, 1}), "∂₁∂₂f(x, y)", "D[1,2](f)(x, y)",
+         "\\partial_{1} \\partial_{2} f\\left(x, y\\right)"},
+        {x * call("f", {x}), "x·f(x)", "x*f(x)", "x f\\left(x\\right)"},
+    });
+}
+
+TEST_CASE("operand order does not depend on how an expression was built", "[print][order]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    std::vector<expr> terms{pow(x, 3), -2 * pow(x, 2) * y, 5 * y, exp(-x), log(x), sin(z), rational(7, 2), x * y * z};
+    const std::string expected = to_string(add(terms));
+    CHECK(expected == "x³ − 2x²y + xyz + 5y + log(x) + sin(z) + 7/2 + e^(−x)");
+    std::mt19937 rng(42);
+    for (int round = 0; round < 50; ++round) {
+        std::shuffle(terms.begin(), terms.end(), rng);
+        expr sum = 0;
+        for (const expr& t : terms) sum = sum + t;
+        CHECK(to_string(sum) == expected);
+    }
+}
+
+TEST_CASE("fmt formatter chooses the style from the format spec", "[print][fmt]") {
+    const expr x = symbol("x"), y = symbol("y");
+    const expr e = 4 * x * y + 1 / x;
+    CHECK(fmt::format("{}", e) == "4xy + 1/x");
+    CHECK(fmt::format("{:u}", e) == "4xy + 1/x");
+    CHECK(fmt::format("{:a}", e) == "4*x*y + 1/x");
+    CHECK(fmt::format("{:l}", e) == "4 x y + \\frac{1}{x}");
+    CHECK(fmt::format("[{}] [{:a}]", sqrt(x), sqrt(x)) == "[√x] [sqrt(x)]");
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:q}"), e), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:aa}"), e), fmt::format_error);
+}
+
+TEST_CASE("operator<< writes the Unicode form", "[print][stream]") {
+    std::ostringstream out;
+    out << 2 * pow(symbol("x"), 2) << " | " << -symbol("y");
+    CHECK(out.str() == "2x² | −y");
+}
+
+TEST_CASE("a million nested functions print without stack overflow", "[print][deep]") {
+    const std::size_t depth = 1000000;
+    const expr x = symbol("x");
+    expr e = x;
+    for (std::size_t i = 0; i < depth; ++i) e = sin(e);
+    const std::string text = to_string(e);
+    std::string expected;
+    expected.reserve(depth * 5 + 1);
+    for (std::size_t i = 0; i < depth; ++i) expected += "sin(";
+    expected += "x";
+    expected.append(depth, ')');
+    CHECK(text == expected);
+    CHECK(to_string(e, style::ascii) == text);
+}
+
+TEST_CASE("a million nested sums and products print without stack overflow", "[print][deep]") {
+    // x(x(x(…) + 1) + 1) + 1: alternating sums and products, each sorted;
+    // two nodes per level, so a million nested nodes.
+    const std::size_t depth = 500000;
+    const expr x = symbol("x");
+    expr e = x;
+    for (std::size_t i = 0; i < depth; ++i) e = x * e + 1;
+    const std::string text = to_string(e, style::ascii);
+    // Level 1 is x*x + 1 = x^2 + 1; level k is x*(level k−1) + 1.
+    std::string expected;
+    for (std::size_t i = 1; i < depth; ++i) expected += "x*(";
+    expected += "x^2 + 1";
+    for (std::size_t i = 1; i < depth; ++i) expected += ") + 1";
+    CHECK(text == expected);
+}
