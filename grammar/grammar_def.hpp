@@ -185,7 +185,7 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
             x3::skip_over(first, last, context);
             throw syntax_error{offset_of(first, s),
                                "input nests too deeply (more than " +
-                                   std::to_string(s.max_depth / 2) + " levels)"};
+                                   std::to_string((s.max_depth - 4) / 2) + " levels)"};
         }
         ++s.depth;
         struct restore {
@@ -203,6 +203,36 @@ struct nest_gen {
     }
 };
 inline constexpr nest_gen nest{};
+
+// ---------------------------------------------------------------- positions
+
+/// Gives the node a rule builds by semantic actions the range the rule
+/// matched. (on_success can't: a rule whose right side is omit[…] hands it
+/// no attribute. The rule's value arrives here as the RContext.)
+template <class Subject>
+struct positioned_directive : x3::unary_parser<Subject, positioned_directive<Subject>> {
+    using base_type = x3::unary_parser<Subject, positioned_directive<Subject>>;
+    static bool const is_pass_through_unary = true;
+    constexpr positioned_directive(const Subject& subject) : base_type(subject) {}
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        const Iterator start = first;
+        if (!this->subject.parse(first, last, context, rcontext, attr)) return false;
+        annotate_position::annotate(rcontext, start, first, state_of(context).base);
+        return true;
+    }
+};
+struct positioned_gen {
+    template <class Subject>
+    constexpr positioned_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+        const Subject& subject) const {
+        return {x3::as_parser(subject)};
+    }
+};
+inline constexpr positioned_gen positioned{};
 
 // ---------------------------------------------------------------- enclosed parts
 
@@ -373,8 +403,8 @@ struct word_parser : x3::parser<word_parser> {
             return true;
         }
         if (primes)
-            throw syntax_error{offset_of(p, s), "expected '(' after '" + std::string(start, p) +
-                                                    "' (write f'(x))"};
+            throw syntax_error{offset_of(p, s), "expected '(' after " + std::string(start, p) +
+                                                    " (primes mark a derivative: f'(x))"};
         if (word == "at") return false;
         if (!is_application_name(word)) {
             first = end;
@@ -649,59 +679,66 @@ const auto assignment_def = any_name >> '=' >> not_equal_sign > sum;
 // Rules built by semantic actions wrap their right side in omit[]: the
 // actions alone set _val, and X3 never tries to fit an alternative's
 // attribute into the operand variant itself (which would drop it).
-const auto expression_statement_def =
-    x3::omit[(sum >> -((x3::lit("==") > sum) | (at_keyword > bindings)))[make_statement_tail]];
+const auto expression_statement_def = positioned[
+    x3::omit[(sum >> -((x3::lit("==") > sum) | (at_keyword > bindings)))[make_statement_tail]]];
 
 const auto binding_def = any_name > '=' > sum;
 const auto bindings_def = binding % ',';
 
-const auto sum_def = x3::omit[term[set_val] >> *((additive_op > term)[push_sum])];
+const auto sum_def = positioned[
+    x3::omit[term[set_val] >> *((additive_op > term)[push_sum])]];
 
-const auto term_def = x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
-                                                  implicit_factor[push_juxtaposed])];
+const auto term_def = positioned[
+    x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
+                                                  implicit_factor[push_juxtaposed])]];
 
-const auto unary_def =
-    nest[x3::omit[((sign_op > unary)[make_signed]) | prefix_derivative[set_val] | power[set_val]]];
+const auto unary_def = positioned[
+    nest[x3::omit[((sign_op > unary)[make_signed]) | prefix_derivative[set_val] | power[set_val]]]];
 
 const auto exponent_def = unary;
 
-const auto power_def = x3::omit[primary[set_val] >>
+const auto power_def = positioned[
+    x3::omit[primary[set_val] >>
                                 -(superscript_token[make_power(true)] |
-                                  ((x3::lit("**") | '^') > exponent)[make_power(false)])];
+                                  ((x3::lit("**") | '^') > exponent)[make_power(false)])]];
 
-const auto implicit_factor_def = x3::omit[!x3::char_("0-9.") >> power[set_val]];
+const auto implicit_factor_def = positioned[
+    x3::omit[!x3::char_("0-9.") >> power[set_val]]];
 
 struct root_signs : x3::symbols<std::uint8_t> {
     root_signs() { add("√", 2)("∛", 3)("∜", 4); }
 };
 const root_signs root_sign;
 
-const auto primary_def =
+const auto primary_def = positioned[
     nest[x3::omit[number_token[set_val] | group[set_val] |
          (('|' >> sum >> '|')[make_absolute]) | ((root_sign > power)[make_root]) |
          ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
-         ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]];
+         ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];
 const auto leibniz_variable_def = x3::lexeme['d' >> any_name >> order_or_one];
 
 // ∂z/∂x, ∂²z/∂x∂y, ∂(x²y)/∂x; dz/dx, d²z/dx², d(x²)/dx.
-const auto derivative_def = x3::omit[
+const auto derivative_def = positioned[
+    x3::omit[
     (x3::lexeme[partial_sign >> -superscript_order] >> power >> '/' >> +partial_variable)[make_fraction(false)] |
     (x3::lexeme['d' >> -superscript_order] >> leibniz_target >> '/' >>
-     +leibniz_variable)[make_fraction(true)]];
+     +leibniz_variable)[make_fraction(true)]]];
 
 // ∂/∂x …, d/dx …: the operand is the rest of the expression.
-const auto prefix_derivative_def = x3::omit[
+const auto prefix_derivative_def = positioned[
+    x3::omit[
     (x3::lexeme[partial_sign >> -superscript_order] >> '/' >> +partial_variable > sum)[make_prefix(false)] |
-    (x3::lexeme['d' >> -superscript_order] >> '/' >> +leibniz_variable > sum)[make_prefix(true)]];
+    (x3::lexeme['d' >> -superscript_order] >> '/' >> +leibniz_variable > sum)[make_prefix(true)]]];
 
-const auto leibniz_target_def = x3::omit[x3::lexeme[any_name][set_val] | group[set_val]];
+const auto leibniz_target_def = positioned[
+    x3::omit[x3::lexeme[any_name][set_val] | group[set_val]]];
 
-const auto exponent_atom_def =
+const auto exponent_atom_def = positioned[
     x3::omit[((x3::lit('-') | "−") >> number_token)[make_negative_number] | number_token[set_val] |
-             plain_name[set_val] | group[set_val]];
+             plain_name[set_val] | group[set_val]]];
 
 BOOST_SPIRIT_DEFINE(statement_rule, declaration, definition, assignment, expression_statement,
                     binding, bindings, sum, term, unary, exponent, power, primary, implicit_factor,

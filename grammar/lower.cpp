@@ -4,6 +4,7 @@
 
 #include "grammar/lower.hpp"
 
+#include "grammar/deep_stack.hpp"
 #include "grammar/unicode.hpp"
 
 #include <nabla/diff.hpp>
@@ -460,9 +461,14 @@ private:
                 if (step.op == ast::op::juxtapose && step.begin > 0 &&
                     (source_[step.begin - 1] == ' ' || source_[step.begin - 1] == '\t'))
                     spaced = true;
-            if (spaced)
-                add_note(a.begin, a.end, std::string(text(a.begin, a.end)) + " read as " + name + "(" +
-                                             std::string(text(chain->begin, chain->end)) + ")");
+            if (spaced) {
+                const auto [first_begin, first_end] = range_of(chain->first);
+                std::string product(text(first_begin, first_end));
+                for (const auto& step : chain->rest)
+                    product += "·" + std::string(text(step.begin, step.end));
+                add_note(a.begin, a.end,
+                         std::string(text(a.begin, a.end)) + " read as " + name + "(" + product + ")");
+            }
         }
         const bool is_inverse = [&] {
             const auto* s = boost::get<x3::forward_ast<ast::signed_>>(&a.exponent.get());
@@ -553,8 +559,10 @@ private:
 
 expr lower(const ast::operand& e, std::string_view source, const environment& env,
            std::vector<note>* notes, const lower_options& options) {
-    lowerer l(source, env, notes, options);
-    return l.operand(e);
+    return on_deep_stack(source.size(), options.max_depth, [&] {
+        lowerer l(source, env, notes, options);
+        return l.operand(e);
+    });
 }
 
 expr differential_symbol(std::string_view variable) {
@@ -597,16 +605,29 @@ std::string normalize_name(std::string_view written) {
 namespace nabla {
 
 expr parse(std::string_view text, const parse_options& options) {
-    const ast::statement st = detail::parse_statement(text, options);
-    const auto* e = boost::get<ast::expression_statement>(&st.get());
-    if (!e) {
-        const std::size_t at = boost::apply_visitor([](const auto& n) { return std::size_t(n.begin); }, st.get());
-        throw detail::make_parse_error(text, at, "expected an expression, not a statement");
-    }
-    detail::lower_options lo;
-    lo.split_names = options.split_names;
-    lo.max_depth = options.max_depth;
-    return detail::lower(e->value, text, detail::environment{}, nullptr, lo);
+    if (text.size() > options.max_bytes)
+        throw detail::make_parse_error({}, 0,
+                                       "input is too large (" + std::to_string(text.size()) +
+                                           " bytes; the limit is " +
+                                           std::to_string(options.max_bytes) + ")");
+    detail::check_utf8(text);
+    // Grammar, lowering and freeing the tree all run on one stack that fits
+    // the nesting budget.
+    return detail::on_deep_stack(text.size(), options.max_depth, [&] {
+        const ast::statement st = detail::parse_checked_statement(text, options);
+        const auto* e = boost::get<ast::expression_statement>(&st.get());
+        if (!e) {
+            const std::size_t at =
+                boost::apply_visitor([](const auto& n) { return std::size_t(n.begin); }, st.get());
+            throw detail::make_parse_error(text, at, "expected an expression, not a statement");
+        }
+        detail::lower_options lo;
+        lo.split_names = options.split_names;
+        lo.max_depth = options.max_depth;
+        const detail::environment nothing_defined;
+        detail::lowerer l(text, nothing_defined, nullptr, lo);
+        return l.operand(e->value);
+    });
 }
 
 }  // namespace nabla

@@ -4,6 +4,7 @@
 #include "grammar/parser.hpp"
 
 #include "grammar/config.hpp"
+#include "grammar/deep_stack.hpp"
 #include "grammar/error_handler.hpp"
 #include "grammar/grammar.hpp"
 #include "grammar/unicode.hpp"
@@ -229,6 +230,10 @@ const char* comment_start(const char* first, const char* last) {
 
 ast::statement parse_statement(std::string_view text, const parse_options& options) {
     check_limits(text, options, {});
+    return on_deep_stack(text.size(), options.max_depth, [&] { return parse_checked_statement(text, options); });
+}
+
+ast::statement parse_checked_statement(std::string_view text, const parse_options& options) {
     if (std::memchr(text.data(), '#', text.size()) == nullptr)
         return parse_one(text, text.data(), text.data() + text.size(), options, {});
     // Comments become blanks of the same length, so offsets stay those of
@@ -249,6 +254,13 @@ ast::statement parse_statement(std::string_view text, const parse_options& optio
 
 program parse_program(std::string_view text, const parse_options& options, std::string_view origin) {
     check_limits(text, options, origin);
+    return on_deep_stack(text.size(), options.max_depth, [&] {
+        return parse_checked_program(text, options, origin);
+    });
+}
+
+program parse_checked_program(std::string_view text, const parse_options& options,
+                              std::string_view origin) {
     program result;
     const char* p = text.data();
     const char* end = p + text.size();

@@ -41,6 +41,13 @@ program parse_program(std::string_view text, const parse_options& options = {},
 /// text is the error "empty input".
 ast::statement parse_statement(std::string_view text, const parse_options& options = {});
 
+/// parse_statement and parse_program on the caller's stack, without the
+/// size and UTF-8 checks (done by the caller); for code that already runs
+/// on a deep stack (see deep_stack.hpp).
+ast::statement parse_checked_statement(std::string_view text, const parse_options& options);
+program parse_checked_program(std::string_view text, const parse_options& options,
+                              std::string_view origin);
+
 /// Parses a rule file: every non-blank, non-comment line must be a labelled
 /// derivative declaration (`d-sin: ∂sin(u) = cos(u)·∂u`). Errors carry the
 /// file name: "derivatives.rules:4:12: expected …".

@@ -1,0 +1,339 @@
+// The notation of issue 3: each form parses to the DAG built by hand with the
+// expression API (== is node identity, so structure is compared exactly).
+
+#include "grammar/lower.hpp"
+#include "grammar/parser.hpp"
+
+#include <nabla/diff.hpp>
+#include <nabla/expr.hpp>
+#include <nabla/parse.hpp>
+#include <nabla/print.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace nabla;
+
+namespace {
+
+const expr x = symbol("x"), y = symbol("y"), z = symbol("z"), w = symbol("w"), n = symbol("n");
+
+// Parses and, on a mismatch, shows what came out.
+#define CHECK_PARSES(text, expected)                                 \
+    do {                                                             \
+        const expr got_ = parse(text);                               \
+        INFO(text << "  parsed as  " << to_string(got_));           \
+        CHECK(got_ == (expected));                                   \
+    } while (0)
+
+std::vector<std::string> notes_of(std::string_view text) {
+    const ast::statement st = detail::parse_statement(text);
+    const auto& e = boost::get<ast::expression_statement>(st.get());
+    std::vector<detail::note> notes;
+    detail::lower(e.value, text, detail::environment{}, &notes);
+    std::vector<std::string> out;
+    for (auto& nt : notes) out.push_back(nt.text);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("operators and their precedence", "[parse]") {
+    CHECK_PARSES("x + y*z", x + y * z);
+    CHECK_PARSES("x - y", x - y);
+    CHECK_PARSES("x − y", x - y);  // Unicode minus
+    CHECK_PARSES("x·y", x * y);
+    CHECK_PARSES("x × y", x * y);
+    CHECK_PARSES("x ÷ y", x / y);
+    CHECK_PARSES("x**2", pow(x, 2));
+    CHECK_PARSES("x^2", pow(x, 2));
+    CHECK_PARSES("[x + 1]*2", 2 * (x + 1));
+    CHECK_PARSES("+x", x);
+    CHECK_PARSES("-(x + y)", -(x + y));
+    // Power is right-associative and binds tighter than unary minus.
+    CHECK_PARSES("2^3^2", expr(512));
+    CHECK_PARSES("x^y^z", pow(x, pow(y, z)));
+    CHECK_PARSES("-x^2", -pow(x, 2));
+    CHECK_PARSES("2^-1", rational(1, 2));
+    CHECK_PARSES("x - y - z", x - y - z);
+    CHECK_PARSES("x / y / z", x / (y * z));
+}
+
+TEST_CASE("superscripts", "[parse]") {
+    CHECK_PARSES("x²", pow(x, 2));
+    CHECK_PARSES("x⁻¹", 1 / x);
+    CHECK_PARSES("x¹⁰", pow(x, 10));
+    CHECK_PARSES("eˣ", exp(x));
+    CHECK_PARSES("e^x", exp(x));
+    CHECK_PARSES("n·xⁿ⁻¹", n * pow(x, n - 1));
+    CHECK_PARSES("x⁽ⁿ⁺¹⁾", pow(x, n + 1));
+    CHECK_PARSES("2x²y", 2 * pow(x, 2) * y);
+    CHECK_PARSES("e^(−x²/2)", exp(-pow(x, 2) / 2));
+}
+
+TEST_CASE("roots and constants", "[parse]") {
+    CHECK_PARSES("√x", sqrt(x));
+    CHECK_PARSES("√(x+1)", sqrt(x + 1));
+    CHECK_PARSES("sqrt(x)", sqrt(x));
+    CHECK_PARSES("2√2", 2 * sqrt(expr(2)));
+    CHECK_PARSES("∛x", pow(x, rational(1, 3)));
+    CHECK_PARSES("pi", pi());
+    CHECK_PARSES("π", pi());
+    CHECK_PARSES("e", e());
+    CHECK_PARSES("|x|", abs(x));
+    CHECK_PARSES("2|x|", 2 * abs(x));
+}
+
+TEST_CASE("implicit multiplication", "[parse]") {
+    CHECK_PARSES("2x", 2 * x);
+    CHECK_PARSES("x y", x * y);
+    CHECK_PARSES("3(x+1)", 3 * (x + 1));
+    CHECK_PARSES("(x+1)(x−1)", (x + 1) * (x - 1));
+    CHECK_PARSES("2 sin x", 2 * sin(x));
+    CHECK_PARSES("x sin(y)", x * sin(y));
+    CHECK_PARSES("x^x(log(x) + 1)", pow(x, x) * (log(x) + 1));
+    CHECK_PARSES("x(y + 1)", x * (y + 1));
+    // x/2y is (x/2)·y, as SymPy and Mathematica read it.
+    CHECK_PARSES("x/2y", x / 2 * y);
+    CHECK_PARSES("4xy", 4 * x * y);
+    CHECK_PARSES("(x1 w1 + x2 w2) w3",
+                 (symbol("x1") * symbol("w1") + symbol("x2") * symbol("w2")) * symbol("w3"));
+}
+
+TEST_CASE("function application", "[parse]") {
+    CHECK_PARSES("sin(x)", sin(x));
+    CHECK_PARSES("sin x", sin(x));
+    CHECK_PARSES("sin 2x", sin(2 * x));
+    CHECK_PARSES("sin x cos x", sin(x) * cos(x));
+    CHECK_PARSES("sin x^2", sin(pow(x, 2)));
+    CHECK_PARSES("sin x + 1", sin(x) + 1);
+    CHECK_PARSES("log(x)", log(x));
+    CHECK_PARSES("ln x", log(x));
+    CHECK_PARSES("sin²x", pow(sin(x), 2));
+    CHECK_PARSES("sin^2(x)", pow(sin(x), 2));
+    CHECK_PARSES("sin(x)²", pow(sin(x), 2));
+    CHECK_PARSES("sin⁻¹ x", asin(x));
+    CHECK_PARSES("tan^-1(x)", atan(x));
+    CHECK_PARSES("atan2(y, x)", atan2(y, x));
+    CHECK_PARSES("exp(-x)", exp(-x));
+    CHECK_PARSES("f(x, y)", call("f", {x, y}));
+    CHECK_PARSES("f(x + 1)", call("f", {x + 1}));
+}
+
+TEST_CASE("identifiers", "[parse]") {
+    CHECK_PARSES("x1", symbol("x1"));
+    CHECK_PARSES("x₁", symbol("x1"));
+    CHECK_PARSES("x_1", symbol("x1"));
+    CHECK_PARSES("x1 w1", symbol("x1") * symbol("w1"));
+    CHECK_PARSES("α + β", symbol("α") + symbol("β"));
+    CHECK_PARSES("theta", symbol("theta"));
+    CHECK_PARSES("W0_1", symbol("W0_1"));
+    // An unknown multi-letter name is a product of letters (4xy), unless asked not to.
+    CHECK_PARSES("xy", x * y);
+    parse_options whole;
+    whole.split_names = false;
+    CHECK(parse("xy", whole) == symbol("xy"));
+}
+
+TEST_CASE("numbers", "[parse]") {
+    CHECK_PARSES("12", expr(12));
+    CHECK_PARSES("123456789012345678901234567890", integer("123456789012345678901234567890"));
+    // Decimals stay floating constants; 1/2 is the exact rational.
+    CHECK_PARSES("0.5", real(0.5));
+    CHECK(parse("0.5") != rational(1, 2));
+    CHECK_PARSES("1/2", rational(1, 2));
+    CHECK_PARSES("1e-3", real(1e-3));
+    CHECK_PARSES("2.5e10", real(2.5e10));
+    CHECK_PARSES(".5", real(0.5));
+    CHECK_PARSES("2e", 2 * e());  // no digit after e: Euler's number
+}
+
+TEST_CASE("user function derivatives", "[parse]") {
+    CHECK_PARSES("f'(x)", call_derivative("f", {x}, {0}));
+    CHECK_PARSES("f′(x)", call_derivative("f", {x}, {0}));
+    CHECK_PARSES("f''(x)", call_derivative("f", {x}, {0, 0}));
+    CHECK_PARSES("f″(x)", call_derivative("f", {x}, {0, 0}));
+    CHECK_PARSES("∂₁f(x, y)", call_derivative("f", {x, y}, {0}));
+    CHECK_PARSES("∂₁∂₂f(x, y)", call_derivative("f", {x, y}, {0, 1}));
+    CHECK_PARSES("D[1](f)(x, y)", call_derivative("f", {x, y}, {0}));
+    CHECK_PARSES("D[1,2](f)(x, y)", call_derivative("f", {x, y}, {0, 1}));
+}
+
+TEST_CASE("derivative notation", "[parse][diff]") {
+    CHECK_PARSES("∂(x²y)/∂x", 2 * x * y);
+    CHECK_PARSES("∂²(x³y)/∂x²", 6 * x * y);
+    CHECK_PARSES("∂²(x³y)/∂x∂y", 3 * pow(x, 2));
+    CHECK_PARSES("d/dx (x² + 1)", 2 * x);
+    CHECK_PARSES("∂/∂x x²y", 2 * x * y);
+    CHECK_PARSES("d(x³)/dx", 3 * pow(x, 2));
+    CHECK_PARSES("∂z/∂x", expr(0));
+    CHECK_PARSES("∂x/∂x", expr(1));
+    CHECK_PARSES("diff(x^3, x)", 3 * pow(x, 2));
+    CHECK_PARSES("diff(x^3 y^2, x, y)", 6 * pow(x, 2) * y);
+    CHECK_PARSES("diff(x^3, x, 2)", 6 * x);
+    CHECK_PARSES("sin'(x)", cos(x));
+}
+
+TEST_CASE("names resolve against the environment", "[parse]") {
+    struct env final : detail::environment {
+        std::optional<expr> variable(std::string_view name) const override {
+            if (name == "z") return 2 * pow(x, 2) * y;
+            if (name == "a") return expr(3);
+            return std::nullopt;
+        }
+        const detail::user_function* function(std::string_view name) const override {
+            static const detail::user_function f{{symbol("u"), symbol("v")}, pow(symbol("u"), 2) + symbol("v")};
+            return name == "f" ? &f : nullptr;
+        }
+    } environment;
+    auto lower_text = [&](std::string_view text) {
+        const ast::statement st = detail::parse_statement(text);
+        return detail::lower(boost::get<ast::expression_statement>(st.get()).value, text, environment);
+    };
+    CHECK(lower_text("∂z/∂x") == 4 * x * y);
+    CHECK(lower_text("dz/dx") == 4 * x * y);
+    CHECK(lower_text("f(1, 2)") == expr(3));
+    CHECK(lower_text("f(a+b, c)") == pow(3 + symbol("b"), 2) + symbol("c"));
+    CHECK(lower_text("a(x + 1)") == 3 * (x + 1));  // a variable before '(' multiplies
+    CHECK(lower_text("∂₁f(x, y)") == 2 * x);
+    CHECK_THROWS_AS(lower_text("f + 1"), parse_error);   // f is a function
+    CHECK_THROWS_AS(lower_text("f(1)"), parse_error);    // wrong arity
+}
+
+TEST_CASE("statements", "[parse]") {
+    using detail::parse_statement;
+    {
+        const auto st = parse_statement("z = 2x²y");
+        const auto& a = boost::get<ast::assignment>(st.get());
+        CHECK(a.target.text == "z");
+        CHECK(a.begin == 0);
+        CHECK(a.value.get().which() != 0);
+    }
+    {
+        const auto st = parse_statement("f(x, y) = x² + y");
+        const auto& d = boost::get<ast::function_definition>(st.get());
+        CHECK(d.function.text == "f");
+        REQUIRE(d.parameters.size() == 2);
+        CHECK(d.parameters[1].text == "y");
+        CHECK(d.parameters[1].begin == 5);
+    }
+    {
+        const auto st = parse_statement("x + 1 == 1 + x");
+        CHECK(boost::get<ast::equality>(&st.get()) != nullptr);
+    }
+    {
+        const auto st = parse_statement("d-softplus: ∂softplus(u) = sigmoid(u)·∂u");
+        const auto& d = boost::get<ast::derivative_declaration>(st.get());
+        CHECK(d.label == "d-softplus");
+        CHECK(d.function.text == "softplus");
+        REQUIRE(d.parameters.size() == 1);
+        detail::lower_options lo;
+        lo.allow_differentials = true;
+        const expr rhs = detail::lower(d.rhs, "d-softplus: ∂softplus(u) = sigmoid(u)·∂u",
+                                       detail::environment{}, nullptr, lo);
+        CHECK(rhs == call("sigmoid", {symbol("u")}) * detail::differential_symbol("u"));
+    }
+    {
+        const auto st = parse_statement("z at x=1, y=2");
+        const auto& at = boost::get<ast::evaluation_at>(st.get());
+        REQUIRE(at.bindings.size() == 2);
+        CHECK(at.bindings[1].variable.text == "y");
+    }
+    {
+        const auto st = parse_statement("eval(z, x=1, y=2)");
+        const auto& e = boost::get<ast::expression_statement>(st.get());
+        const auto& c = boost::get<ast::x3::forward_ast<ast::call>>(e.value.get()).get();
+        REQUIRE(c.args.size() == 3);
+        CHECK(c.args[0].keyword.text.empty());
+        CHECK(c.args[1].keyword.text == "x");
+    }
+    {
+        const auto st = parse_statement("∇z");
+        const auto& e = boost::get<ast::expression_statement>(st.get());
+        CHECK(boost::get<ast::x3::forward_ast<ast::gradient>>(&e.value.get()) != nullptr);
+    }
+    {
+        const auto st = parse_statement("x^2  # a comment");
+        CHECK(boost::get<ast::expression_statement>(&st.get()) != nullptr);
+    }
+    CHECK(detail::parse_program("x = 1\n# nothing\n\ny = 2; z = 3\n").statements.size() == 3);
+}
+
+TEST_CASE("rule files", "[parse]") {
+    const auto rules = detail::parse_rule_file(
+        "# derivatives\n"
+        "d-sin:   ∂sin(u) = cos(u)·∂u\n"
+        "\n"
+        "d-atan2: ∂atan2(y, x) = x/(x² + y²)·∂y − y/(x² + y²)·∂x\n",
+        "test.rules");
+    REQUIRE(rules.size() == 2);
+    CHECK(rules[0].label == "d-sin");
+    CHECK(rules[1].function.text == "atan2");
+    CHECK(detail::locate("# derivatives\nd-sin: …", rules[0].begin).line == 2);
+    try {
+        detail::parse_rule_file("d-sin: ∂sin(u) = cos(u)·\n", "test.rules");
+        FAIL("no error");
+    } catch (const parse_error& e) {
+        CHECK(std::string(e.what()).rfind("test.rules:1:25: expected an expression after '·'", 0) == 0);
+    }
+    CHECK_THROWS_AS(detail::parse_rule_file("x + 1\n", "test.rules"), parse_error);
+}
+
+TEST_CASE("interpretations are reported as notes", "[parse]") {
+    CHECK(notes_of("x/2y") == std::vector<std::string>{"x/2y read as (x/2)·y"});
+    CHECK(notes_of("sin x y") == std::vector<std::string>{"sin x y read as sin(x·y)"});
+    CHECK(notes_of("xy") == std::vector<std::string>{"xy read as x·y"});
+    CHECK(notes_of("sin⁻¹ x") == std::vector<std::string>{"sin⁻¹ x read as asin(x)"});
+    CHECK(notes_of("x(y + 1)") == std::vector<std::string>{"x(y + 1) read as x·(y + 1)"});
+    CHECK(notes_of("x + y").empty());
+    CHECK(notes_of("sin 2x").empty());
+}
+
+TEST_CASE("limits instead of crashes", "[parse][limits]") {
+    SECTION("100,000 nested parentheses") {
+        const std::string deep = std::string(100000, '(') + "x" + std::string(100000, ')');
+        try {
+            parse(deep);
+            FAIL("no error");
+        } catch (const parse_error& e) {
+            CHECK(e.message() == "input nests too deeply (more than 10000 levels)");
+        }
+    }
+    SECTION("nesting under the budget parses") {
+        const std::string deep = std::string(9000, '(') + "x" + std::string(9000, ')');
+        CHECK(parse(deep) == x);
+        std::string sines;
+        for (int i = 0; i < 5000; ++i) sines += "sin ";
+        CHECK(depth(parse(sines + "x")) == 5001);
+    }
+    SECTION("a megabyte identifier is a name") {
+        const std::string name(1 << 20, 'a');
+        CHECK(parse(name) == symbol(name));
+    }
+    SECTION("invalid UTF-8 names its byte offset") {
+        try {
+            parse("x + \xff y");
+            FAIL("no error");
+        } catch (const parse_error& e) {
+            CHECK(e.message() == "invalid UTF-8 at byte 4");
+            CHECK(e.offset() == 4);
+        }
+        CHECK_THROWS_AS(parse("x\xe2\x82"), parse_error);   // truncated sequence
+        CHECK_THROWS_AS(parse("\xc0\xaf"), parse_error);     // overlong
+    }
+    SECTION("input size is capped") {
+        parse_options small;
+        small.max_bytes = 10;
+        CHECK_THROWS_AS(parse("x + y + z + w", small), parse_error);
+        CHECK(parse("x + y", small) == x + y);
+    }
+    SECTION("a long sum stays flat") {
+        std::string text = "x";
+        for (int i = 0; i < 100000; ++i) text += "+x";
+        CHECK(parse(text) == 100001 * x);
+    }
+    SECTION("huge numbers are refused, not converted for minutes") {
+        CHECK_THROWS_AS(parse(std::string(100000, '9')), parse_error);
+    }
+}
