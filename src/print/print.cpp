@@ -51,7 +51,6 @@ std::string name_prefix(const std::vector<const detail::node*>& nodes) {
 
 std::string to_string_shared(const expr& e, style s, std::size_t min_size) {
     const detail::node* root = e.get();
-    detail::print_cache cache(root);
 
     // Uses (edges into a node) and tree sizes, saturating: a DAG of depth 100
     // can stand for a tree of 2^100 nodes.
@@ -85,6 +84,7 @@ std::string to_string_shared(const expr& e, style s, std::size_t min_size) {
     for (std::size_t i = 0; i < shared.size(); ++i)
         names.emplace(shared[i], detail::symbol_text(prefix + std::to_string(i + 1), s));
 
+    detail::print_cache cache(root, &names);
     std::string out;
     detail::writer w(cache, s);
     w.set_names(&names, root);

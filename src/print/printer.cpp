@@ -234,7 +234,7 @@ int compare_monomials(const monomial_t& ma, const monomial_t& mb) {
 
 }  // namespace
 
-print_cache::print_cache(const node* root) {
+print_cache::print_cache(const node* root, const name_map* names) : names_(names) {
     // Post-order over the distinct nodes, with info_ as the visited set.
     std::vector<std::pair<const node*, std::uint32_t>> stack;
     info_.try_emplace(root);
@@ -411,6 +411,7 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
         item it;
         int rank, sub;
         const node* base;
+        const std::string* name = nullptr;  // rank 3: a symbol's or a shared subexpression's
     };
     std::vector<ranked> num, den;
     const node* coef = nullptr;
@@ -421,8 +422,13 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
             continue;
         }
         const bool in_den = is_negative_power(f);
-        const node* b = f->kind == kind::power ? f->op(0) : f;
+        const node* b = f->kind == kind::power && !(names_ && names_->contains(f)) ? f->op(0) : f;
         ranked r{{f, in_den ? item_kind::den_factor : item_kind::factor}, 7, 0, b};
+        const std::string* name = nullptr;
+        if (b->kind == kind::symbol)
+            name = &b->name();
+        else if (names_ && names_->contains(b))
+            name = &names_->at(b);
         // Coefficient, constants (2π), radicals (√2), symbols by name (x²y),
         // functions in functions.inc order (sin before cos, exp last, user
         // functions just before exp), other powers, then sums: x^x(log(x) + 1).
@@ -430,8 +436,8 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
             r.rank = 1;
         else if (f->kind == kind::power && b->is_number() && f->op(1)->kind == kind::number && !f->op(1)->is_exact_integer())
             r.rank = 2;
-        else if (b->kind == kind::symbol)
-            r.rank = 3;
+        else if (name)
+            r.rank = 3, r.name = name;
         else if (b->kind == kind::apply)
             r.rank = 4, r.sub = 2 * static_cast<int>(b->fn());
         else if (b->kind == kind::call)
@@ -446,7 +452,7 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
         if (a.rank != b.rank) return a.rank < b.rank;
         if (a.sub != b.sub) return a.sub < b.sub;
         if (a.rank == 3) {
-            if (int c = natural_compare(a.base->name(), b.base->name())) return c < 0;
+            if (int c = natural_compare(*a.name, *b.name)) return c < 0;
         } else if (a.base != b.base) {
             if (int c = natural_compare(key(a.base), key(b.base))) return c < 0;
         }

@@ -60,12 +60,17 @@ struct layout {
 
 class writer;
 
+// Names given to shared subexpressions (to_string_shared).
+using name_map = boost::unordered_flat_map<const node*, std::string>;
+
+
 // Degrees, layouts and sort keys of every node under a root.
 class print_cache {
 public:
     static constexpr std::uint32_t none = std::uint32_t(-1);
 
-    explicit print_cache(const node* root);
+    // `names` (to_string_shared): named nodes sort among the symbols, t₁x.
+    explicit print_cache(const node* root, const name_map* names = nullptr);
     ~print_cache();
     print_cache(const print_cache&) = delete;
     print_cache& operator=(const print_cache&) = delete;
@@ -104,10 +109,8 @@ private:
     std::vector<item> item_pool_;
     std::deque<std::string> keys_;  // a deque: references stay valid as it grows
     std::unique_ptr<writer> key_writer_;  // reused: keys are many and short
+    const name_map* names_;
 };
-
-// Names given to shared subexpressions (to_string_shared).
-using name_map = boost::unordered_flat_map<const node*, std::string>;
 
 // Writes one expression into a string.
 class writer {
