@@ -294,12 +294,18 @@ struct group_parser : x3::parser<group_parser> {
         ast::operand inner;
         parse_enclosed(first, last, context, open, open == '(' ? ')' : ']', "an expression",
                        [&](Iterator& it) { return sum.parse(it, last, context, rcontext, inner); });
-        if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner)) {
+        if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner); e && !e->get().grouped) {
             e->get().grouped = true;
-        } else {
-            // A single operand in parentheses stays itself, but keeps the
-            // parenthesized range for diagnostics of the whole group.
-            (void)start;
+        } else if (boost::get<x3::forward_ast<ast::call>>(&inner) ||
+                   boost::get<ast::name>(&inner)) {
+            // (x(y + 1)) and (xy) must stay one factor: a one-operand group
+            // keeps them whole where a power or root would split them.
+            ast::expression group;
+            group.first = std::move(inner);
+            group.grouped = true;
+            group.begin = offset_of(start, state_of(context));
+            group.end = offset_of(first, state_of(context));
+            inner = x3::forward_ast<ast::expression>(std::move(group));
         }
         x3::traits::move_to(std::move(inner), attr);
         return true;
@@ -366,6 +372,18 @@ bool parse_arguments(Iterator& first, Iterator const& last, Context const& conte
 
 // ---------------------------------------------------------------- words
 
+/// True when `at` is the keyword of `z at x=1`: a name and '=' follow (so
+/// the product a·t, printed `at`, is still a product).
+template <class Iterator, class Context>
+bool at_starts_bindings(Iterator p, Iterator const& last, Context const& context) {
+    x3::skip_over(p, last, context);
+    const char* w = scan_word(p, last);
+    if (w == p) return false;
+    p = w;
+    x3::skip_over(p, last, context);
+    return p != last && *p == '=' && (p + 1 == last || p[1] != '=');
+}
+
 /// A primary that starts with a word: a name, a call `f(x)`, `f'(x)`, or an
 /// elementary function applied without its own parentheses (`sin x`,
 /// `sin²x`, `sin^2(x)`, `sin⁻¹ x`).
@@ -405,7 +423,7 @@ struct word_parser : x3::parser<word_parser> {
         if (primes)
             throw syntax_error{offset_of(p, s), "expected '(' after " + std::string(start, p) +
                                                     " (primes mark a derivative: f'(x))"};
-        if (word == "at") return false;
+        if (word == "at" && at_starts_bindings(end, last, context)) return false;
         if (!is_application_name(word)) {
             first = end;
             x3::traits::move_to(ast::operand(std::move(name)), attr);
@@ -661,7 +679,7 @@ const sign_ops sign_op;
 const auto partial_sign = x3::lit("∂");
 const auto label = x3::lexeme[+x3::char_("a-zA-Z0-9_.-")];
 const auto not_equal_sign = !x3::lit('=');
-const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];
+const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];  // checked in word
 
 // ---------------------------------------------------------------- rules
 

@@ -26,12 +26,14 @@ namespace {
 constexpr std::array<std::string_view, 9> commands = {
     "diff", "grad", "hessian", "jacobian", "eval", "subs", "expand", "simplify", "explain"};
 
-// Greek letter names stay whole names (`theta` is not t·h·e·t·a).
-constexpr std::array<std::string_view, 35> greek_names = {
+// Greek letter names stay whole names (`theta` is not t·h·e·t·a). Not mu,
+// nu and chi: their letters are in alphabetical order, so they are how the
+// printer writes the products m·u, n·u and c·h·i (write μ, ν, χ).
+constexpr std::array<std::string_view, 32> greek_names = {
     "alpha", "beta",    "gamma", "delta", "epsilon", "zeta",  "eta",   "theta", "iota",
-    "kappa", "lambda",  "mu",    "nu",    "xi",      "omicron", "rho", "sigma", "tau",
-    "upsilon", "phi",   "chi",   "psi",   "omega",   "Gamma", "Delta", "Theta", "Lambda",
-    "Xi",    "Pi",      "Sigma", "Upsilon", "Phi",   "Psi",   "Omega", "varphi"};
+    "kappa", "lambda",  "xi",    "omicron", "rho", "sigma", "tau", "upsilon", "phi",
+    "psi",   "omega",   "Gamma", "Delta", "Theta", "Lambda", "Xi",  "Pi",    "Sigma",
+    "Upsilon", "Phi",   "Psi",   "Omega", "varphi"};
 
 // One-letter names read as functions before '(' when nothing else says so:
 // f(x + 1) calls f, x(y + 1) multiplies.
@@ -172,8 +174,14 @@ private:
 
     // A name in a value position.
     expr name_value(const ast::name& n, bool may_split) {
+        std::vector<expr> factors = name_factors(n, may_split);
+        return factors.size() == 1 ? factors.front() : mul(factors);
+    }
+
+    // The factors a name stands for: one, or the letters of a split name.
+    std::vector<expr> name_factors(const ast::name& n, bool may_split) {
         const std::string name = normalize_name(n.text);
-        if (auto v = env_.variable(name)) return *v;
+        if (auto v = env_.variable(name)) return {*v};
         if (env_.function(name))
             fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
         if (is_command(name))
@@ -181,8 +189,8 @@ private:
                               "(…)");
         if (find_function(name) || name == "sqrt")
             fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
-        if (name == "pi" || name == "π") return pi();
-        if (name == "e") return e();
+        if (name == "pi" || name == "π") return {pi()};
+        if (name == "e") return {e()};
         if (may_split && options_.split_names) {
             if (auto parts = split(name); parts.size() > 1) {
                 std::vector<expr> factors;
@@ -196,11 +204,11 @@ private:
                     shown += (shown.empty() ? "" : "·") + part;
                 }
                 add_note(n.begin, n.end, std::string(text(n.begin, n.end)) + " read as " + shown);
-                return mul(factors);
+                return factors;
             }
         }
         use(name, false, n.begin);
-        return symbol(name);
+        return {symbol(name)};
     }
 
     // Splits an unknown multi-letter name into one-letter names, each keeping
@@ -257,14 +265,21 @@ private:
             return add(terms);
         }
         std::vector<expr> factors;
-        factors.reserve(e.rest.size() + 1);
-        factors.push_back(operand(e.first));
+        factors.reserve(e.rest.size() + 2);
+        // −(x + 1)/y: the sign is a factor of the product, as printed.
+        const auto* sign = boost::get<x3::forward_ast<ast::signed_>>(&e.first.get());
+        if (sign && sign->get().negative) {
+            factors.push_back(expr(-1));
+            factors.push_back(operand(sign->get().value));
+        } else {
+            factors.push_back(operand(e.first));
+        }
         for (std::size_t i = 0; i < e.rest.size(); ++i) {
             const auto& step = e.rest[i];
             if (step.op == ast::op::divide) {
-                expr divisor = operand(step.value);
-                if (divisor.is_zero()) fail(step.begin, "division by zero");
-                factors.push_back(pow(divisor, expr(-1)));
+                // a/(b·c) is a·b⁻¹·c⁻¹: dividing factor by factor keeps a
+                // sum inside the divisor whole (8/(7(x + 1)) is not 8/(7x + 7)).
+                divide_by(step.value, step.begin, factors);
                 if (i + 1 < e.rest.size() && e.rest[i + 1].op == ast::op::juxtapose) {
                     const auto& next = e.rest[i + 1];
                     add_note(e.begin, next.end,
@@ -279,24 +294,62 @@ private:
         return mul(factors);
     }
 
+    void divide_by(const ast::operand& divisor, std::uint32_t at, std::vector<expr>& factors) {
+        const ast::expression* chain = as_chain(divisor);
+        const bool product = chain && !chain->rest.empty() &&
+                             chain->rest.front().op != ast::op::add &&
+                             chain->rest.front().op != ast::op::subtract;
+        if (!product) {
+            expr d = operand(divisor);
+            if (d.is_zero()) fail(at, "division by zero");
+            factors.push_back(pow(d, expr(-1)));
+            return;
+        }
+        divide_by(chain->first, at, factors);
+        for (const auto& step : chain->rest) {
+            if (step.op == ast::op::divide) factors.push_back(operand(step.value));
+            else divide_by(step.value, step.begin, factors);
+        }
+    }
+
     // A juxtaposed or multiplied operand.
     expr product_operand(const ast::operand& o) { return operand(o); }
 
     expr node(const x3::forward_ast<ast::power>& pw) {
         const ast::power& p = pw.get();
-        expr base = operand(p.base);
-        // x^x(log(x) + 1): the power binds tighter, so when the exponent is a
-        // name followed by parentheses that multiply, only the name is the
-        // exponent and the parentheses are a factor of the product.
-        if (const auto* c = boost::get<x3::forward_ast<ast::call>>(&p.exponent.get())) {
-            if (call_multiplies(c->get())) {
-                const ast::call& call = c->get();
-                expr exponent = name_value(call.function, true);
-                expr group = operand(call.args.front().value);
-                return mul({power_of(base, exponent), group});
-            }
+        // The power binds tighter than juxtaposition, so it takes only the
+        // nearest factor: xy² is x·y², x(y + 1)² is x·(y + 1)², and
+        // x^x(log(x) + 1) is x^x·(log(x) + 1).
+        std::vector<expr> factors;
+        expr base;
+        if (const auto* n = boost::get<ast::name>(&p.base.get())) {
+            factors = name_factors(*n, true);
+            base = factors.back();
+            factors.pop_back();
+        } else if (const ast::call* c = multiplying_call(p.base)) {
+            factors.push_back(name_value(c->function, true));
+            base = operand(c->args.front().value);
+        } else {
+            base = operand(p.base);
         }
-        return power_of(base, operand(p.exponent));
+        const auto* inner = boost::get<x3::forward_ast<ast::power>>(&p.exponent.get());
+        if (const ast::call* c = multiplying_call(p.exponent)) {
+            factors.push_back(power_of(base, name_value(c->function, true)));
+            factors.push_back(operand(c->args.front().value));
+        } else if (const ast::call* ic = inner ? multiplying_call(inner->get().base) : nullptr) {
+            // w^x(x + 1)²: w^x·(x + 1)².
+            factors.push_back(power_of(base, name_value(ic->function, true)));
+            factors.push_back(power_of(operand(ic->args.front().value), operand(inner->get().exponent)));
+        } else {
+            factors.push_back(power_of(base, operand(p.exponent)));
+        }
+        return factors.size() == 1 ? factors.front() : mul(factors);
+    }
+
+    // The call node of `x(…)` when it multiplies (see call_multiplies).
+    const ast::call* multiplying_call(const ast::operand& o) const {
+        const auto* c = boost::get<x3::forward_ast<ast::call>>(&o.get());
+        return c && call_multiplies(c->get()) ? &c->get() : nullptr;
     }
 
     static expr power_of(const expr& base, const expr& exponent) {
@@ -316,6 +369,20 @@ private:
             return false;
         if (env_.variable(name)) return true;
         if (name == "e" || name == "pi" || name == "π") return true;
+        // A run of letters is a product, as printed (xy(x + 1), x₁α(x − 1)),
+        // except a plain word of four or more ASCII letters, which is an
+        // undefined function (sigmoid(u), relu(x)).
+        // A near miss of a function name is a typo to report (sni(x)).
+        if (!suggestion_for(name).empty()) return false;
+        if (options_.split_names) {
+            if (auto parts = split(name); parts.size() > 1) {
+                const bool plain_word =
+                    std::all_of(name.begin(), name.end(), [](char ch) {
+                        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+                    });
+                return parts.size() <= 3 || !plain_word;
+            }
+        }
         // One letter (with digits: x1(y + 1) multiplies too).
         const char* p = name.data();
         const char* last = p + name.size();
@@ -497,6 +564,12 @@ private:
     }
 
     expr node(const x3::forward_ast<ast::root>& r) {
+        // √x(x + 1) is √x·(x + 1), as for powers.
+        if (const ast::call* c = multiplying_call(r.get().radicand)) {
+            expr x = name_value(c->function, true);
+            expr root = r.get().degree == 2 ? sqrt(x) : pow(x, rational(1, r.get().degree));
+            return mul({root, operand(c->args.front().value)});
+        }
         expr x = operand(r.get().radicand);
         if (r.get().degree == 2) return sqrt(x);
         return pow(x, rational(1, r.get().degree));
