@@ -372,8 +372,12 @@ private:
         // A run of letters is a product, as printed (xy(x + 1), x₁α(x − 1)),
         // except a plain word of four or more ASCII letters, which is an
         // undefined function (sigmoid(u), relu(x)).
-        // A near miss of a function name is a typo to report (sni(x)).
-        if (!suggestion_for(name).empty()) return false;
+        // A near miss of a function name is a typo to report (sni(x)), but
+        // not a short run of letters in alphabetical order: that is how the
+        // printer writes a product (a·n·(c + z) prints an(c + z)).
+        const bool sorted_letters =
+            name.size() <= 3 && std::is_sorted(name.begin(), name.end());
+        if (!sorted_letters && !suggestion_for(name).empty()) return false;
         if (options_.split_names) {
             if (auto parts = split(name); parts.size() > 1) {
                 const bool plain_word =
