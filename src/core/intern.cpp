@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <new>
 
 namespace nabla::detail {
@@ -128,8 +129,25 @@ private:
     std::size_t left_ = 0;
 };
 
+// A test-and-test-and-set lock: a shard is held for a few hundred
+// instructions, so spinning briefly beats a futex round trip; it yields to
+// the scheduler when the holder was preempted.
+class spin_lock {
+public:
+    void lock() noexcept {
+        for (int spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+            while (locked_.load(std::memory_order_relaxed))
+                if (++spins > 64) std::this_thread::yield();
+        }
+    }
+    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+private:
+    std::atomic<bool> locked_{false};
+};
+
 struct shard {
-    std::mutex mutex;
+    spin_lock mutex;
     boost::unordered_flat_set<const node*, node_hasher, node_equal> nodes;
     node_pool pool;
 };
