@@ -20,16 +20,16 @@ const std::vector<command_info> command_table = {
     {":vars", ":vars", "list the variables and user functions",
      "Each is shown as the statement that defines it.", ":vars", ""},
     {":clear", ":clear [name]", "forget one variable or function, or all of them",
-     "`ans` is cleared with everything else.", ":clear z", ""},
+     "`ans` is cleared with everything else.", ":clear", ""},
     {":format", ":format unicode|ascii|latex", "choose how results are printed",
      "Unicode (`2x²y`) is the default; ASCII parses back (`2*x^2*y`); LaTeX is for documents.",
      ":format ascii", ""},
     {":load", ":load file", "run the statements of a script file",
-     "The script stops at its first error, reported as `file:line:column`; "
-     "the statements before it keep their effect.",
+     "The script stops at its first error, reported as `file:line:column`, and then "
+     "changes nothing: a script runs whole or not at all.",
      "", ""},
     {":save", ":save file", "write the session as a script that replays it",
-     "Variables and functions are written in the order they were last defined, in ASCII.", "", ""},
+     "Variables and functions are written in ASCII, each before the variables its value mentions.", "", ""},
     {":quit", ":quit", "leave (Ctrl-D does the same)", "", "", ""},
     // ---------------------------------------------------------------- capabilities
     {"diff", "diff(e, x[, y, …]) or diff(e, x, n)", "partial derivative",
@@ -58,6 +58,9 @@ const std::vector<command_info> command_table = {
      "", "simplify(sin(x)^2 + cos(x)^2)", "1"},
     {"explain", "explain(e, x)", "differentiate step by step, naming each rule",
      "", "explain(x^2, x)", ""},
+    {"dot", "dot(e)", "the expression DAG in Graphviz DOT",
+     "A shared subexpression is drawn once. Render with `nabla -e 'dot(e)' | dot -Tsvg > e.svg`.",
+     "dot(sin(x)^2 + sin(x))", ""},
 };
 
 // Levenshtein distance on bytes; command names are ASCII.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace nabla {
@@ -269,28 +270,74 @@ script_report session::run_script(std::string_view text, std::string_view file, 
 }
 
 std::string session::save_script() const {
-    // Replaying in the order of last definition rebuilds every value: a
-    // stored value mentions only symbols that had no value when it was made.
-    std::vector<std::pair<std::uint64_t, std::string>> lines;
+    // Each definition becomes a line; replaying a line substitutes the
+    // variables defined by the lines before it. A stored value may mention a
+    // variable defined later (z = 2x, then x = 3: z stays 2x), so a line must
+    // come before the definitions of the symbols it mentions; otherwise the
+    // order of definition. Such references go forward in time, except when
+    // captured values refer to each other in a cycle, which no script replays.
+    struct item {
+        std::uint64_t when;
+        std::string text;
+        std::vector<std::string> mentions;  // variables that must come after
+    };
+    std::map<std::string, item> items;  // by name; declarations as "∂name"
     const auto when = [&](const std::string& n) {
         const auto it = state_.order.find(n);
         return it == state_.order.end() ? 0 : it->second;
     };
+    const auto mentions = [&](const expr& value, const std::string& self, const std::vector<expr>& parameters) {
+        std::vector<std::string> out;
+        for (const auto& s : free_symbols(value)) {
+            const bool parameter = std::find(parameters.begin(), parameters.end(), s) != parameters.end();
+            if (s.name() != self && !parameter && state_.variables.count(s.name())) out.push_back(s.name());
+        }
+        return out;
+    };
     for (const auto& [n, v] : state_.variables)
-        lines.emplace_back(when(n), to_string(symbol(n), style::ascii) + " = " + to_string(v, style::ascii));
+        items[n] = {when(n), to_string(symbol(n), style::ascii) + " = " + to_string(v, style::ascii),
+                    mentions(v, n, {})};
     for (const auto& [n, f] : state_.functions) {
         statement_result d;
         d.kind = result_kind::definition;
         d.name = n;
         d.parameters = f.parameters;
         d.value = f.body;
-        lines.emplace_back(when(n), d.to_text(style::ascii));
+        items[n] = {when(n), d.to_text(style::ascii), mentions(f.body, "", f.parameters)};
     }
-    for (const auto& [n, text] : state_.declarations) lines.emplace_back(when("∂" + n), text);
-    std::sort(lines.begin(), lines.end());
+    for (const auto& [n, text] : state_.declarations) items["∂" + n] = {when("∂" + n), text, {}};
+
+    // Kahn's algorithm, earliest definition first among the ready ones.
+    std::map<std::string, std::size_t> waiting;  // name → unplaced items that must precede it
+    for (const auto& [n, it] : items)
+        for (const auto& m : it.mentions) ++waiting[m];
+    std::vector<std::pair<std::uint64_t, std::string>> ready;
+    for (const auto& [n, it] : items)
+        if (!waiting[n]) ready.emplace_back(it.when, n);
+    std::string body;
+    bool cycle = false;
+    std::set<std::string> placed;
+    while (placed.size() < items.size()) {
+        if (ready.empty()) {
+            // A cycle: place its earliest definition and say so.
+            cycle = true;
+            std::pair<std::uint64_t, std::string> first{~std::uint64_t(0), {}};
+            for (const auto& [n, it] : items)
+                if (!placed.count(n)) first = std::min(first, std::pair{it.when, n});
+            ready.push_back(first);
+        }
+        const auto next = std::min_element(ready.begin(), ready.end());
+        const std::string name = next->second;
+        ready.erase(next);
+        if (!placed.insert(name).second) continue;
+        body += items[name].text + "\n";
+        for (const auto& m : items[name].mentions)
+            if (--waiting[m] == 0 && !placed.count(m)) ready.emplace_back(items[m].when, m);
+    }
     std::string out = "# nabla session\n";
+    if (cycle) out += "# note: some values refer to each other in a cycle; replaying changes them\n";
     if (style_ != style::unicode) out += style_ == style::ascii ? ":format ascii\n" : ":format latex\n";
-    for (const auto& [order, text] : lines) out += text + "\n";
+    out += body;
     if (state_.has_ans) out += "# ans = " + to_string(state_.ans, style::ascii) + "\n";
     return out;
 }

@@ -8,6 +8,7 @@
 #include "grammar/parser.hpp"
 
 #include <nabla/diff.hpp>
+#include <nabla/dot.hpp>
 #include <nabla/print.hpp>
 
 #include <boost/variant/get.hpp>
@@ -78,6 +79,17 @@ std::string note_text(std::string_view source, const note& n) {
     return written.empty() ? n.text : written + " read as " + n.text;
 }
 
+// A capability of the command table (grad, dot, …), called as a function.
+bool is_capability(std::string_view name) {
+    for (const auto& c : commands())
+        if (c.name == name) return c.name.front() != ':';
+    return false;
+}
+
+// diff is lowered by the grammar (it may stand inside an expression); the
+// other capabilities run here.
+bool runs_here(std::string_view name) { return name != "diff" && is_capability(name); }
+
 class runner {
 public:
     runner(statement_context& context, std::string_view text) : context_(context), text_(text) {}
@@ -125,7 +137,8 @@ private:
     // A name the user may define: not a command, elementary function or constant.
     std::string definable_name(const ast::name& n, std::string_view what) const {
         const std::string name = normalize_name(n.text);
-        if (is_command(name)) throw fail(n.begin, "'" + name + "' is a command; choose another name");
+        if (is_command(name) || is_capability(name))
+            throw fail(n.begin, "'" + name + "' is a command; choose another name");
         if (find_function(name) || name == "sqrt")
             throw fail(n.begin, "'" + name + "' is a built-in function; choose another name");
         if (name == "pi" || name == "π") throw fail(n.begin, "'" + name + "' is the constant π; choose another name");
@@ -144,7 +157,7 @@ private:
         }
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
             const std::string name = normalize_name(c->function.text);
-            if (is_command(name) && name != "diff") return command(*c, name);
+            if (runs_here(name)) return command(*c, name);
         }
         r.kind = result_kind::value;
         r.value = lower_expression(e);
@@ -161,7 +174,7 @@ private:
         r.name = name;
         // A scalar capability may be assigned: d = expand((x + 1)²).
         if (const auto* c = sole<ast::call>(a.value); c && c->primes == 0 && c->partials.empty() &&
-                                                       is_command(normalize_name(c->function.text))) {
+                                                       runs_here(normalize_name(c->function.text))) {
             statement_result value = command(*c, normalize_name(c->function.text));
             if (value.kind != result_kind::value)
                 throw fail(c->begin, "'" + normalize_name(c->function.text) +
@@ -368,6 +381,14 @@ private:
             r.steps = explain_diff(e, x);
             r.value = diff(e, x);
             set_ans(r.value);
+            return r;
+        }
+        if (name == "dot") {
+            expect_count(c, a, 1, 1, false, "dot(e)");
+            r.kind = result_kind::text;
+            r.text = to_dot(first());
+            // Without a trailing newline, like every other result text.
+            while (!r.text.empty() && r.text.back() == '\n') r.text.pop_back();
             return r;
         }
         throw fail(c.begin, "'" + name + "' is not available yet");

@@ -1,0 +1,360 @@
+// The REPL session: statements, state that survives every error, commands,
+// scripts, completion. Expressions are compared by node identity against
+// values built with the API; strings only where the text is the point.
+
+#include <nabla/diff.hpp>
+#include <nabla/print.hpp>
+#include <nabla/session.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace nabla;
+
+namespace {
+
+const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+
+// Everything a statement could change, for before/after comparisons.
+struct snapshot {
+    std::vector<std::string> names, functions;
+    std::vector<expr> values;
+    std::string saved;
+
+    explicit snapshot(const session& s)
+        : names(s.variable_names()), functions(s.function_names()), saved(s.save_script()) {
+        for (const auto& n : names) values.push_back(*s.variable(n));
+    }
+    bool operator==(const snapshot&) const = default;
+};
+
+std::string error_of(session& s, std::string_view statement) {
+    try {
+        s.execute(statement);
+    } catch (const nabla::error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("assignment echoes in the notation it was typed in", "[session]") {
+    session s;
+    const statement_result r = s.execute("z = 2x²y");
+    CHECK(r.kind == result_kind::assignment);
+    CHECK(r.name == "z");
+    CHECK(r.value == 2 * pow(x, 2) * y);
+    CHECK(r.to_text(style::unicode) == "z = 2x²y");
+    CHECK(r.to_text(style::ascii) == "z = 2*x^2*y");
+    REQUIRE(s.variable("z") != nullptr);
+    CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
+}
+
+TEST_CASE("derivatives of a variable use its value", "[session]") {
+    session s;
+    s.execute("z = 2x²y");
+    const statement_result r = s.execute("∂z/∂x");
+    CHECK(r.kind == result_kind::value);
+    CHECK(r.value == 4 * x * y);
+    CHECK(r.to_text(style::unicode) == "4xy");
+    CHECK(s.execute("diff(z, y)").value == 2 * pow(x, 2));
+    // ans is the last value.
+    CHECK(s.execute("ans + 1").value == 2 * pow(x, 2) + 1);
+}
+
+TEST_CASE("function definitions substitute their arguments", "[session]") {
+    session s;
+    const statement_result d = s.execute("f(x, y) = x² + y");
+    CHECK(d.kind == result_kind::definition);
+    CHECK(d.to_text(style::unicode) == "f(x, y) = x² + y");
+    CHECK(s.execute("f(1, 2)").value == expr(3));
+    const expr a = symbol("a"), b = symbol("b"), c = symbol("c");
+    CHECK(s.execute("f(a + b, c)").value == pow(a + b, 2) + c);
+    // A parameter shadows a variable of the same name.
+    s.execute("x = 5");
+    s.execute("g(x) = 3x");
+    CHECK(s.execute("g(2)").value == expr(6));
+}
+
+TEST_CASE("the capabilities as commands", "[session]") {
+    session s;
+    s.execute("z = x^2 y");
+    const statement_result g = s.execute("grad(z)");
+    CHECK(g.kind == result_kind::vector);
+    CHECK(g.elements == std::vector<expr>{2 * x * y, pow(x, 2)});
+    CHECK(s.execute("∇z").elements == g.elements);
+    CHECK(s.execute("grad(z, y, x)").elements == std::vector<expr>{pow(x, 2), 2 * x * y});
+
+    const statement_result h = s.execute("hessian(z)");
+    CHECK(h.kind == result_kind::matrix);
+    CHECK(h.rows == std::vector<std::vector<expr>>{{2 * y, 2 * x}, {2 * x, expr(0)}});
+
+    const statement_result j = s.execute("jacobian(x y, x + y, x, y)");
+    CHECK(j.rows == std::vector<std::vector<expr>>{{y, x}, {expr(1), expr(1)}});
+    // Without variables: all free symbols in name order.
+    const expr t = symbol("t");
+    CHECK(s.execute("jacobian(x y, y t)").rows ==
+          std::vector<std::vector<expr>>{{expr(0), y, x}, {y, expr(0), t}});
+
+    CHECK(s.execute("expand((x + 1)^2)").value == pow(x, 2) + 2 * x + 1);
+    CHECK(s.execute("subs(x y, x=y, y=x)").value == x * y);
+    CHECK(s.execute("subs(z, x=y + 1)").value == pow(y + 1, 2) * y);
+    const statement_result e = s.execute("explain(x^3, x)");
+    CHECK(e.kind == result_kind::steps);
+    CHECK(e.value == 3 * pow(x, 2));
+    CHECK_FALSE(e.steps.empty());
+    const statement_result dot = s.execute("dot(x + 1)");
+    CHECK(dot.kind == result_kind::text);
+    CHECK(dot.text.starts_with("digraph"));
+}
+
+TEST_CASE("eval keeps exact results exact and evaluates closed ones", "[session]") {
+    session s;
+    s.execute("z = x^2 y");
+    CHECK(s.execute("eval(z, x=3, y=1/2)").value == rational(9, 2));
+    CHECK(s.execute("z at x=1, y=2").value == expr(2));
+    CHECK(s.execute("eval(x^2, x=1/3)").value == rational(1, 9));
+    // Only x given: the rest stays symbolic.
+    CHECK(s.execute("eval(z, x=2)").value == 4 * y);
+    // Closed but not a number: evaluated numerically.
+    const expr v = s.execute("eval(sin(x), x=1)").value;
+    REQUIRE(v.kind() == kind::real);
+    CHECK(v.number_value() == Approx(0.8414709848078965));
+    // A capability's value may be assigned.
+    s.execute("w = expand((x + 1)^2)");
+    CHECK(*s.variable("w") == pow(x, 2) + 2 * x + 1);
+}
+
+TEST_CASE("the session is exactly as before after any error", "[session][errors]") {
+    session s;
+    s.execute("z = 2x²y");
+    s.execute("f(t) = t^2 + 1");
+    s.execute("z + 1");
+    const snapshot before(s);
+    const expr ans_before = s.execute("ans").value;
+    s.execute("z + 1");  // restore ans to the same value
+
+    const char* failing[] = {
+        "2x^^2",                 // parse error
+        "z = (x +",              // parse error in an assignment: z unchanged
+        "1/0",                   // domain error
+        "z = 1/0",               // domain error in an assignment
+        "f(x) = 1/0",            // domain error in a definition
+        "log(0)",                // domain error
+        "f(1, 2)",               // wrong arity
+        "sin = 3",               // not a definable name
+        "z(x) = 1",              // a variable used as a function
+        ":clear nothere",        // unknown name
+        ":format fancy",         // unknown format
+        ":hlep",                 // unknown command
+        ":load /nonexistent/file.nabla",
+        "grad(z, 2)",            // not a variable
+        "eval(z, 1)",            // wrong arguments
+    };
+    for (const char* statement : failing) {
+        INFO(statement);
+        CHECK_THROWS_AS(s.execute(statement), nabla::error);
+        CHECK(snapshot(s) == before);
+        CHECK(s.execute("ans").value == ans_before);
+    }
+}
+
+TEST_CASE("input limits are errors that name the limit", "[session][errors]") {
+    session s;
+    s.execute("keep = 7");
+    const std::string huge(10 << 20, 'x');
+    CHECK_THROWS_AS(s.execute(huge), limit_error);
+    CHECK(error_of(s, huge) == "input too long (10485760 bytes; the limit is 1048576)");
+    // Binary garbage is a parse error, not a crash.
+    const std::string binary("\xff\xfe\x00\x01\x80zz", 7);
+    CHECK_THROWS_AS(s.execute(binary), parse_error);
+    CHECK(*s.variable("keep") == expr(7));
+}
+
+TEST_CASE("a thousand random garbage lines never crash or lose a variable", "[session][errors][garbage]") {
+    session s;
+    s.execute("keep = 2x + 1");
+    s.execute("g(u) = u^2");
+    // Tokens of the notation (without the letter k, so `keep` cannot be
+    // reassigned, and without :clear, :load, :save and :quit), and raw bytes.
+    const std::vector<std::string> tokens = {
+        "x", "y", "2", "0.5", "1e999999", "+", "-", "*", "/", "^", "^^", "(", ")", "[", "]", ",", "=", "==",
+        "sin", "log", "√", "∂", "∇", "²", "⁻¹", "·", "−", "π", "e", "g", "f", "at", "'", "|", "d/dx", "grad",
+        "eval", "diff", "hessian", "jacobian", "subs", "expand", "simplify", "explain", "dot", ":vars",
+        ":help", ":hlep", ":format ascii", ":format unicode", "ans", " ", "#", "\xff", "\xc3", "\x01",
+        "x=1", "1/0", "0^-1", "((((", "))))", "999999999999999999999999", "sin⁻¹", "f(x) =", "∂x/∂"};
+    std::mt19937 rng(20240601);
+    std::size_t failures = 0;
+    for (int line = 0; line < 1000; ++line) {
+        std::string text;
+        const int n = std::uniform_int_distribution<int>(0, 12)(rng);
+        for (int i = 0; i < n; ++i) {
+            if (std::uniform_int_distribution<int>(0, 9)(rng) == 0)
+                text += static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+            else
+                text += tokens[std::uniform_int_distribution<std::size_t>(0, tokens.size() - 1)(rng)];
+        }
+        const snapshot before(s);
+        try {
+            s.execute(text);
+        } catch (const nabla::error&) {
+            ++failures;
+            INFO(text);
+            REQUIRE(snapshot(s) == before);
+        }
+        INFO(text);
+        REQUIRE(s.variable("keep") != nullptr);
+        REQUIRE(*s.variable("keep") == 2 * x + 1);
+    }
+    // Most garbage is rejected; the test would prove little otherwise.
+    CHECK(failures > 500);
+    CHECK(s.execute("g(3)").value == expr(9));
+}
+
+TEST_CASE("unknown commands suggest the closest one", "[session][commands]") {
+    session s;
+    CHECK(error_of(s, ":hlep") == "unknown command ':hlep' — did you mean :help?");
+    CHECK(error_of(s, ":vrs") == "unknown command ':vrs' — did you mean :vars?");
+    CHECK(error_of(s, ":zzzzzz") == "unknown command ':zzzzzz' — :help lists the commands");
+    CHECK(suggest_command("grda") == "grad");
+    CHECK(suggest_command("qqqqqqqq").empty());
+}
+
+TEST_CASE(":vars, :clear and :format", "[session][commands]") {
+    session s;
+    CHECK(s.execute(":vars").text == "no variables");
+    s.execute("z = 2x²y");
+    s.execute("f(x, y) = x² + y");
+    s.execute("a = 3");
+    CHECK(s.execute(":vars").text == "z = 2x²y\nf(x, y) = x² + y\na = 3");
+    s.execute(":format ascii");
+    CHECK(s.style() == style::ascii);
+    CHECK(s.execute(":vars").text == "z = 2*x^2*y\nf(x, y) = x^2 + y\na = 3");
+    s.execute(":clear z");
+    CHECK(s.variable("z") == nullptr);
+    CHECK(s.variable_names() == std::vector<std::string>{"a"});
+    s.execute(":clear");
+    CHECK(s.variable_names().empty());
+    CHECK(s.function_names().empty());
+    // :quit asks the caller to leave.
+    CHECK(s.execute(":quit").kind == result_kind::quit);
+}
+
+TEST_CASE(":save writes a script that :load replays", "[session][commands]") {
+    const auto path = std::filesystem::temp_directory_path() / "nabla_test_session_save.nabla";
+    session s;
+    s.execute("z = 2x");   // mentions x, which gets a value later
+    s.execute("x = 3");
+    s.execute("f(t) = t^2 + z");
+    s.execute("w = z + x");  // 2x + 3: mentions x, which has a value
+    s.execute(":save " + path.string());
+
+    session t;
+    t.execute(":load " + path.string());
+    CHECK(t.variable_names() == s.variable_names());
+    for (const auto& n : s.variable_names()) {
+        INFO(n);
+        CHECK(*t.variable(n) == *s.variable(n));
+    }
+    CHECK(*t.variable("w") == 2 * x + 3);
+    CHECK(t.execute("f(1)").value == s.execute("f(1)").value);
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("scripts report file:line:col and stop or go on", "[session][scripts]") {
+    const std::string script = "a = 1\n"
+                               "b = (a +\n"
+                               "     2)\n"
+                               "c = 2x^^2\n"
+                               "d = 4\n";
+    {
+        session s;
+        const script_report r = s.run_script(script, "s.nabla", on_error::stop);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].starts_with("s.nabla:4:8: error: "));
+        CHECK(*s.variable("b") == expr(3));  // the continuation line joined
+        CHECK(s.variable("d") == nullptr);
+    }
+    {
+        session s;
+        const script_report r = s.run_script(script, "s.nabla", on_error::resume);
+        CHECK(r.errors.size() == 1);
+        CHECK(*s.variable("d") == expr(4));
+        CHECK(r.results.size() == 3);
+    }
+    // :load is all or nothing.
+    const auto path = std::filesystem::temp_directory_path() / "nabla_test_session_bad.nabla";
+    std::ofstream(path) << script;
+    session s;
+    s.execute("keep = 1");
+    const std::string message = error_of(s, ":load " + path.string());
+    CHECK(message.find(":4:8: error: ") != std::string::npos);
+    CHECK(s.variable_names() == std::vector<std::string>{"keep"});
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("continuation lines", "[session][continuation]") {
+    CHECK(needs_continuation("f(x,"));
+    CHECK(needs_continuation("(x + 1"));
+    CHECK(needs_continuation("x +"));
+    CHECK(needs_continuation("x ·"));
+    CHECK(needs_continuation("z ="));
+    CHECK(needs_continuation("x + # a comment"));
+    CHECK(needs_continuation("[1, 2"));
+    CHECK_FALSE(needs_continuation("x + 1"));
+    CHECK_FALSE(needs_continuation("(x + 1))"));
+    CHECK_FALSE(needs_continuation("x # (open in a comment"));
+    CHECK_FALSE(needs_continuation(":help"));
+    CHECK_FALSE(needs_continuation(""));
+    statement_reader reader;
+    CHECK_FALSE(reader.add("f(x,"));
+    CHECK(reader.add("  y)"));
+    CHECK(reader.first_line() == 1);
+    CHECK(reader.take() == "f(x,\n  y)");
+    CHECK(reader.add("x"));
+    CHECK(reader.first_line() == 3);
+}
+
+TEST_CASE("completion of commands, functions and variables", "[session][completion]") {
+    session s;
+    s.execute("speed = 3");
+    s.execute("sigma(u) = u");
+    CHECK(s.completions(":he") == std::vector<std::string>{":help"});
+    CHECK(s.completions(":f") == std::vector<std::string>{":format"});
+    CHECK(s.completions("2 + spe") == std::vector<std::string>{"speed"});
+    CHECK(s.completions("si") == std::vector<std::string>{"sigma", "sign", "simplify", "sin", "sinh"});
+    CHECK(s.completions("gr") == std::vector<std::string>{"grad"});
+    CHECK(s.completions(":format la") == std::vector<std::string>{"latex"});
+    CHECK(s.completions("qqq").empty());
+}
+
+TEST_CASE("a cancelled statement changes nothing", "[session][cancel]") {
+    session s;
+    s.execute("keep = 1");
+    std::atomic<bool> cancel{true};
+    s.set_cancel_flag(&cancel);
+    CHECK(error_of(s, "keep = expand((x + 1)^3)") == "interrupted");
+    CHECK(*s.variable("keep") == expr(1));
+    cancel = false;
+    s.execute("keep = 2");
+    CHECK(*s.variable("keep") == expr(2));
+}
+
+TEST_CASE("results as JSON", "[session][json]") {
+    session s;
+    CHECK(s.execute("grad(x^2 y)").to_json() ==
+          R"j({"input": "grad(x^2 y)", "kind": "vector", "ascii": "[2*x*y, x^2]", "unicode": "[2xy, x²]", )j"
+          R"j("latex": "\\begin{pmatrix} 2 x y & x^{2} \\end{pmatrix}", "elements": ["2*x*y", "x^2"]})j");
+    CHECK(s.execute("z = 2x").to_json() ==
+          R"j({"input": "z = 2x", "kind": "assignment", "name": "z", "ascii": "2*x", "unicode": "2x", "latex": "2 x"})j");
+    // Invalid UTF-8 in an input still gives valid JSON.
+    const parse_error e("d", "m", 1, 2, 1, "");
+    CHECK(error_to_json("a\xff\"", e) ==
+          R"j({"input": "a\ufffd\"", "kind": "error", "error": "parse", "message": "m", "line": 1, "column": 2})j");
+}

@@ -1,0 +1,58 @@
+// The command table is the one source of :help and the README reference:
+// every example runs, every stated answer is what the program prints, and the
+// README holds the generated reference verbatim.
+
+#include <nabla/print.hpp>
+#include <nabla/session.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace nabla;
+
+TEST_CASE("every command's example runs and prints its stated answer", "[session][help]") {
+    for (const auto& c : commands()) {
+        if (c.example.empty() || c.example.find("file") != std::string_view::npos) continue;
+        INFO(c.name << ": " << c.example);
+        session s;
+        statement_result r;
+        REQUIRE_NOTHROW(r = s.execute(c.example));
+        if (!c.answer.empty()) CHECK(r.to_text(style::unicode) == c.answer);
+    }
+}
+
+TEST_CASE("every command has help, and :help lists them all", "[session][help]") {
+    session s;
+    const std::string overview = s.execute(":help").text;
+    std::set<std::string_view> names;
+    for (const auto& c : commands()) {
+        INFO(c.name);
+        CHECK(names.insert(c.name).second);  // no duplicates
+        CHECK_FALSE(c.summary.empty());
+        CHECK(overview.find(std::string(c.usage)) != std::string::npos);
+        const std::string one = s.execute(":help " + std::string(c.name)).text;
+        CHECK(one.starts_with(std::string(c.usage) + "\n"));
+    }
+    // A topic may be written without its colon.
+    CHECK(s.execute(":help vars").text == s.execute(":help :vars").text);
+    CHECK_THROWS_WITH(s.execute(":help grda"), "no help for 'grda' — did you mean grad?");
+}
+
+TEST_CASE("the Markdown reference escapes table cells", "[session][help]") {
+    const std::string md = help_reference_markdown();
+    CHECK(md.starts_with("| Command | What it does | Example |\n|---|---|---|\n"));
+    CHECK(md.find("| `:format unicode\\|ascii\\|latex` | choose how results are printed") != std::string::npos);
+    CHECK(md.find("| `grad(e[, x, y, …])` | gradient. ") != std::string::npos);
+}
+
+TEST_CASE("the README holds the command reference verbatim", "[session][help][readme]") {
+    std::ifstream in(std::string(NABLA_TEST_DATA) + "/../../README.md");
+    REQUIRE(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    INFO("paste the output of `nabla --help-reference` into README.md");
+    CHECK(text.str().find(help_reference_markdown()) != std::string::npos);
+}
