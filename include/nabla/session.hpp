@@ -91,6 +91,10 @@ std::string error_to_json(std::string_view input, const std::exception& e);
 /// and a caret, for a statement that started on line `first_line`.
 std::string format_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e);
 
+/// Text safe to show on a terminal (a diagnostic quoting binary input):
+/// invalid UTF-8 and control characters other than newline and tab become U+FFFD.
+std::string printable_text(std::string_view text);
+
 /// Groups the lines of a script or terminal into statements: a line with an
 /// open parenthesis or a trailing operator continues on the next one.
 class statement_reader {

@@ -70,7 +70,7 @@ public:
             std::cout << error_to_json(input, e) << '\n';
             std::cout.flush();
         }
-        std::string text = diagnostic;
+        std::string text = printable_text(diagnostic);
         if (!text.starts_with("error") && text.find(": error: ") == std::string::npos) text = "error: " + text;
         std::cerr << paint(err_color_, "31", text) << '\n';
         std::cerr.flush();

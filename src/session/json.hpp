@@ -11,4 +11,8 @@ namespace nabla::detail {
 // gives valid JSON.
 std::string json_string(std::string_view text);
 
+// Text safe to show on a terminal: each invalid UTF-8 byte and each control
+// character other than newline and tab becomes U+FFFD.
+std::string printable(std::string_view text);
+
 }  // namespace nabla::detail

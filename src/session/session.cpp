@@ -38,15 +38,17 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
+std::string printable_text(std::string_view text) { return detail::printable(text); }
+
 std::string format_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e) {
     if (const auto* p = dynamic_cast<const parse_error*>(&e)) {
         std::string out = std::string(file) + ":" + std::to_string(first_line + p->line() - 1) + ":" +
                           std::to_string(p->column()) + ": error: " + p->message() + "\n    " +
-                          p->source_line() + "\n    ";
+                          detail::printable(p->source_line()) + "\n    ";
         out += std::string(p->column() > 0 ? p->column() - 1 : 0, ' ');
         return out + "^";
     }
-    return std::string(file) + ":" + std::to_string(first_line) + ": error: " + e.what();
+    return std::string(file) + ":" + std::to_string(first_line) + ": error: " + detail::printable(e.what());
 }
 
 bool statement_reader::add(std::string_view line) {
