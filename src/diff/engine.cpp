@@ -15,51 +15,42 @@ namespace nabla::detail {
 // ---------------------------------------------------------------- dag_index
 
 dag_index::dag_index(const node* root) {
-    // Iterative post-order; number_ doubles as the visited set (a node is
-    // numbered when it is left, so a node on the stack has no number yet:
-    // `entered` keeps it from being pushed twice).
-    boost::unordered_flat_map<const node*, std::uint32_t> entered;
+    // Iterative post-order. A node is in number_ from when it is first seen
+    // (npos while on the stack) and gets its number when it is left; the
+    // numbers of finished operands wait on `pending` until their parent is
+    // left, so each edge costs one hash probe.
     std::vector<std::pair<const node*, std::uint32_t>> stack;
+    std::vector<std::uint32_t> pending;
     stack.emplace_back(root, 0);
-    entered.emplace(root, 0);
+    number_.emplace(root, npos);
+    operand_start_.push_back(0);
     while (!stack.empty()) {
         auto& [n, next] = stack.back();
         if (next < n->nops) {
             const node* child = n->op(next++);
-            if (entered.emplace(child, 0).second) stack.emplace_back(child, 0);
+            auto [it, fresh] = number_.try_emplace(child, npos);
+            if (fresh) {
+                stack.emplace_back(child, 0);
+            } else {
+                pending.push_back(it->second);
+            }
             continue;
         }
-        number_.emplace(n, static_cast<std::uint32_t>(nodes_.size()));
+        const auto number = static_cast<std::uint32_t>(nodes_.size());
+        number_.find(n)->second = number;
         nodes_.push_back(n);
+        operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
+        operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
+        pending.resize(pending.size() - n->nops);
+        pending.push_back(number);
         stack.pop_back();
     }
 
     const std::size_t count = nodes_.size();
-    operand_start_.resize(count + 1);
-    std::vector<std::uint32_t> parent_count(count + 1, 0);
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        operand_start_[i] = static_cast<std::uint32_t>(total);
-        total += nodes_[i]->nops;
-    }
-    operand_start_[count] = static_cast<std::uint32_t>(total);
-    operands_.resize(total);
-    for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t* out = operands_.data() + operand_start_[i];
-        for (const node* child : nodes_[i]->ops()) {
-            const std::uint32_t c = number_.find(child)->second;
-            *out++ = c;
-            ++parent_count[c];
-        }
-    }
-    parent_start_.resize(count + 1);
-    std::uint32_t run = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        parent_start_[i] = run;
-        run += parent_count[i];
-    }
-    parent_start_[count] = run;
-    parents_.resize(run);
+    parent_start_.assign(count + 1, 0);
+    for (std::uint32_t c : operands_) ++parent_start_[c + 1];
+    for (std::size_t i = 0; i < count; ++i) parent_start_[i + 1] += parent_start_[i];
+    parents_.resize(operands_.size());
     std::vector<std::uint32_t> fill(parent_start_.begin(), parent_start_.end() - 1);
     for (std::uint32_t i = 0; i < count; ++i)
         for (std::uint32_t c : operands(i)) parents_[fill[c]++] = i;
@@ -199,7 +190,8 @@ expr differentiator::derive_sum(std::uint32_t i) {
         const expr& d = value_[edge_child_[e]];
         if (!d.is_zero()) terms.push_back(d);
     }
-    expr result = make_sum(std::move(terms));
+    // One varying term: its derivative is the sum's (no factory call).
+    expr result = terms.size() == 1 ? std::move(terms[0]) : make_sum(std::move(terms));
     if (trace_ && index_.at(i)->nops > 1)
         record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
     return result;
@@ -227,7 +219,9 @@ expr differentiator::derive_product(std::uint32_t i) {
     expr result;
     if (varying.size() == 1) {
         const std::size_t k = varying[0];
-        result = real_cleanup(replace_factor(n, k, value_[ops[k]]));
+        const expr& d = value_[ops[k]];
+        // c·x → c: with f′ = 1 and one other factor, that factor is the result.
+        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d));
         if (trace_) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
@@ -267,8 +261,16 @@ expr differentiator::derive_power(std::uint32_t i) {
     expr result;
     if (!exponent_varies) {
         // d uⁿ = n·u^(n−1)·u′ (power rule; n free of x)
-        result = real_cleanup(make_product(
-            {exponent, make_power(base, make_sum({exponent, minus_one()})), value_[ops[0]]}));
+        expr lowered;
+        if (n->op(1)->is(kind::number)) {
+            const rational_t m = n->op(1)->number() - 1;
+            lowered = m == 1 ? base : make_power(base, make_number(m));
+        } else {
+            lowered = make_power(base, make_sum({exponent, minus_one()}));
+        }
+        const expr& d = value_[ops[0]];
+        result = real_cleanup(d.is_one() ? make_product({exponent, std::move(lowered)})
+                                         : make_product({exponent, std::move(lowered), d}));
         if (trace_) record("power-rule", "power rule on " + show(share(n)), result);
     } else if (!base_varies) {
         // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)

@@ -28,15 +28,28 @@ constexpr std::string_view builtin_file = "derivatives.rules";
 // Lowering knows the parameters as plain names (no splitting of `kink`).
 class rule_environment : public environment {};
 
-bool is_identifier_char(unsigned char c) { return c >= 0x80 || std::isalnum(c) || c == '_'; }
+// True if the code point at text[at] can be part of a name: ASCII letters,
+// digits and '_', Latin and Greek letters, subscript digits (x₁).
+bool is_name_char(std::string_view text, std::size_t at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c < 0x80) return std::isalnum(c) || c == '_';
+    // Back up to the lead byte, then decode.
+    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+    const auto b0 = static_cast<unsigned char>(text[at]);
+    std::uint32_t cp = 0;
+    if (b0 >= 0xC0 && b0 < 0xE0 && at + 1 < text.size()) cp = ((b0 & 0x1Fu) << 6) | (text[at + 1] & 0x3F);
+    else if (b0 >= 0xE0 && b0 < 0xF0 && at + 2 < text.size())
+        cp = ((b0 & 0x0Fu) << 12) | ((text[at + 1] & 0x3Fu) << 6) | (text[at + 2] & 0x3F);
+    return (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x370 && cp <= 0x3FF) ||
+           (cp >= 0x2080 && cp <= 0x2089);
+}
 
 // The offset of `word` as a whole identifier in text[begin, end), or `begin`.
 std::size_t find_word(std::string_view text, std::size_t begin, std::size_t end, std::string_view word) {
     for (std::size_t at = text.find(word, begin); at != std::string_view::npos && at + word.size() <= end;
          at = text.find(word, at + 1)) {
-        const bool left = at == 0 || !is_identifier_char(static_cast<unsigned char>(text[at - 1]));
-        const bool right = at + word.size() >= text.size() ||
-                           !is_identifier_char(static_cast<unsigned char>(text[at + word.size()]));
+        const bool left = at == 0 || !is_name_char(text, at - 1);
+        const bool right = at + word.size() >= text.size() || !is_name_char(text, at + word.size());
         if (left && right) return at;
     }
     return begin;

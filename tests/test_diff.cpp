@@ -1,0 +1,331 @@
+// Differentiation API: orders, mixed partials, gradient, Jacobian, Hessian,
+// directional derivative, Laplacian, explanations, user functions, kinks,
+// bad input, deep and wide inputs, simplify, and the reverse-mode oracle.
+
+#include "test_diff_support.hpp"
+
+#include "diff/rules.hpp"
+#include "eval/reverse.hpp"
+
+#include <nabla/diff.hpp>
+#include <nabla/print.hpp>
+
+#include <chrono>
+
+using namespace nabla;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+expr rosenbrock(const std::vector<expr>& xs) {
+    std::vector<expr> terms;
+    for (std::size_t i = 0; i + 1 < xs.size(); ++i)
+        terms.push_back(100 * pow(xs[i + 1] - pow(xs[i], 2), 2) + pow(1 - xs[i], 2));
+    return add(terms);
+}
+
+std::vector<expr> symbols(const std::string& prefix, int count) {
+    std::vector<expr> out;
+    for (int i = 0; i < count; ++i) out.push_back(symbol(prefix + std::to_string(i)));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("higher orders stop at zero and refuse absurd ones", "[diff][order]") {
+    const expr x = symbol("x");
+    CHECK(diff(pow(x, 5), x, 3) == 60 * pow(x, 2));
+    CHECK(diff(sin(x), x, 4) == sin(x));
+    CHECK(diff(sin(x), x, 0) == sin(x));
+    CHECK(diff(pow(x, 3), x, 1000000000) == 0);  // reaches 0 after 4 steps
+    CHECK_THROWS_AS(diff(exp(x) * sin(x), x, 1000000000), limit_error);
+    CHECK_THROWS_WITH(diff(exp(x), x, 1000000000), "derivative order 1000000000 is above the limit of 10000");
+    // x^x grows at every order: refused, quickly, rather than exhausting memory.
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(diff(pow(x, x), x, 1000000000), limit_error);
+    CHECK(seconds_since(t0) < 10);
+}
+
+TEST_CASE("differentiating by something other than a symbol is an error", "[diff][bad]") {
+    const expr x = symbol("x"), y = symbol("y");
+    CHECK_THROWS_WITH(diff(pow(x, 2), expr(2)), "can only differentiate with respect to a symbol, not 2");
+    CHECK_THROWS_AS(diff(pow(x, 2), x + y), error);
+    CHECK_THROWS_AS(diff(pow(x, 2), sin(x)), error);
+    CHECK_THROWS_AS(gradient(x * y, {x, expr(1)}), error);
+    CHECK_THROWS_AS(directional_derivative(x * y, {x, y}, {expr(1)}), error);
+}
+
+TEST_CASE("mixed partials commute and follow the variables in turn", "[diff][mixed]") {
+    const expr x = symbol("x"), y = symbol("y");
+    const expr f = pow(x, 2) * pow(y, 3) + sin(x * y);
+    CHECK(diff(f, std::vector<expr>{x, y}) == diff(f, std::vector<expr>{y, x}));
+    const auto r = test::compare_at_random_points(diff(f, std::vector<expr>{x, y}),
+                                                  6 * x * pow(y, 2) + cos(x * y) - x * y * sin(x * y));
+    CHECK(r.compared >= 20);
+    CHECK(r.disagreed == 0);
+    CHECK(diff(call("f", {x, y}), std::vector<expr>{x, y}) == diff(call("f", {x, y}), std::vector<expr>{y, x}));
+}
+
+TEST_CASE("gradient, Jacobian, Hessian, directional derivative, Laplacian", "[diff][vector]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    // ∇ over the free symbols in name order.
+    const auto g = gradient(pow(x, 2) * y + z);
+    REQUIRE(g.size() == 3);
+    CHECK(g[0] == 2 * x * y);
+    CHECK(g[1] == pow(x, 2));
+    CHECK(g[2] == 1);
+    CHECK(gradient(pow(x, 2) * y, {y, x}) == std::vector<expr>{pow(x, 2), 2 * x * y});
+
+    const auto j = jacobian({x * y, x + y, sin(z)}, {x, y});
+    REQUIRE(j.size() == 3);
+    CHECK(j[0] == std::vector<expr>{y, x});
+    CHECK(j[1] == std::vector<expr>{1, 1});
+    CHECK(j[2] == std::vector<expr>{0, 0});
+
+    const auto h = hessian(pow(x, 2) * y + pow(y, 3), {x, y});
+    CHECK(h[0] == std::vector<expr>{2 * y, 2 * x});
+    CHECK(h[1] == std::vector<expr>{2 * x, 6 * y});
+
+    CHECK(directional_derivative(pow(x, 2) + pow(y, 2), {x, y}, {1, 2}) == 2 * x + 4 * y);
+    CHECK(laplacian(pow(x, 2) + pow(y, 2) + pow(z, 2), {x, y, z}) == 6);
+    // 1/r is harmonic away from the origin.
+    const expr r = sqrt(pow(x, 2) + pow(y, 2) + pow(z, 2));
+    const auto a = test::compare_at_random_points(laplacian(1 / r, {x, y, z}), expr(0));
+    CHECK(a.compared >= 20);
+    CHECK(a.disagreed == 0);
+}
+
+TEST_CASE("the Hessian's entries agree with differentiating twice", "[diff][vector]") {
+    const auto xs = symbols("x", 6);
+    const expr f = pow(add(xs), 3) + sin(xs[0] * xs[1]) + exp(xs[2] * xs[3] * xs[4]);
+    const auto h = hessian(f, xs);
+    for (std::size_t i = 0; i < xs.size(); ++i)
+        for (std::size_t k = 0; k < xs.size(); ++k) {
+            CHECK(h[i][k] == h[k][i]);
+            CHECK(h[i][k] == diff(diff(f, xs[i]), xs[k]));
+        }
+}
+
+TEST_CASE("an undefined function differentiates to f′ and follows the chain rule", "[diff][user]") {
+    const expr x = symbol("x"), y = symbol("y");
+    const expr f = call("f", {x});
+    CHECK(diff(f, x) == call_derivative("f", {x}, {0}));
+    CHECK(to_string(diff(f, x)) == "f′(x)");
+    CHECK(diff(call("f", {pow(x, 2)}), x) == 2 * x * call_derivative("f", {pow(x, 2)}, {0}));
+    CHECK(diff(f, x, 2) == call_derivative("f", {x}, {0, 0}));
+    CHECK(diff(call("f", {x, y}), y) == call_derivative("f", {x, y}, {1}));
+}
+
+TEST_CASE("declared derivatives of user functions", "[diff][user]") {
+    const expr x = symbol("x"), u = symbol("u");
+    declare_derivative("softplus", {u}, {1 / (1 + exp(-u))});
+    CHECK(diff(call("softplus", {2 * x}), x) == 2 / (1 + exp(-2 * x)));
+    // Second derivative: the declared partial differentiated again.
+    const auto r = test::compare_at_random_points(diff(call("softplus", {x}), x, 2),
+                                                  exp(-x) / pow(1 + exp(-x), 2));
+    CHECK(r.compared >= 20);
+    CHECK(r.disagreed == 0);
+    forget_derivative("softplus");
+    CHECK(diff(call("softplus", {x}), x) == call_derivative("softplus", {x}, {0}));
+
+    CHECK_THROWS_WITH(declare_derivative("sin", {u}, {cos(u)}), "the derivative of sin is built in");
+    CHECK_THROWS_AS(declare_derivative("g", {u, u}, {u, u}), error);
+    CHECK_THROWS_AS(declare_derivative("g", {u}, {}), error);
+}
+
+TEST_CASE("derivatives declared as rules go through the rule reader", "[diff][user][rules]") {
+    const expr x = symbol("x");
+    declare_derivatives("∂softplus(u) = sigmoid(u)·∂u");
+    CHECK(diff(call("softplus", {x}), x) == call("sigmoid", {x}));
+    declare_derivatives("d-hyp: ∂hyp(a, b) = a/hyp(a, b)·∂a + b/hyp(a, b)·∂b");
+    const expr y = symbol("y");
+    CHECK(diff(call("hyp", {x, y}), y) == y / call("hyp", {x, y}));
+    forget_derivative("softplus");
+    forget_derivative("hyp");
+
+    // A bad rule: the position of the unknown pattern variable.
+    try {
+        declare_derivatives("∂foo(u) = w·∂u", "repl");
+        FAIL("no error");
+    } catch (const parse_error& e) {
+        CHECK(e.message() == "unknown pattern variable 'w' (the parameters are u)");
+        CHECK(e.line() == 1);
+        CHECK(e.column() == 11);
+    }
+    CHECK_THROWS_AS(declare_derivatives("∂foo(u) = sin(∂u)"), parse_error);
+    CHECK_THROWS_AS(declare_derivatives("∂foo(u) = u"), parse_error);
+    CHECK_THROWS_AS(declare_derivatives("∂foo(u) = ∂v"), parse_error);
+    CHECK_THROWS_AS(declare_derivatives("∂sin(u) = cos(u)·∂u"), parse_error);
+    CHECK(detail::user_rule("foo") == nullptr);  // nothing half-declared
+}
+
+TEST_CASE("rule file errors carry file, line and column", "[diff][rules][bad]") {
+    auto error_of = [](std::string_view text) -> std::string {
+        try {
+            detail::read_rules(text, "bad.rules", true);
+        } catch (const parse_error& e) {
+            return std::to_string(e.line()) + ":" + std::to_string(e.column()) + ": " + e.message();
+        }
+        return "no error";
+    };
+    CHECK(error_of("d-sin: ∂sin(u) = cos(w)·∂u\n") == "1:22: unknown pattern variable 'w' (the parameters are u)");
+    CHECK(error_of("d-sin: ∂sin(u, v) = cos(u)·∂u\n") == "1:9: sin takes 1 argument, the rule has 2");
+    CHECK(error_of("d-sin: ∂sin(u) = cos(u)·∂u\nd-sin: ∂cos(u) = −sin(u)·∂u\n") ==
+          "2:1: duplicate rule name 'd-sin' (first on line 1)");
+    CHECK(error_of("d-sin: ∂sin(u) = cos(u)·∂u\nd-sin2: ∂sin(u) = cos(u)·∂u\n") ==
+          "2:10: second rule for sin (first on line 1)");
+    CHECK(error_of("d-foo: ∂foo(u) = ∂u\n") == "1:9: unknown function 'foo'");
+    CHECK(error_of("d-sin: ∂sin(u) = cos(u)·∂u\n").find("no rule for the elementary function cos") !=
+          std::string::npos);
+    CHECK(error_of("d-sin: ∂sin(u) = cos(∂u)\n").find("linear in the differentials") != std::string::npos);
+    // The built-in file itself loads.
+    CHECK(detail::builtin_rules().size() == 20);
+}
+
+TEST_CASE("kinks: conditions for numeric checks and the configurable convention", "[diff][kink]") {
+    const expr x = symbol("x"), y = symbol("y");
+    const auto k = kink_conditions(abs(x) + max(expr(0), y) + sin(x));
+    CHECK(k.size() == 2);
+    CHECK(std::find(k.begin(), k.end(), x) != k.end());
+    CHECK(kink_conditions(sin(x)).empty());
+
+    const expr relu = max(x, expr(0));
+    const bool x_first = relu[0] == x;
+    diff_options first, second;
+    first.kink = kink_convention::first;
+    second.kink = kink_convention::second;
+    CHECK(evaluate(diff(relu, x), {{"x", 0.0}}) == 0.5);
+    CHECK(evaluate(diff(relu, x, first), {{"x", 0.0}}) == (x_first ? 1.0 : 0.0));
+    CHECK(evaluate(diff(relu, x, second), {{"x", 0.0}}) == (x_first ? 0.0 : 1.0));
+    for (const diff_options& o : {diff_options{}, first, second}) {
+        CHECK(evaluate(diff(relu, x, o), {{"x", 2.0}}) == 1.0);
+        CHECK(evaluate(diff(relu, x, o), {{"x", -2.0}}) == 0.0);
+    }
+    CHECK(evaluate(diff(abs(x), x), {{"x", 0.0}}) == 0.0);
+}
+
+TEST_CASE("explain_diff lists the rules in order with intermediate results", "[diff][explain]") {
+    const expr x = symbol("x"), y = symbol("y");
+    const auto steps = explain_diff(2 * pow(x, 2) * y, x);
+    REQUIRE(steps.size() == 2);
+    CHECK(steps[0].rule == "power-rule");
+    CHECK(steps[0].description == "power rule on x²");
+    CHECK(steps[0].result == 2 * x);
+    CHECK(steps[1].rule == "constant-factor");
+    CHECK(steps[1].description == "constant factor 2y");
+    CHECK(steps[1].result == 4 * x * y);
+
+    const auto chain = explain_diff(sin(2 * x) + x * cos(x), x);
+    std::vector<std::string> rules;
+    for (const auto& s : chain) rules.push_back(s.rule);
+    CHECK(std::find(rules.begin(), rules.end(), "d-sin") != rules.end());
+    CHECK(std::find(rules.begin(), rules.end(), "d-cos") != rules.end());
+    CHECK(std::find(rules.begin(), rules.end(), "product-rule") != rules.end());
+    CHECK(rules.back() == "sum-rule");
+    CHECK(chain.back().result == diff(sin(2 * x) + x * cos(x), x));
+    for (const auto& s : chain)
+        if (s.rule == "d-sin") CHECK(s.description == "chain rule on sin(2x): cos(2x)·∂(2x)");
+}
+
+TEST_CASE("shared subexpressions are differentiated once (linear cost on the DAG)", "[diff][dag]") {
+    const expr x = symbol("x");
+    // g_{k+1} = sin(g_k) + cos(g_k): a tree of 2^60 leaves, a DAG of ~180 nodes.
+    expr g = x;
+    for (int k = 0; k < 60; ++k) g = sin(g) + cos(g);
+    const auto t0 = std::chrono::steady_clock::now();
+    const expr d = diff(g, x);
+    CHECK(seconds_since(t0) < 1.0);
+    CHECK(node_count(d) < 20 * node_count(g));
+    const auto r = detail::reverse_gradient(g, {x}, {{"x", 0.3}});
+    CHECK(test::close(evaluate(d, {{"x", 0.3}}), r.gradient[0], 1e-9));
+}
+
+TEST_CASE("deep and wide inputs finish fast with linear-size results", "[diff][deep]") {
+    const expr x = symbol("x");
+    SECTION("1000-deep sin(cos(sin(…x…)))") {
+        expr e = x;
+        for (int k = 0; k < 1000; ++k) e = k % 2 ? sin(e) : cos(e);
+        const auto t0 = std::chrono::steady_clock::now();
+        const expr d = diff(e, x);
+        CHECK(seconds_since(t0) < 1.0);
+        CHECK(node_count(d) < 4 * node_count(e));
+        const auto r = detail::reverse_gradient(e, {x}, {{"x", 0.7}});
+        CHECK(test::close(evaluate(d, {{"x", 0.7}}), r.gradient[0], 1e-9));
+    }
+    SECTION("a product of 1000 distinct factors") {
+        std::vector<expr> factors;
+        for (int i = 1; i <= 1000; ++i) factors.push_back(pow(x + i, i % 7 + 1));
+        const expr e = mul(factors);
+        const auto t0 = std::chrono::steady_clock::now();
+        const expr d = diff(e, x);
+        CHECK(seconds_since(t0) < 1.0);
+        CHECK(node_count(d) < 4 * node_count(e));
+    }
+    SECTION("gradient of the 10⁵-variable Rosenbrock function") {
+        const auto xs = symbols("x", 100000);
+        const expr f = rosenbrock(xs);
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto g = gradient(f, xs);
+        CHECK(seconds_since(t0) < 1.0);
+        CHECK(g[0] == -400 * xs[0] * (xs[1] - pow(xs[0], 2)) - 2 * (1 - xs[0]));
+        CHECK(g[99999] == 200 * (xs[99999] - pow(xs[99998], 2)));
+        std::size_t total = 0;
+        for (const expr& gi : g) total += node_count(gi);
+        CHECK(total < 40 * xs.size());
+    }
+    SECTION("a 200,000-deep chain does not overflow the stack") {
+        // g_{k+1} = sin(g_k) + x: the derivative alternates products and sums,
+        // so it stays linear in size.
+        expr g = x;
+        for (int k = 0; k < 200000; ++k) g = sin(g) + x;
+        const expr d = diff(g, x);
+        CHECK(depth(d) > 200000);
+    }
+}
+
+// Slow (tens of seconds on a loaded machine): run with "[diff-deep]".
+TEST_CASE("a million-deep chain differentiates without overflowing the stack", "[.][diff-deep]") {
+    const expr x = symbol("x");
+    expr g = x;
+    for (int k = 0; k < 1000000; ++k) g = sin(g) + x;
+    const expr d = diff(g, x);
+    CHECK(depth(d) > 1000000);
+}
+
+TEST_CASE("simplify: bounded rewriting with a stop reason", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y");
+    CHECK(simplify(pow(sin(x), 2) + pow(cos(x), 2)) == 1);
+    CHECK(simplify(3 * y * pow(sin(x), 2) + 3 * y * pow(cos(x), 2)) == 3 * y);
+    CHECK(simplify(x / (x + 1) + 1 / (x + 1)) == 1);
+    CHECK(simplify(sign(x) / abs(x)) == 1 / x);
+    const auto common = simplify(pow(x, 2) * y + x * pow(y, 2));
+    CHECK(common == x * y * (x + y));
+    const auto done = simplify_report(x + 1);
+    CHECK(done.reason == stop_reason::fixed_point);
+    CHECK(done.value == x + 1);
+    simplify_options none;
+    none.max_steps = 0;
+    CHECK(simplify_report(pow(sin(x), 2) + pow(cos(x), 2), none).reason == stop_reason::step_limit);
+    simplify_options instant;
+    instant.max_seconds = -1;
+    CHECK(simplify_report(pow(sin(x), 2) + pow(cos(x), 2), instant).reason == stop_reason::time_limit);
+}
+
+TEST_CASE("reverse mode: values and gradients at a point", "[diff][reverse]") {
+    const expr x = symbol("x"), y = symbol("y");
+    auto r = detail::reverse_gradient(pow(x, 2) * y, {x, y}, {{"x", 3.0}, {"y", 2.0}});
+    CHECK(r.value == 18.0);
+    CHECK(r.gradient == std::vector<double>{12.0, 9.0});
+    // A zero factor: the prefix/suffix products keep the other partials exact.
+    r = detail::reverse_gradient(x * y * sin(x), {x, y}, {{"x", 0.0}, {"y", 5.0}});
+    CHECK(r.gradient == std::vector<double>{0.0, 0.0});
+    r = detail::reverse_gradient(atan2(y, x), {x, y}, {{"x", 1.0}, {"y", 1.0}});
+    CHECK(test::close(r.gradient[0], -0.5));
+    CHECK(test::close(r.gradient[1], 0.5));
+    CHECK_THROWS_AS(detail::reverse_gradient(log(x), {x}, {{"x", -1.0}}), domain_error);
+    CHECK_THROWS_AS(detail::reverse_gradient(call("f", {x}), {x}, {{"x", 1.0}}), error);
+    CHECK_THROWS_AS(detail::reverse_gradient(x + y, {x}, {{"x", 1.0}}), error);
+}
