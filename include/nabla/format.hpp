@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 template <>
 struct fmt::formatter<nabla::expr> {
     nabla::style style_ = nabla::style::unicode;
