@@ -875,16 +875,14 @@ std::string call_head(const node* n, nabla::style s) {
     case nabla::style::unicode:
         if (d.empty()) {
             out += name;
-        } else if (unary && all_first) {  // f′(x), f″(x), f‴(x), f⁽⁴⁾(x)
+        } else if (unary && all_first) {  // f′(x), f″(x), f‴(x), f′′′′(x)
             out += name;
-            if (d.size() == 1)
-                out += "′";
-            else if (d.size() == 2)
+            if (d.size() == 2)
                 out += "″";
             else if (d.size() == 3)
                 out += "‴";
-            else
-                out += "⁽" + map_digits(std::to_string(d.size()), superscript_digits) + "⁾";
+            else  // primes rather than f⁽⁴⁾, which the grammar does not read
+                for (std::size_t k = 0; k < d.size(); ++k) out += "′";
         } else {  // ∂₁∂₂f(x, y): 1-based argument positions
             for (std::uint8_t i : d) out += "∂" + map_digits(std::to_string(i + 1), subscript_digits);
             out += name;
