@@ -5,10 +5,12 @@
 #include "grammar/ast.hpp"
 
 #include <boost/spirit/home/x3.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <cstddef>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace nabla::parser {
 
@@ -27,6 +29,9 @@ struct parse_state {
     const char* base = nullptr;
     std::size_t depth = 0;
     std::size_t max_depth = 0;
+    /// Offsets where |…| failed to parse: it fails there every time, and
+    /// remembering it keeps nested bars from backtracking quadratically.
+    boost::unordered_flat_set<std::uint32_t> failed_bars;
 };
 struct state_tag;
 

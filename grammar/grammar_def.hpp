@@ -25,6 +25,8 @@
 
 #include <boost/spirit/home/x3.hpp>
 
+#include <algorithm>
+
 #include <string>
 
 namespace nabla::parser {
@@ -312,6 +314,39 @@ struct group_parser : x3::parser<group_parser> {
     }
 };
 inline constexpr group_parser group{};
+
+/// |x|: absolute value. Without an expectation point: a '|' inside may close
+/// this one or open another (|a|·|b|), so a failed attempt backtracks.
+struct absolute_parser : x3::parser<absolute_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        x3::skip_over(first, last, context);
+        if (first == last || *first != '|') return false;
+        auto& s = state_of(context);
+        const std::uint32_t at = offset_of(first, s);
+        if (s.failed_bars.contains(at)) return false;
+        Iterator it = first + 1;
+        ast::absolute b;
+        if (sum.parse(it, last, context, rcontext, b.inner)) {
+            x3::skip_over(it, last, context);
+            if (it != last && *it == '|') {
+                ++it;
+                b.begin = at;
+                b.end = offset_of(it, s);
+                first = it;
+                x3::traits::move_to(ast::operand(x3::forward_ast<ast::absolute>(std::move(b))), attr);
+                return true;
+            }
+        }
+        s.failed_bars.insert(at);
+        return false;
+    }
+};
+inline constexpr absolute_parser absolute{};
 
 /// One argument: `value` or `keyword=value`.
 template <class Iterator, class Context, class RContext>
@@ -685,14 +720,14 @@ const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];  
 
 const auto statement_rule_def = declaration | definition | assignment | expression_statement;
 
-const auto declaration_def = ((label >> ':') | x3::attr(std::string())) >>
-                             x3::lexeme[partial_sign >> any_name >> '('] >> (any_name % ',') >>
-                             ')' >> '=' >> not_equal_sign > sum;
+const auto declaration_def = (((label >> ':') | x3::attr(std::string())) >>
+                              x3::lexeme[partial_sign >> any_name >> '('] >> (any_name % ',') >>
+                              ')' >> '=' >> not_equal_sign) > sum;
 
-const auto definition_def = x3::lexeme[any_name >> '('] >> (any_name % ',') >> ')' >> '=' >>
-                            not_equal_sign > sum;
+const auto definition_def =
+    (x3::lexeme[any_name >> '('] >> (any_name % ',') >> ')' >> '=' >> not_equal_sign) > sum;
 
-const auto assignment_def = any_name >> '=' >> not_equal_sign > sum;
+const auto assignment_def = (any_name >> '=' >> not_equal_sign) > sum;
 
 // Rules built by semantic actions wrap their right side in omit[]: the
 // actions alone set _val, and X3 never tries to fit an alternative's
@@ -730,7 +765,7 @@ const root_signs root_sign;
 
 const auto primary_def = positioned[
     nest[x3::omit[number_token[set_val] | group[set_val] |
-         (('|' >> sum >> '|')[make_absolute]) | ((root_sign > power)[make_root]) |
+         absolute[set_val] | ((root_sign > power)[make_root]) |
          ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
          ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]]];
 
@@ -748,8 +783,8 @@ const auto derivative_def = positioned[
 // ∂/∂x …, d/dx …: the operand is the rest of the expression.
 const auto prefix_derivative_def = positioned[
     x3::omit[
-    (x3::lexeme[partial_sign >> -superscript_order] >> '/' >> +partial_variable > sum)[make_prefix(false)] |
-    (x3::lexeme['d' >> -superscript_order] >> '/' >> +leibniz_variable > sum)[make_prefix(true)]]];
+    ((x3::lexeme[partial_sign >> -superscript_order] >> '/' >> +partial_variable) > sum)[make_prefix(false)] |
+    ((x3::lexeme['d' >> -superscript_order] >> '/' >> +leibniz_variable) > sum)[make_prefix(true)]]];
 
 const auto leibniz_target_def = positioned[
     x3::omit[x3::lexeme[any_name][set_val] | group[set_val]]];

@@ -691,19 +691,13 @@ expr parse(std::string_view text, const parse_options& options) {
     // Grammar, lowering and freeing the tree all run on one stack that fits
     // the nesting budget.
     return detail::on_deep_stack(text.size(), options.max_depth, [&] {
-        const ast::statement st = detail::parse_checked_statement(text, options);
-        const auto* e = boost::get<ast::expression_statement>(&st.get());
-        if (!e) {
-            const std::size_t at =
-                boost::apply_visitor([](const auto& n) { return std::size_t(n.begin); }, st.get());
-            throw detail::make_parse_error(text, at, "expected an expression, not a statement");
-        }
+        const ast::operand tree = detail::parse_checked_expression(text, options);
         detail::lower_options lo;
         lo.split_names = options.split_names;
         lo.max_depth = options.max_depth;
         const detail::environment nothing_defined;
         detail::lowerer l(text, nothing_defined, nullptr, lo);
-        return l.operand(e->value);
+        return l.operand(tree);
     });
 }
 

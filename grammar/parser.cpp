@@ -174,9 +174,11 @@ std::string leftover_message(const char* p, const char* last, bool at_start) {
     return "unexpected '" + token + "'";
 }
 
-// Parses one statement from [first, last) of `text`; offsets are into `text`.
-ast::statement parse_one(std::string_view text, const char* first, const char* last,
-                         const parse_options& options, std::string_view origin) {
+// Parses one statement (or, with `Rule` the expression rule, one expression)
+// from [first, last) of `text`; offsets are into `text`.
+template <class Result, class Rule>
+Result parse_with(const Rule& rule, std::string_view text, const char* first, const char* last,
+                  const parse_options& options, std::string_view origin) {
     parser::parse_state state;
     state.base = text.data();
     state.max_depth = 2 * options.max_depth + 4;
@@ -185,14 +187,18 @@ ast::statement parse_one(std::string_view text, const char* first, const char* l
 
     const char* start = skip_blanks(first, last);
     if (start == last) throw make_parse_error(text, std::size_t(start - text.data()), "empty input", origin);
-    ast::statement result;
+    Result result;
     const char* it = start;
     try {
-        const bool ok = parser::statement().parse(it, last, context, x3::unused, result);
+        const bool ok = rule.parse(it, last, context, x3::unused, result);
         it = skip_blanks(it, last);
         if (!ok || it != last) {
-            throw make_parse_error(text, std::size_t(it - text.data()),
-                                   leftover_message(it, last, !ok || it == start), origin);
+            std::string message = leftover_message(it, last, !ok || it == start);
+            if constexpr (std::is_same_v<Result, ast::operand>) {
+                if (ok && *it == '=' && (it + 1 == last || it[1] != '='))
+                    message = "expected an expression, not an assignment (use '==' to compare)";
+            }
+            throw make_parse_error(text, std::size_t(it - text.data()), std::move(message), origin);
         }
     } catch (const x3::expectation_failure<const char*>& x) {
         const char* where = skip_blanks(x.where(), last);
@@ -209,6 +215,11 @@ ast::statement parse_one(std::string_view text, const char* first, const char* l
         throw make_parse_error(text, e.offset, e.message, origin);
     }
     return result;
+}
+
+ast::statement parse_one(std::string_view text, const char* first, const char* last,
+                         const parse_options& options, std::string_view origin) {
+    return parse_with<ast::statement>(parser::statement(), text, first, last, options, origin);
 }
 
 void check_limits(std::string_view text, const parse_options& options, std::string_view origin) {
@@ -231,6 +242,20 @@ const char* comment_start(const char* first, const char* last) {
 ast::statement parse_statement(std::string_view text, const parse_options& options) {
     check_limits(text, options, {});
     return on_deep_stack(text.size(), options.max_depth, [&] { return parse_checked_statement(text, options); });
+}
+
+ast::operand parse_checked_expression(std::string_view text, const parse_options& options) {
+    const char* first = text.data();
+    const char* last = first + text.size();
+    if (std::memchr(first, '#', text.size()) != nullptr) {
+        // Rare: go through the statement path, which blanks comments.
+        ast::statement st = parse_checked_statement(text, options);
+        if (auto* e = boost::get<ast::expression_statement>(&st.get())) return std::move(e->value);
+        const std::size_t at =
+            boost::apply_visitor([](const auto& n) { return std::size_t(n.begin); }, st.get());
+        throw make_parse_error(text, at, "expected an expression, not a statement");
+    }
+    return parse_with<ast::operand>(parser::expression(), text, first, last, options, {});
 }
 
 ast::statement parse_checked_statement(std::string_view text, const parse_options& options) {

@@ -45,6 +45,9 @@ ast::statement parse_statement(std::string_view text, const parse_options& optio
 /// size and UTF-8 checks (done by the caller); for code that already runs
 /// on a deep stack (see deep_stack.hpp).
 ast::statement parse_checked_statement(std::string_view text, const parse_options& options);
+/// One expression, not a statement (nabla::parse): the expression rule
+/// alone, without trying the statement forms first.
+ast::operand parse_checked_expression(std::string_view text, const parse_options& options);
 program parse_checked_program(std::string_view text, const parse_options& options,
                               std::string_view origin);
 
