@@ -126,6 +126,14 @@ TEST_CASE("eval keeps exact results exact and evaluates closed ones", "[session]
     const expr v = s.execute("eval(sin(x), x=1)").value;
     REQUIRE(v.kind() == kind::real);
     CHECK(v.number_value() == Approx(0.8414709848078965));
+    // A command may be the argument of another where a single value is
+    // expected (not inside an expression: that is the grammar's error).
+    CHECK(s.execute("eval(expand((x + 1)^2), x=2)").value == expr(9));
+    CHECK(s.execute("grad(expand((x + 1)^2 y))").elements ==
+          std::vector<expr>{2 * x * y + 2 * y, pow(x, 2) + 2 * x + 1});
+    CHECK_THROWS_AS(s.execute("simplify(expand((x + 1)^2) - x^2)"), parse_error);
+    CHECK(s.execute("expand((x + 1)^2) at x=2").value == expr(9));
+    CHECK_THROWS_WITH(s.execute("expand(grad(x y))"), Catch::Contains("'grad' gives no single expression here"));
     // A capability's value may be assigned.
     s.execute("w = expand((x + 1)^2)");
     CHECK(*s.variable("w") == pow(x, 2) + 2 * x + 1);

@@ -127,6 +127,20 @@ private:
         return value;
     }
 
+    // An argument of a command, which may itself be a command with a single
+    // value: simplify(expand((x + 1)²)). Nesting is capped, as in the parser.
+    expr lower_argument(const ast::operand& e) {
+        const auto* c = sole<ast::call>(e);
+        if (!c || c->primes != 0 || !c->partials.empty() || !runs_here(normalize_name(c->function.text)))
+            return lower_expression(e);
+        if (++nesting_ > 100) throw fail(c->begin, "commands nest too deeply (the limit is 100)");
+        const statement_result inner = command(*c, normalize_name(c->function.text));
+        --nesting_;
+        if (inner.kind != result_kind::value)
+            throw fail(c->begin, "'" + normalize_name(c->function.text) + "' gives no single expression here");
+        return inner.value;
+    }
+
     void set_ans(const expr& value) {
         context_.state.ans = value;
         context_.state.has_ans = true;
@@ -172,17 +186,8 @@ private:
         statement_result r;
         r.kind = result_kind::assignment;
         r.name = name;
-        // A scalar capability may be assigned: d = expand((x + 1)²).
-        if (const auto* c = sole<ast::call>(a.value); c && c->primes == 0 && c->partials.empty() &&
-                                                       runs_here(normalize_name(c->function.text))) {
-            statement_result value = command(*c, normalize_name(c->function.text));
-            if (value.kind != result_kind::value)
-                throw fail(c->begin, "'" + normalize_name(c->function.text) +
-                                              "' gives no single expression to assign");
-            r.value = value.value;
-        } else {
-            r.value = lower_expression(a.value);
-        }
+        // A command with a single value may be assigned: d = expand((x + 1)²).
+        r.value = lower_argument(a.value);
         context_.state.variables[name] = r.value;
         defined(name);
         return r;
@@ -240,10 +245,10 @@ private:
     }
 
     statement_result at(const ast::evaluation_at& a) {
-        const expr value = lower_expression(a.value);
+        const expr value = lower_argument(a.value);
         substitution s;
         for (const auto& b : a.bindings)
-            s[symbol(normalize_name(b.variable.text))] = lower_expression(b.value);
+            s[symbol(normalize_name(b.variable.text))] = lower_argument(b.value);
         statement_result r;
         r.kind = result_kind::value;
         r.value = evaluate_with(value, s);
@@ -297,7 +302,7 @@ private:
 
     substitution bindings_from(const arguments& a) {
         substitution s;
-        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword.text))] = lower_expression(k->value);
+        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword.text))] = lower_argument(k->value);
         return s;
     }
 
@@ -305,7 +310,7 @@ private:
         const arguments a = split(c);
         statement_result r;
         r.kind = result_kind::value;
-        const auto first = [&] { return lower_expression(a.positional.front()->value); };
+        const auto first = [&] { return lower_argument(a.positional.front()->value); };
         if (name == "grad") {
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
             const expr e = first();
@@ -331,7 +336,7 @@ private:
             };
             while (split_at > 1 && is_variable(a.positional[split_at - 1])) --split_at;
             std::vector<expr> fs;
-            for (std::size_t i = 0; i < split_at; ++i) fs.push_back(lower_expression(a.positional[i]->value));
+            for (std::size_t i = 0; i < split_at; ++i) fs.push_back(lower_argument(a.positional[i]->value));
             std::vector<expr> vars = variables_from(a, split_at);
             if (vars.empty()) {
                 // The union of the functions' symbols, in name order (a sum of
@@ -397,6 +402,7 @@ private:
     statement_context& context_;
     std::string_view text_;
     std::vector<note> notes_;
+    int nesting_ = 0;
 };
 
 }  // namespace
