@@ -76,6 +76,9 @@ TEST_CASE("function definitions substitute their arguments", "[session]") {
     CHECK(s.execute("f(1, 2)").value == expr(3));
     const expr a = symbol("a"), b = symbol("b"), c = symbol("c");
     CHECK(s.execute("f(a + b, c)").value == pow(a + b, 2) + c);
+    // A parameter with a long name is one name, not a product of letters.
+    s.execute("h(speed) = speed^2");
+    CHECK(s.execute("h(3)").value == expr(9));
     // A parameter shadows a variable of the same name.
     s.execute("x = 5");
     s.execute("g(x) = 3x");

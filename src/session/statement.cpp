@@ -28,8 +28,10 @@ public:
         : state_(state), shadowed_(shadowed) {}
 
     std::optional<expr> variable(std::string_view name) const override {
+        // A parameter stands for itself, also when its name has several
+        // letters (f(speed) = speed², not s·p·e·e·d).
         for (const auto& s : shadowed_)
-            if (s == name) return std::nullopt;
+            if (s == name) return symbol(s);
         if (const auto it = state_.variables.find(name); it != state_.variables.end()) return it->second;
         if (name == "ans" && state_.has_ans) return state_.ans;
         return std::nullopt;
