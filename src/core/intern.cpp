@@ -314,6 +314,7 @@ expr make_number(rational_t value) {
 
 expr make_real(double value) {
     if (!std::isfinite(value)) throw domain_error("floating-point overflow: the value is not finite");
+    if (value == 0) value = 0.0;  // −0.0 is 0.0: one node, one printed form
     node_key key{kind::real, 0, 0, {}};
     std::uint64_t bits;
     std::memcpy(&bits, &value, sizeof bits);
