@@ -35,9 +35,30 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// Starts nabla on a pseudo-terminal and returns the seconds until "> "
-// appears (negative on failure). The child gets Ctrl-D and is reaped.
-double time_to_prompt(const std::string& nabla, const std::string& home) {
+// Reads from the terminal until `text` has appeared after `from` in `seen`;
+// false after 5 s.
+bool wait_for(int master, std::string& seen, std::size_t from, std::string_view text) {
+    const auto start = clock_type::now();
+    while (seconds_since(start) < 5) {
+        if (seen.find(text, from) != std::string::npos) return true;
+        pollfd p{master, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        char buffer[256];
+        const ssize_t n = read(master, buffer, sizeof buffer);
+        if (n <= 0) return false;
+        seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    return false;
+}
+
+struct terminal_times {
+    double prompt = -1;     // start to the first prompt
+    double statement = -1;  // Enter to the next prompt, for one statement
+};
+
+// Starts nabla on a pseudo-terminal, times its first prompt and one
+// statement typed at it. The child gets Ctrl-D and is reaped.
+terminal_times time_terminal(const std::string& nabla, const std::string& home) {
     int master = -1;
     // A terminal of a real size: libedit misreads input on a 0×0 one.
     winsize size{};
@@ -45,7 +66,7 @@ double time_to_prompt(const std::string& nabla, const std::string& home) {
     size.ws_col = 100;
     const auto start = clock_type::now();
     const pid_t pid = forkpty(&master, nullptr, nullptr, &size);
-    if (pid < 0) return -1;
+    if (pid < 0) return {};
     if (pid == 0) {
         setenv("HOME", home.c_str(), 1);
         setenv("TERM", "xterm", 1);
@@ -54,17 +75,17 @@ double time_to_prompt(const std::string& nabla, const std::string& home) {
         _exit(127);
     }
     std::string seen;
-    double elapsed = -1;
-    while (seconds_since(start) < 5) {
-        pollfd p{master, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0) continue;
-        char buffer[256];
-        const ssize_t n = read(master, buffer, sizeof buffer);
-        if (n <= 0) break;
-        seen.append(buffer, static_cast<std::size_t>(n));
-        if (seen.find("> ") != std::string::npos) {
-            elapsed = seconds_since(start);
-            break;
+    terminal_times times;
+    if (wait_for(master, seen, 0, "> ")) {
+        times.prompt = seconds_since(start);
+        // Let libedit settle into its line mode before typing.
+        usleep(50000);
+        const std::string line = "diff(2x^2 y, x)";
+        if (write(master, line.data(), line.size()) == ssize_t(line.size()) && wait_for(master, seen, 0, line)) {
+            const std::size_t from = seen.size();
+            const auto typed = clock_type::now();
+            if (write(master, "\r", 1) == 1 && wait_for(master, seen, from, "4xy\r\n> "))
+                times.statement = seconds_since(typed);
         }
     }
     // Ctrl-D to leave; keys typed in the very moment the prompt appears are
@@ -85,7 +106,7 @@ double time_to_prompt(const std::string& nabla, const std::string& home) {
         }
     }
     close(master);
-    return elapsed;
+    return times;
 }
 
 // Runs `nabla -e statement` to completion; returns the wall time.
@@ -116,18 +137,22 @@ int main(int argc, char** argv) {
     const fs::path home = fs::temp_directory_path() / "nabla-bench-home";
     fs::create_directories(home);
 
-    std::vector<double> prompt, one_shot;
+    std::vector<double> prompt, typed, one_shot;
     for (int i = 0; i < repetitions; ++i) {
-        const double t = time_to_prompt(nabla, home.string());
-        if (t < 0) {
-            std::fprintf(stderr, "nabla did not show its prompt\n");
+        const terminal_times t = time_terminal(nabla, home.string());
+        if (t.prompt < 0 || t.statement < 0) {
+            std::fprintf(stderr, "nabla did not show its prompt or answer\n");
             return 1;
         }
-        prompt.push_back(t);
+        prompt.push_back(t.prompt);
+        typed.push_back(t.statement);
         one_shot.push_back(time_one_shot(nabla, "diff(2x^2 y, x)"));
     }
     std::printf("RESULT\tstartup-to-prompt\tnabla\t%.6f\t%d\tmedian of %d runs on a pty (goal < 0.020)\n",
                 median(prompt), repetitions, repetitions);
+    std::printf("RESULT\tstatement-at-prompt\tnabla\t%.6f\t%d\tEnter to the next prompt, "
+                "diff(2x^2 y, x) (goal < 0.010)\n",
+                median(typed), repetitions);
     std::printf("RESULT\tone-shot-e\tnabla\t%.6f\t%d\tmedian of `nabla -e 'diff(2x^2 y, x)'`\n",
                 median(one_shot), repetitions);
 
