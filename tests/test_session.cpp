@@ -330,6 +330,13 @@ TEST_CASE("continuation lines", "[session][continuation]") {
     CHECK(reader.take() == "f(x,\n  y)");
     CHECK(reader.add("x"));
     CHECK(reader.first_line() == 3);
+    reader.take();
+    // A blank line ends an unfinished statement as it is.
+    CHECK_FALSE(reader.add("x +"));
+    CHECK(reader.add("   "));
+    CHECK(reader.take() == "x +");
+    CHECK(needs_continuation("x +"));
+    CHECK_FALSE(needs_continuation("x +\n"));
 }
 
 TEST_CASE("completion of commands, functions and variables", "[session][completion]") {

@@ -80,7 +80,8 @@ std::string help_reference_markdown();
 std::string suggest_command(std::string_view name);
 
 /// True when `text` is an unfinished statement that continues on the next
-/// line: an open parenthesis or bracket, or a trailing operator or comma.
+/// line: an open parenthesis or bracket, or a trailing operator or comma
+/// (see statement_reader).
 bool needs_continuation(std::string_view text);
 
 /// A JSON object for a failed statement: input, error kind ("parse",
@@ -96,7 +97,8 @@ std::string format_diagnostic(std::string_view file, std::size_t first_line, con
 std::string printable_text(std::string_view text);
 
 /// Groups the lines of a script or terminal into statements: a line with an
-/// open parenthesis or a trailing operator continues on the next one.
+/// open parenthesis or a trailing operator continues on the next one, until
+/// the brackets close or a blank line ends the statement as it is.
 class statement_reader {
 public:
     /// Adds the next line; true when it completes a statement (see take()).
@@ -113,6 +115,9 @@ public:
 private:
     std::string text_;
     std::size_t line_ = 0, first_line_ = 0;
+    long depth_ = 0;     // open brackets
+    std::string last_;   // the last line with code, trimmed, without its comment
+    bool command_ = false;
 };
 
 /// Limits on what one statement may take.

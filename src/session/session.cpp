@@ -53,10 +53,34 @@ std::string format_diagnostic(std::string_view file, std::size_t first_line, con
 
 bool statement_reader::add(std::string_view line) {
     ++line_;
-    if (text_.empty()) first_line_ = line_;
-    else text_ += '\n';
+    // The line without its comment; its brackets count toward the balance.
+    std::string_view code = line.substr(0, line.find('#'));
+    long depth = 0;
+    for (char c : code) {
+        if (c == '(' || c == '[') ++depth;
+        if (c == ')' || c == ']') --depth;
+    }
+    code = trim(code);
+    if (!pending()) {
+        first_line_ = line_;
+        depth_ = 0;
+        last_.clear();
+        command_ = code.starts_with(':');
+    } else {
+        // A blank line ends an unfinished statement, which then runs as it is.
+        if (trim(line).empty()) return true;
+        text_ += '\n';
+    }
     text_ += line;
-    return !needs_continuation(text_);
+    depth_ += depth;
+    // Kept incrementally: rescanning the whole statement per line would be
+    // quadratic in a long unbalanced input.
+    if (!code.empty()) last_ = code;
+    if (command_ || depth_ < 0) return true;
+    if (depth_ > 0) return false;
+    for (std::string_view op : {"+", "-", "*", "/", "^", "=", ",", "·", "×", "÷", "−"})
+        if (ends_with(last_, op)) return false;
+    return true;
 }
 
 std::string statement_reader::take() {
@@ -83,26 +107,14 @@ std::string error_to_json(std::string_view input, const std::exception& e) {
 }
 
 bool needs_continuation(std::string_view text) {
-    long depth = 0;
-    std::string_view last;  // the text of the last line without its comment
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-        if (i == text.size() || text[i] == '\n') {
-            std::string_view line = text.substr(line_start, i - line_start);
-            if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-            for (char c : line) {
-                if (c == '(' || c == '[') ++depth;
-                if (c == ')' || c == ']') --depth;
-            }
-            if (!trim(line).empty()) last = trim(line);
-            line_start = i + 1;
-        }
+    statement_reader reader;
+    bool complete = true;
+    for (std::size_t start = 0; start <= text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        complete = reader.add(text.substr(start, end - start));
+        start = end + 1;
     }
-    if (depth > 0) return true;
-    if (depth < 0 || last.empty() || last.front() == ':') return false;
-    for (std::string_view op : {"+", "-", "*", "/", "^", "=", ",", "·", "×", "÷", "−"})
-        if (ends_with(last, op)) return true;
-    return false;
+    return !complete;
 }
 
 session::session() = default;
