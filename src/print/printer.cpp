@@ -16,7 +16,7 @@ namespace {
 
 bool is_negative_number(const node* n) {
     if (n->kind == kind::number) return n->number() < 0;
-    if (n->kind == kind::real) return n->real() < 0;
+    if (n->kind == kind::real) return std::signbit(n->real());  // −0.0 prints with its sign
     return false;
 }
 
@@ -513,7 +513,7 @@ prec writer::prec_of(const node* n, print_mode m) const {
         if (m != print_mode::magnitude && n->number() < 0) return prec::product;
         return denominator(n->number()) == 1 ? prec::atom : prec::product;
     }
-    case kind::real: return (m != print_mode::magnitude && n->real() < 0) ? prec::product : prec::atom;
+    case kind::real: return (m != print_mode::magnitude && std::signbit(n->real())) ? prec::product : prec::atom;
     case kind::symbol:
     case kind::constant: return prec::atom;
     case kind::sum: return prec::sum;
@@ -696,7 +696,7 @@ void writer::node_task(const node* n, print_mode m, prec min, std::string& out) 
 void writer::print_number(const node* n, print_mode m, std::string& out) {
     if (n->kind == kind::real) {
         const double v = n->real();
-        if (v < 0 && m != print_mode::magnitude) out += minus();
+        if (std::signbit(v) && m != print_mode::magnitude) out += minus();
         out += real_text(std::abs(v));
         return;
     }
