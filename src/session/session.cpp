@@ -36,6 +36,22 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
+// `f(x, y) = body` in a style, as the REPL echoes a definition.
+std::string definition_text(const std::string& name, const session::function_definition& f, style s) {
+    statement_result d;
+    d.kind = result_kind::definition;
+    d.name = name;
+    d.parameters = f.parameters;
+    d.value = f.body;
+    return d.to_text(s);
+}
+
+// When a name was last defined (0 if never).
+std::uint64_t defined_at(const session::state& st, const std::string& name) {
+    const auto it = st.order.find(name);
+    return it == st.order.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 std::string printable_text(std::string_view text) { return detail::printable(text); }
@@ -177,15 +193,8 @@ statement_result session::run_command(state& st, std::string_view line) {
     if (name == ":vars") {
         std::vector<std::pair<std::uint64_t, std::string>> lines;
         for (const auto& [n, v] : st.variables)
-            lines.emplace_back(st.order[n], to_string(symbol(n), style_) + " = " + to_string(v, style_));
-        for (const auto& [n, f] : st.functions) {
-            statement_result d;
-            d.kind = result_kind::definition;
-            d.name = n;
-            d.parameters = f.parameters;
-            d.value = f.body;
-            lines.emplace_back(st.order[n], d.to_text(style_));
-        }
+            lines.emplace_back(defined_at(st, n), to_string(symbol(n), style_) + " = " + to_string(v, style_));
+        for (const auto& [n, f] : st.functions) lines.emplace_back(defined_at(st, n), definition_text(n, f, style_));
         std::sort(lines.begin(), lines.end());
         for (const auto& [order, text] : lines) r.text += text + "\n";
         if (st.has_ans) r.text += "ans = " + to_string(st.ans, style_) + "\n";
@@ -296,10 +305,6 @@ std::string session::save_script() const {
         std::vector<std::string> mentions;  // variables that must come after
     };
     std::map<std::string, item> items;  // by name; declarations as "∂name"
-    const auto when = [&](const std::string& n) {
-        const auto it = state_.order.find(n);
-        return it == state_.order.end() ? 0 : it->second;
-    };
     const auto mentions = [&](const expr& value, const std::string& self, const std::vector<expr>& parameters) {
         std::vector<std::string> out;
         for (const auto& s : free_symbols(value)) {
@@ -309,17 +314,11 @@ std::string session::save_script() const {
         return out;
     };
     for (const auto& [n, v] : state_.variables)
-        items[n] = {when(n), to_string(symbol(n), style::ascii) + " = " + to_string(v, style::ascii),
+        items[n] = {defined_at(state_, n), to_string(symbol(n), style::ascii) + " = " + to_string(v, style::ascii),
                     mentions(v, n, {})};
-    for (const auto& [n, f] : state_.functions) {
-        statement_result d;
-        d.kind = result_kind::definition;
-        d.name = n;
-        d.parameters = f.parameters;
-        d.value = f.body;
-        items[n] = {when(n), d.to_text(style::ascii), mentions(f.body, "", f.parameters)};
-    }
-    for (const auto& [n, text] : state_.declarations) items["∂" + n] = {when("∂" + n), text, {}};
+    for (const auto& [n, f] : state_.functions)
+        items[n] = {defined_at(state_, n), definition_text(n, f, style::ascii), mentions(f.body, "", f.parameters)};
+    for (const auto& [n, text] : state_.declarations) items["∂" + n] = {defined_at(state_, "∂" + n), text, {}};
 
     // Kahn's algorithm, earliest definition first among the ready ones.
     std::map<std::string, std::size_t> waiting;  // name → unplaced items that must precede it

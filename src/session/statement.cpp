@@ -151,7 +151,7 @@ private:
     void defined(const std::string& name) { context_.state.order[name] = ++context_.state.clock; }
 
     // A name the user may define: not a command, elementary function or constant.
-    std::string definable_name(const ast::name& n, std::string_view what) const {
+    std::string definable_name(const ast::name& n) const {
         const std::string name = normalize_name(n.text);
         if (is_command(name) || is_capability(name))
             throw fail(n.begin, "'" + name + "' is a command; choose another name");
@@ -159,7 +159,6 @@ private:
             throw fail(n.begin, "'" + name + "' is a built-in function; choose another name");
         if (name == "pi" || name == "π") throw fail(n.begin, "'" + name + "' is the constant π; choose another name");
         if (name == "ans") throw fail(n.begin, "'ans' is the last result; choose another name");
-        (void)what;
         return name;
     }
 
@@ -182,7 +181,7 @@ private:
     }
 
     statement_result assignment(const ast::assignment& a) {
-        const std::string name = definable_name(a.target, "variable");
+        const std::string name = definable_name(a.target);
         if (context_.state.functions.count(name))
             throw fail(a.target.begin, "'" + name + "' is a function; :clear " + name + " to reuse the name");
         statement_result r;
@@ -196,7 +195,7 @@ private:
     }
 
     statement_result definition(const ast::function_definition& d) {
-        const std::string name = definable_name(d.function, "function");
+        const std::string name = definable_name(d.function);
         if (context_.state.variables.count(name))
             throw fail(d.function.begin, "'" + name + "' is a variable; :clear " + name + " to reuse the name");
         std::vector<std::string> names;
