@@ -15,7 +15,9 @@ using namespace nabla;
 
 TEST_CASE("every command's example runs and prints its stated answer", "[session][help]") {
     for (const auto& c : commands()) {
-        if (c.example.empty() || c.example.find("file") != std::string_view::npos) continue;
+        // Every command has an example; those of :load and :save touch files.
+        CHECK_FALSE(c.example.empty());
+        if (c.name == ":load" || c.name == ":save") continue;
         INFO(c.name << ": " << c.example);
         session s;
         statement_result r;

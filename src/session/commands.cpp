@@ -27,10 +27,11 @@ const std::vector<command_info> command_table = {
     {":load", ":load file", "run the statements of a script file",
      "The script stops at its first error, reported as `file:line:column`, and then "
      "changes nothing: a script runs whole or not at all.",
-     "", ""},
+     ":load session.nabla", ""},
     {":save", ":save file", "write the session as a script that replays it",
-     "Variables and functions are written in ASCII, each before the variables its value mentions.", "", ""},
-    {":quit", ":quit", "leave (Ctrl-D does the same)", "", "", ""},
+     "Variables and functions are written in ASCII, each before the variables its value mentions.",
+     ":save session.nabla", ""},
+    {":quit", ":quit", "leave (Ctrl-D does the same)", "", ":quit", ""},
     // ---------------------------------------------------------------- capabilities
     {"diff", "diff(e, x[, y, …]) or diff(e, x, n)", "partial derivative",
      "Also written `∂e/∂x`, `∂²e/∂x∂y`, `d/dx e` and `de/dx` for a variable `e`.",
