@@ -75,6 +75,7 @@ static std::vector<golden> product_goldens() {
         {2 * pow(3, x), "2·3^x", "2*3^x", "2 \\cdot 3^{x}"},
         {x * pow(2, x), "x·2^x", "x*2^x", "x \\cdot 2^{x}"},
         {real(2.5) * x, "2.5x", "2.5*x", "2.5 x"},
+        {real(1e-300) * x, "1e-300·x", "1e-300*x", "1 \\cdot 10^{-300} x"},
         {abs(x) * abs(y), "|x|·|y|", "abs(x)*abs(y)", "\\left|x\\right| \\left|y\\right|"},
         {x * sqrt(y), "x√y", "x*sqrt(y)", "x \\sqrt{y}"},
         {sqrt(x) * y, "√x·y", "sqrt(x)*y", "\\sqrt{x} y"},

@@ -116,6 +116,16 @@ std::string_view latex_function(function f) {
     return "\\operatorname{?}";
 }
 
+// A float's shortest round-trip text; LaTeX writes 1e-300 as 1 \cdot 10^{-300}.
+std::string float_text(double v, nabla::style s) {
+    std::string text = real_text(v);
+    const std::size_t e = text.find('e');
+    if (s != nabla::style::latex || e == std::string::npos) return text;
+    std::string exponent = text.substr(e + 1);
+    if (!exponent.empty() && exponent[0] == '+') exponent.erase(0, 1);
+    return text.substr(0, e) + " \\cdot 10^{" + exponent + "}";
+}
+
 // ---------------------------------------------------------------- degrees
 
 // A degree that follows growth as x → ∞: polynomials by their degree, log
@@ -623,7 +633,11 @@ std::string_view writer::separator(const item& a, const item& b) const {
     if (style_ == nabla::style::ascii) return "*";
     const shape B = shape_of(b);
     if (style_ == nabla::style::latex) return B.f == first::digit ? " \\cdot " : " ";
-    if (a.kind == item_kind::coef_num || a.kind == item_kind::coef_den) return B.f == first::digit ? "·" : "";
+    if (a.kind == item_kind::coef_num || a.kind == item_kind::coef_den) {
+        // 1e-300·x: a float in exponent notation does not juxtapose.
+        const bool scientific = a.n->kind == kind::real && real_text(a.n->real()).find('e') != std::string::npos;
+        return B.f == first::digit || scientific ? "·" : "";
+    }
     const shape A = shape_of(a);
     if (B.caret || B.super_letters) return "·";
     if (A.l == last::caret_open || A.l == last::radical_open) return B.f == first::paren ? "" : "·";
@@ -697,7 +711,7 @@ void writer::print_number(const node* n, print_mode m, std::string& out) {
     if (n->kind == kind::real) {
         const double v = n->real();
         if (std::signbit(v) && m != print_mode::magnitude) out += minus();
-        out += real_text(std::abs(v));
+        out += float_text(std::abs(v), style_);
         return;
     }
     const rational_t& v = n->number();
@@ -779,7 +793,7 @@ void writer::items_task(const node* n, std::uint32_t lay, std::uint8_t which, st
     switch (it.kind) {
     case item_kind::coef_num:
         if (it.n->kind == kind::real)
-            out += real_text(std::abs(it.n->real()));
+            out += float_text(std::abs(it.n->real()), style_);
         else
             out += integer_t(abs(numerator(it.n->number()))).str();
         break;
