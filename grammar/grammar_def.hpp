@@ -745,8 +745,27 @@ const auto term_def = positioned[
     x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
                                                   implicit_factor[push_juxtaposed])]];
 
-const auto unary_def = positioned[
-    nest[x3::omit[((sign_op > unary)[make_signed]) | prefix_derivative[set_val] | power[set_val]]]];
+// What can only start a signed operand or an operator-form derivative: the
+// common case (a name, number or parenthesis) goes straight to power.
+struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        Iterator p = first;
+        x3::skip_over(p, last, context);
+        if (p == last) return false;
+        const char c = *p;
+        // '-' '+' 'd' (d/dx), and the lead byte of '−' (U+2212) and '∂' (U+2202).
+        return c == '-' || c == '+' || c == 'd' || c == '\xE2';
+    }
+};
+inline constexpr may_be_prefixed_parser may_be_prefixed{};
+
+const auto unary_def = positioned[nest[x3::omit[
+    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | prefix_derivative[set_val])) |
+    power[set_val]]]];
 
 const auto exponent_def = unary;
 
@@ -763,8 +782,38 @@ struct root_signs : x3::symbols<std::uint8_t> {
 };
 const root_signs root_sign;
 
+// The first byte picks the alternative for the common tokens; anything else
+// (Unicode operators, ∂ forms, d…, D[…]) tries them all in order.
+struct first_byte_parser : x3::parser<first_byte_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    enum class what { digit, open, bar, plain_letter };
+    what kind;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        Iterator p = first;
+        x3::skip_over(p, last, context);
+        if (p == last) return false;
+        const char c = *p;
+        switch (kind) {
+        case what::digit: return is_ascii_digit(c) || c == '.';
+        case what::open: return c == '(' || c == '[';
+        case what::bar: return c == '|';
+        case what::plain_letter:
+            return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && c != 'd' && c != 'D';
+        }
+        return false;
+    }
+};
+inline constexpr first_byte_parser starts_digit{{}, first_byte_parser::what::digit};
+inline constexpr first_byte_parser starts_open{{}, first_byte_parser::what::open};
+inline constexpr first_byte_parser starts_bar{{}, first_byte_parser::what::bar};
+inline constexpr first_byte_parser starts_plain_letter{{}, first_byte_parser::what::plain_letter};
+
 const auto primary_def = positioned[
-    nest[x3::omit[number_token[set_val] | group[set_val] |
+    nest[x3::omit[(&starts_plain_letter >> word[set_val]) | (&starts_digit >> number_token[set_val]) |
+                  (&starts_open >> group[set_val]) | number_token[set_val] | group[set_val] |
          absolute[set_val] | ((root_sign > power)[make_root]) |
          ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
          ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]]];

@@ -215,6 +215,10 @@ private:
     // the digits that follow it: xy → x, y; x1y2 → x1, y2. Empty when the
     // name stays whole.
     std::vector<std::string> split(const std::string& name) const {
+        // One ASCII letter, maybe with digits (x, x12): nothing to split.
+        if (!name.empty() && static_cast<unsigned char>(name[0]) < 0x80 &&
+            std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return {};
         if (contains_name(greek_names, name) || name.find('_') != std::string::npos) return {};
         std::vector<std::string> parts;
         const char* p = name.data();
@@ -238,9 +242,13 @@ private:
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
     void use(const std::string& name, bool as_function, std::uint32_t at) {
-        auto [it, fresh] = uses_.emplace(name, as_function);
-        if (!fresh && it->second != as_function)
-            fail(at, "'" + name + "' is used both as a function and as a variable");
+        // Look up first: most uses repeat a name, and emplace would allocate.
+        if (auto it = uses_.find(name); it != uses_.end()) {
+            if (it->second != as_function)
+                fail(at, "'" + name + "' is used both as a function and as a variable");
+            return;
+        }
+        uses_.emplace(name, as_function);
     }
 
     // ---------------------------------------------------------------- operators
