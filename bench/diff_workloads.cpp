@@ -1,7 +1,8 @@
 // Differentiation workloads of ../shared/peers (same definitions as
 // ginac_peer.cpp, so the figures compare), one line per workload:
 //   RESULT<TAB>workload<TAB>nabla<TAB>seconds<TAB>size<TAB>note
-// size is the printed length in characters (ASCII style, as the peers print).
+// size is the printed length in characters: ASCII style without the spaces
+// nabla puts around + and − (GiNaC prints none), so the counts compare.
 // Usage: bench_diff_workloads [W2a W2b W3 W3s W5 W6 W7b ...]  (default: all)
 
 #include <nabla/diff.hpp>
@@ -44,7 +45,10 @@ double median_time(const std::function<void()>& fn, int& reps, double budget = 0
 
 std::string reps_note(int reps) { return "median of " + std::to_string(reps) + " in-process reps"; }
 
-std::size_t printed(const expr& e) { return to_string(e, style::ascii).size(); }
+std::size_t printed(const expr& e) {
+    const std::string text = to_string(e, style::ascii);
+    return text.size() - static_cast<std::size_t>(std::count(text.begin(), text.end(), ' '));
+}
 
 std::vector<expr> symbols(const std::string& prefix, int n) {
     std::vector<expr> v;

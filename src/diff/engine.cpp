@@ -233,7 +233,14 @@ expr differentiator::derive_product(std::uint32_t i) {
         terms.reserve(varying.size());
         for (std::size_t k : varying) {
             const expr& d = value_[ops[k]];
-            if (!d.is_zero()) terms.push_back(real_cleanup(replace_factor(n, k, d)));
+            if (d.is_zero()) continue;
+            // fᵢ′ a sum: each of its terms times the other factors, so that
+            // repeated derivatives stay sums of monomials and like terms collect.
+            if (d.get()->is(kind::sum)) {
+                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, share(t))));
+            } else {
+                terms.push_back(real_cleanup(replace_factor(n, k, d)));
+            }
         }
         result = make_sum(std::move(terms));
         if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
@@ -277,10 +284,22 @@ expr differentiator::derive_power(std::uint32_t i) {
         result = make_product({share(n), make_apply(function::log, {base}), value_[ops[1]]});
         if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), result);
     } else {
-        // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule)
-        result = make_product(
-            {share(n), make_sum({make_product({value_[ops[1]], make_apply(function::log, {base})}),
-                                 make_product({exponent, value_[ops[0]], make_power(base, minus_one())})})});
+        // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule). With v = w + c
+        // (c a number) the c part is written apart, c·u^v·u′/u, so that
+        // repeated derivatives of x^x stay in the basis x^(x−k)·(log(x) + 1)ᵐ
+        // and like terms collect.
+        const expr& du = value_[ops[0]];
+        const expr& dv = value_[ops[1]];
+        expr c = zero(), w = exponent;
+        if (n->op(1)->is(kind::sum))
+            for (const node* t : n->op(1)->ops())
+                if (t->is_number()) c = share(t);
+        if (!c.is_zero()) w = make_sum({exponent, make_product({minus_one(), c})});
+        const expr over_u = make_power(base, minus_one());
+        expr main = make_product({share(n), make_sum({make_product({dv, make_apply(function::log, {base})}),
+                                                      make_product({w, du, over_u})})});
+        result = c.is_zero() ? std::move(main)
+                             : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
         if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), result);
     }
     return result;
