@@ -31,36 +31,59 @@ namespace nabla::detail {
 numeric numeric::of(const node* n) {
     numeric v;
     if (n->kind == kind::real) {
-        v.is_real = true;
+        v.f = form::real;
         v.d = n->real();
+    } else if (n->is_small_integer()) {
+        v.s = n->small_value();
     } else {
+        v.f = form::exact;
         v.q = n->number();
     }
     return v;
 }
 
 void numeric::add(const numeric& o) {
-    if (is_real || o.is_real) {
+    if (f == form::real || o.f == form::real) {
         d = value() + o.value();
-        is_real = true;
+        f = form::real;
+    } else if (f == form::small && o.f == form::small && !__builtin_add_overflow(s, o.s, &s)) {
+        // stays small
     } else {
-        q += o.q;
+        q = exact() + o.exact();
+        f = form::exact;
     }
 }
 
 void numeric::mul(const numeric& o) {
-    if (is_real || o.is_real) {
+    std::int64_t product;
+    if (f == form::real || o.f == form::real) {
         d = value() * o.value();
-        is_real = true;
+        f = form::real;
+    } else if (f == form::small && o.f == form::small && !__builtin_mul_overflow(s, o.s, &product)) {
+        s = product;
     } else {
-        q *= o.q;
+        q = exact() * o.exact();
+        f = form::exact;
     }
 }
 
-double numeric::value() const { return is_real ? d : q.convert_to<double>(); }
-bool numeric::is_zero() const { return is_real ? d == 0 : q == 0; }
-bool numeric::is_exact_one() const { return !is_real && q == 1; }
-expr numeric::to_expr() const { return is_real ? make_real(d) : make_number(q); }
+double numeric::value() const {
+    switch (f) {
+    case form::small: return static_cast<double>(s);
+    case form::exact: return q.convert_to<double>();
+    case form::real: return d;
+    }
+    return 0;
+}
+bool numeric::is_zero() const { return f == form::real ? d == 0 : is_exact_zero(); }
+expr numeric::to_expr() const {
+    switch (f) {
+    case form::small: return fits_small(s) ? make_small_number(s) : make_number(rational_t(s));
+    case form::exact: return make_number(q);
+    case form::real: return make_real(d);
+    }
+    return zero();
+}
 
 // ---------------------------------------------------------------- splitting
 
@@ -143,15 +166,11 @@ public:
     // The identity (0 for sums, 1 for products) counts as absent.
     bool is_identity() const {
         if (!folded_) return !first_ || first_ == (multiplicative_ ? one().get() : zero().get());
-        return multiplicative_ ? value_.is_exact_one() : (!value_.is_real && value_.q == 0) || (value_.is_real && value_.d == 0);
+        return multiplicative_ ? value_.is_exact_one() : value_.is_zero();
     }
     bool is_exact_zero() const {
         if (!folded_) return first_ == zero().get();
-        return !value_.is_real && value_.q == 0;
-    }
-    bool is_real_zero() const {
-        if (!folded_) return first_ && first_->kind == kind::real && first_->real() == 0;
-        return value_.is_real && value_.d == 0;
+        return value_.is_exact_zero();
     }
     expr get() const {
         if (!folded_) return first_ ? expr::share(first_) : (multiplicative_ ? one() : zero());

@@ -35,6 +35,8 @@ struct node_key {
     std::uint32_t hash;
     std::span<const node* const> ops;
     const rational_t* number = nullptr;
+    bool small = false;  // a 31-bit integer: small_value holds it, number is unused
+    std::int64_t small_value = 0;
     double real = 0;
     std::string_view name;
     const std::vector<std::uint8_t>* indices = nullptr;
@@ -42,7 +44,11 @@ struct node_key {
 
 bool payload_equal(const node* n, const node_key& k) {
     switch (k.kind) {
-    case kind::number: return n->number() == *k.number;
+    case kind::number: {
+        auto* p = static_cast<const number_payload*>(n->payload());
+        if (k.small) return p->small && p->small_value == k.small_value;
+        return !p->small && p->value == *k.number;
+    }
     case kind::real: {
         double a = n->real();
         return std::memcmp(&a, &k.real, sizeof a) == 0;  // 0.0 and -0.0 differ
@@ -94,16 +100,25 @@ class node_pool {
 public:
     static constexpr std::size_t max_pooled = 128;
 
-    void* allocate(std::size_t bytes) {
+    // `wide` asks for 16-byte alignment (big-number payloads hold __int128);
+    // such blocks have free lists of their own.
+    void* allocate(std::size_t bytes, bool wide) {
         if (bytes > max_pooled) return ::operator new(bytes);
-        std::size_t c = size_class(bytes);
+        const std::size_t c = size_class(bytes, wide);
         if (void* p = free_[c]) {
             free_[c] = *static_cast<void**>(p);
             return p;
         }
-        std::size_t rounded = c * 8;
-        if (left_ < rounded) {
-            cursor_ = static_cast<char*>(::operator new(slab_bytes));
+        if (wide) {
+            const std::size_t skew = reinterpret_cast<std::uintptr_t>(cursor_) % 16;
+            if (skew && left_ >= 16 - skew) {
+                cursor_ += 16 - skew;
+                left_ -= 16 - skew;
+            }
+        }
+        const std::size_t rounded = (bytes + 7) / 8 * 8;
+        if (left_ < rounded || (wide && reinterpret_cast<std::uintptr_t>(cursor_) % 16)) {
+            cursor_ = static_cast<char*>(::operator new(slab_bytes));  // 16-byte aligned
             left_ = slab_bytes;
         }
         void* p = cursor_;
@@ -111,20 +126,21 @@ public:
         left_ -= rounded;
         return p;
     }
-    void deallocate(void* p, std::size_t bytes) {
+    void deallocate(void* p, std::size_t bytes, bool wide) {
         if (bytes > max_pooled) {
             ::operator delete(p);
             return;
         }
-        std::size_t c = size_class(bytes);
+        const std::size_t c = size_class(bytes, wide);
         *static_cast<void**>(p) = free_[c];
         free_[c] = p;
     }
 
 private:
     static constexpr std::size_t slab_bytes = 64 * 1024;
-    static std::size_t size_class(std::size_t bytes) { return (bytes + 7) / 8; }
-    void* free_[max_pooled / 8 + 1] = {};
+    static constexpr std::size_t classes = max_pooled / 8 + 1;
+    static std::size_t size_class(std::size_t bytes, bool wide) { return (bytes + 7) / 8 + (wide ? classes : 0); }
+    void* free_[2 * classes] = {};
     char* cursor_ = nullptr;
     std::size_t left_ = 0;
 };
@@ -161,7 +177,7 @@ shard& shard_of(std::uint32_t hash) { return shards()[(hash ^ (hash >> 16)) % sh
 
 std::size_t payload_size(const node_key& k) {
     switch (k.kind) {
-    case kind::number: return sizeof(rational_t);
+    case kind::number: return sizeof(number_payload);
     case kind::real: return sizeof(double);
     case kind::symbol: return sizeof(std::string);
     case kind::call: return sizeof(call_payload);
@@ -175,7 +191,7 @@ std::size_t node_bytes(nabla::kind k, std::size_t nops) {
 }
 
 node* allocate(const node_key& k, node_pool& pool) {
-    void* memory = pool.allocate(node_bytes(k.kind, k.ops.size()));
+    void* memory = pool.allocate(node_bytes(k.kind, k.ops.size()), k.kind == kind::number);
     node* n = static_cast<node*>(memory);
     new (&n->refs) std::atomic<std::uint32_t>(1);
     n->kind = k.kind;
@@ -191,7 +207,12 @@ node* allocate(const node_key& k, node_pool& pool) {
     }
     void* payload = const_cast<void*>(n->payload());
     switch (k.kind) {
-    case kind::number: new (payload) rational_t(*k.number); break;
+    case kind::number:
+        if (k.small)
+            new (payload) number_payload{k.small_value, true, rational_t(k.small_value)};
+        else
+            new (payload) number_payload{0, false, *k.number};
+        break;
     case kind::real: new (payload) double(k.real); break;
     case kind::symbol: new (payload) std::string(k.name); break;
     case kind::call: new (payload) call_payload{std::string(k.name), *k.indices}; break;
@@ -203,12 +224,12 @@ node* allocate(const node_key& k, node_pool& pool) {
 void free_node(const node* n, node_pool& pool) {
     void* payload = const_cast<void*>(n->payload());
     switch (n->kind) {
-    case kind::number: static_cast<rational_t*>(payload)->~rational_t(); break;
+    case kind::number: static_cast<number_payload*>(payload)->~number_payload(); break;
     case kind::symbol: static_cast<std::string*>(payload)->~basic_string(); break;
     case kind::call: static_cast<call_payload*>(payload)->~call_payload(); break;
     default: break;
     }
-    pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops));
+    pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops), n->kind == kind::number);
 }
 
 // Increments a count unless it is zero (a dead node stays dead).
@@ -306,7 +327,19 @@ expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> op
     return expr::adopt(intern(key));
 }
 
+expr make_small_number(std::int64_t value) {
+    // The hash number_hash gives the same value: numerator, then denominator 1.
+    node_key key{kind::number, 0, hash_mix(hash_mix(hash_seed(kind::number), static_cast<std::uint64_t>(value)), 1), {}};
+    key.small = true;
+    key.small_value = value;
+    return expr::adopt(intern(key));
+}
+
 expr make_number(rational_t value) {
+    if (denominator(value) == 1) {
+        const integer_t& n = numerator(value);
+        if (n >= -(std::int64_t(1) << 31) && n < (std::int64_t(1) << 31)) return make_small_number(static_cast<std::int64_t>(n));
+    }
     node_key key{kind::number, 0, number_hash(value), {}};
     key.number = &value;
     return expr::adopt(intern(key));
@@ -409,7 +442,7 @@ const node* small_integer(long long v) {
     static const std::vector<const node*>* table = [] {
         auto* t = new std::vector<const node*>;
         for (long long i = cached_min; i <= cached_max; ++i) {
-            expr e = make_number(rational_t(i));
+            expr e = make_small_number(i);
             retain(e.get());  // immortal
             t->push_back(e.get());
         }
@@ -424,7 +457,7 @@ expr::expr(long long value) : p_(nullptr) {
         p_ = small_integer(value);
         retain(p_);
     } else {
-        *this = make_number(rational_t(value));
+        *this = fits_small(value) ? make_small_number(value) : make_number(rational_t(value));
     }
 }
 expr::expr(unsigned value) : expr(static_cast<unsigned long long>(value)) {}

@@ -22,6 +22,16 @@ namespace nabla::detail {
 using integer_t = boost::multiprecision::cpp_int;
 using rational_t = boost::multiprecision::cpp_rational;
 
+// A number keeps its value both exactly and, when it is an integer of at most
+// 31 bits, as a machine integer: most arithmetic in canonicalization is on
+// such numbers and needs no big-number work.
+struct number_payload {
+    std::int64_t small_value;
+    bool small;
+    rational_t value;
+};
+inline bool fits_small(std::int64_t v) { return v >= -(std::int64_t(1) << 31) && v < (std::int64_t(1) << 31); }
+
 struct call_payload {
     std::string name;
     std::vector<std::uint8_t> derivative_indices;
@@ -45,7 +55,12 @@ struct node {
     const void* payload() const noexcept {
         return reinterpret_cast<const char*>(this + 1) + sizeof(const node*) * nops;
     }
-    const rational_t& number() const noexcept { return *static_cast<const rational_t*>(payload()); }
+    const rational_t& number() const noexcept { return static_cast<const number_payload*>(payload())->value; }
+    // True for an exact integer of at most 31 bits; small_value() is then its value.
+    bool is_small_integer() const noexcept {
+        return kind == nabla::kind::number && static_cast<const number_payload*>(payload())->small;
+    }
+    std::int64_t small_value() const noexcept { return static_cast<const number_payload*>(payload())->small_value; }
     double real() const noexcept { return *static_cast<const double*>(payload()); }
     const std::string& name() const noexcept {
         return kind == nabla::kind::symbol ? *static_cast<const std::string*>(payload())
@@ -61,6 +76,7 @@ struct node {
     bool is_exact_integer() const noexcept { return kind == nabla::kind::number && denominator(number()) == 1; }
 };
 static_assert(sizeof(node) == 16);
+static_assert(alignof(number_payload) <= 16, "the node pool aligns number nodes to 16 bytes");
 
 // Reference counting on raw nodes (expr does this for you).
 inline void retain(const node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
@@ -68,6 +84,7 @@ void release(const node* n) noexcept;
 
 // ---- factories (canonicalizing, interning); all return a new reference as expr
 expr make_number(rational_t value);
+expr make_small_number(std::int64_t value);  // |value| < 2³¹
 expr make_real(double value);
 expr make_symbol(std::string_view normalized_name);
 expr make_constant(nabla::constant c);
