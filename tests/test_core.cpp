@@ -300,3 +300,26 @@ TEST_CASE("evaluate numerically, with domain errors that name the part", "[core]
     CHECK_THROWS_WITH(evaluate(x + y, {{"x", 1.0}}), "no value for 'y'");
     CHECK_THROWS_AS(evaluate(call("f", {x}), {{"x", 1.0}}), error);
 }
+
+TEST_CASE("expand by the multinomial theorem agrees with repeated multiplication", "[core][expand]") {
+    // (2x − 3a)³ = 8x³ − 36ax² + 54a²x − 27a³
+    CHECK(expand(pow(2 * x - 3 * a, 3)) == 8 * pow(x, 3) - 36 * a * pow(x, 2) + 54 * pow(a, 2) * x - 27 * pow(a, 3));
+    // (x + x²)³ = x³ + 3x⁴ + 3x⁵ + x⁶: like terms across the expansion combine
+    CHECK(expand(pow(x + pow(x, 2), 3)) == pow(x, 3) + 3 * pow(x, 4) + 3 * pow(x, 5) + pow(x, 6));
+    // (x+1)⁻² expands its denominator
+    CHECK(expand(pow(x + 1, -2)) == 1 / (pow(x, 2) + 2 * x + 1));
+    // (a+b+c+d)^8 has C(11, 3) = 165 terms and its coefficients sum to 4^8
+    expr big = expand(pow(a + b + z + y, 8));
+    CHECK(big.size() == 165);
+    CHECK(evaluate(big, {{"a", 1.0}, {"b", 1.0}, {"z", 1.0}, {"y", 1.0}}) == 65536.0);
+    // the same as multiplying out step by step
+    expr step = expand(pow(a + b + z + y, 4));
+    CHECK(expand(step * step) == big);
+}
+
+TEST_CASE("a requested interrupt stops a long computation, and clearing it resumes", "[core][interrupt]") {
+    request_interrupt();
+    CHECK_THROWS_AS(expand(pow(a + b + z + y, 30)), interrupted);
+    clear_interrupt();
+    CHECK(expand(pow(x + 1, 2)) == pow(x, 2) + 2 * x + 1);
+}

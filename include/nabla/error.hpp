@@ -35,6 +35,12 @@ public:
     using error::error;
 };
 
+/// A computation stopped because request_interrupt() was called.
+class interrupted : public error {
+public:
+    interrupted() : error("interrupted") {}
+};
+
 /// Input text that could not be read. Carries the position (1-based line and
 /// column, 0-based byte offset), the source line and the bare message;
 /// what() is the full caret diagnostic.

@@ -237,6 +237,14 @@ std::size_t node_count(const expr& e);
 /// The length of the longest path from the root to a leaf (an atom is 1).
 std::size_t depth(const expr& e);
 
+/// Asks the long computations in progress (expand, subs, evaluate, diff and
+/// the other whole-DAG passes) to stop soon by throwing nabla::interrupted.
+/// The request is process-wide and stays until clear_interrupt(); it is safe
+/// to call from a signal handler or another thread.
+void request_interrupt() noexcept;
+/// Withdraws an interrupt request, before starting the next computation.
+void clear_interrupt() noexcept;
+
 /// Values for symbols in evaluate().
 using bindings = std::map<std::string, double, std::less<>>;
 

@@ -5,6 +5,7 @@
 #include "editor.hpp"
 #include "options.hpp"
 
+#include <nabla/expr.hpp>
 #include <nabla/session.hpp>
 #include <nabla/version.hpp>
 
@@ -176,6 +177,7 @@ int abandoned = 0;
 statement_result run_cancellable(session& live, const std::string& statement) {
     auto j = std::make_shared<job>(live, statement);
     interrupted.store(false);
+    nabla::clear_interrupt();
     std::thread worker([j] {
         std::optional<statement_result> r;
         std::exception_ptr failure;
@@ -196,8 +198,9 @@ statement_result run_cancellable(session& live, const std::string& statement) {
     while (!j->finished.wait_for(lock, std::chrono::milliseconds(10), [&] { return j->done; })) {
         if (!interrupted.load()) continue;
         j->cancel.store(true);
-        // The session stops at its next check; a core operation in progress
-        // cannot be stopped, so after a moment the job is left to finish alone.
+        nabla::request_interrupt();
+        // The session and the core stop at their next check; an operation
+        // that checks rarely is left to finish alone after a moment.
         if (!j->finished.wait_for(lock, std::chrono::milliseconds(300), [&] { return j->done; })) {
             lock.unlock();
             worker.detach();

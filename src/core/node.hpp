@@ -78,6 +78,12 @@ struct node {
 static_assert(sizeof(node) == 16);
 static_assert(alignof(number_payload) <= 16, "the node pool aligns number nodes to 16 bytes");
 
+// Set by request_interrupt(); long loops call poll_interrupt() now and then.
+inline std::atomic<bool> interrupt_requested{false};
+inline void poll_interrupt() {
+    if (interrupt_requested.load(std::memory_order_relaxed)) throw nabla::interrupted();
+}
+
 // Reference counting on raw nodes (expr does this for you).
 inline void retain(const node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
 void release(const node* n) noexcept;

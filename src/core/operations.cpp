@@ -124,12 +124,66 @@ expr multiply_out(const std::vector<expr>& factors, const expand_options& option
         }
         std::vector<expr> next;
         next.reserve(acc.size() * f.size());
-        for (auto& t : acc)
+        for (auto& t : acc) {
+            poll_interrupt();
             for (const node* u : f.get()->ops()) next.push_back(make_product({t, expr::share(u)}));
+        }
         acc = terms_of(make_sum(std::move(next)));
     }
     return make_sum(std::move(acc));
 }
+
+// (t₁ + … + t_k)ⁿ by the multinomial theorem: Σ n!/(e₁!…e_k!) t₁^e₁…t_k^e_k
+// over e₁ + … + e_k = n. One product per result term, instead of n rounds of
+// multiplying out; the recursion is k deep, and k is small whenever the
+// result fits the term limit.
+class multinomial {
+public:
+    multinomial(const node* sum, unsigned n) : n_(n) {
+        for (const node* t : sum->ops()) terms_.push_back(t);
+        powers_.resize(terms_.size());
+    }
+    expr run() {
+        std::vector<const node*> factors;
+        visit(0, n_, integer_t(1), factors);
+        std::vector<const node*> nodes;
+        nodes.reserve(out_.size());
+        for (auto& t : out_) nodes.push_back(t.get());
+        return make_sum_nodes(nodes);
+    }
+
+private:
+    const node* power(std::size_t i, unsigned e) {
+        auto& row = powers_[i];
+        if (row.empty()) row.resize(n_ + 1);
+        if (!row[e]) row[e] = make_power(expr::share(terms_[i]), expr(static_cast<long long>(e)));
+        return row[e]->get();
+    }
+    void visit(std::size_t i, unsigned rem, const integer_t& coefficient, std::vector<const node*>& factors) {
+        if (i + 1 == terms_.size()) {
+            if (rem > 0) factors.push_back(power(i, rem));
+            poll_interrupt();
+            expr c = make_number(rational_t(coefficient));
+            factors.push_back(c.get());
+            out_.push_back(make_product_nodes(factors));
+            factors.pop_back();
+            if (rem > 0) factors.pop_back();
+            return;
+        }
+        integer_t binomial = 1;  // C(rem, e), from e = 0 upward
+        for (unsigned e = 0; e <= rem; ++e) {
+            if (e > 0) factors.push_back(power(i, e));
+            visit(i + 1, rem - e, coefficient * binomial, factors);
+            if (e > 0) factors.pop_back();
+            binomial = binomial * (rem - e) / (e + 1);
+        }
+    }
+
+    unsigned n_;
+    std::vector<const node*> terms_;
+    std::vector<std::vector<std::optional<expr>>> powers_;
+    std::vector<expr> out_;
+};
 
 // Number of terms of a k-term sum raised to n: C(n + k − 1, k − 1).
 double multinomial_terms(double n, double k) {
@@ -152,11 +206,7 @@ expr expand(const expr& e, const expand_options& options) {
                     integer_t mag = abs(n_exp);
                     double terms = mag > 1000000000 ? 1e300 : multinomial_terms(mag.convert_to<double>(), double(base.size()));
                     check_terms(terms, options);
-                    std::vector<expr> factors(mag.convert_to<std::size_t>(), base);
-                    // square-and-multiply would repeat expansions; the plain
-                    // product is bounded by the term check above.
-                    expr result = one();
-                    for (auto& f : factors) result = multiply_out({result, f}, options);
+                    expr result = multinomial(base.get(), mag.convert_to<unsigned>()).run();
                     return n_exp < 0 ? make_power(result, minus_one()) : result;
                 }
                 return changed ? make_power(ops[0], ops[1]) : expr::share(n);
@@ -165,6 +215,9 @@ expr expand(const expr& e, const expand_options& options) {
             }
         });
 }
+
+void request_interrupt() noexcept { interrupt_requested.store(true); }
+void clear_interrupt() noexcept { interrupt_requested.store(false); }
 
 std::vector<expr> free_symbols(const expr& e) {
     std::vector<expr> out;

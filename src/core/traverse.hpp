@@ -14,7 +14,9 @@ void for_each_post_order(const node* root, Visit&& visit) {
     std::vector<std::pair<const node*, std::size_t>> stack;  // node, next operand
     stack.emplace_back(root, 0);
     seen.insert(root);
+    std::size_t steps = 0;
     while (!stack.empty()) {
+        if ((++steps & 4095) == 0) poll_interrupt();
         auto& [n, next] = stack.back();
         if (next < n->nops) {
             const node* child = n->op(next++);
