@@ -4,6 +4,7 @@
 #   bash tools/dev.sh run              install what is missing, build (Release), start the REPL
 #   bash tools/dev.sh test             install what is missing, build everything, run the whole test suite
 #   bash tools/dev.sh test --sanitize  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   bash tools/dev.sh fuzz             a one-minute libFuzzer run of the parser (clang)
 #
 # Packages are Debian's; each is installed only when it is missing.
 set -euo pipefail
@@ -50,8 +51,12 @@ test)
     cmake --build "$dir" -j"$jobs"
     ctest --test-dir "$dir" --output-on-failure -j"$jobs"
     ;;
+fuzz)
+    install_missing "${packages[@]}" clang libclang-rt-14-dev
+    exec bash tools/fuzz-run.sh
+    ;;
 *)
-    echo "usage: bash tools/dev.sh run | test [--sanitize]" >&2
+    echo "usage: bash tools/dev.sh run | test [--sanitize] | fuzz" >&2
     exit 2
     ;;
 esac
