@@ -377,34 +377,42 @@ void print_cache::sum_layout(const node* n, stored_layout& l) {
     struct entry {
         const node* n;
         double degree;
-        std::uint32_t index;
+        bool number;
     };
     std::vector<entry> entries;
     entries.reserve(n->nops);
-    for (const node* t : n->ops()) entries.push_back({t, degree(t), static_cast<std::uint32_t>(entries.size())});
-    // Computed on first need: most sums are ordered by degree alone.
-    std::vector<std::optional<monomial_t>> monomials(entries.size());
-    auto mono = [&](const entry& e) -> const monomial_t& {
-        auto& m = monomials[e.index];
-        if (!m) m = monomial(e.n);
-        return *m;
-    };
-    std::vector<const std::string*> keys(entries.size());
-    auto text = [&](const entry& e) -> const std::string& {
-        auto& k = keys[e.index];
-        if (!k) k = &key(e.n);
-        return *k;
-    };
-    // Descending degree, numbers last, monomials lexicographically (x²y + xy²),
-    // then alphabetical (without coefficients: 2x + y, x + 2y; x2 before x10),
-    // then the canonical order so that the result is total.
-    std::sort(entries.begin(), entries.end(), [&](const entry& a, const entry& b) {
+    for (const node* t : n->ops()) entries.push_back({t, degree(t), t->is_number()});
+    // Descending degree, numbers last; most sums are ordered by this alone.
+    auto by_degree = [](const entry& a, const entry& b) {
         if (a.degree != b.degree) return a.degree > b.degree;
-        if (a.n->is_number() != b.n->is_number()) return b.n->is_number();
-        if (int c = compare_monomials(mono(a), mono(b))) return c < 0;
-        if (int c = natural_compare(text(a), text(b))) return c < 0;
-        return compare(a.n, b.n) < 0;
-    });
+        return a.number < b.number;
+    };
+    std::sort(entries.begin(), entries.end(), by_degree);
+    // Ties: monomials lexicographically (x²y + xy²), then alphabetical without
+    // coefficients (2x + y, x + 2y; x2 before x10), then the canonical order
+    // so that the result is total. Both texts are computed once per term of
+    // a tied run and kept beside it, so the sort touches contiguous memory.
+    struct tied {
+        const node* n;
+        monomial_t mono;
+        const std::string* text;
+    };
+    std::vector<tied> run;
+    for (std::size_t i = 0; i < entries.size();) {
+        std::size_t j = i + 1;
+        while (j < entries.size() && !by_degree(entries[i], entries[j])) ++j;
+        if (j - i > 1) {
+            run.clear();
+            for (std::size_t k = i; k < j; ++k) run.push_back({entries[k].n, monomial(entries[k].n), &key(entries[k].n)});
+            std::sort(run.begin(), run.end(), [](const tied& a, const tied& b) {
+                if (int c = compare_monomials(a.mono, b.mono)) return c < 0;
+                if (int c = natural_compare(*a.text, *b.text)) return c < 0;
+                return compare(a.n, b.n) < 0;
+            });
+            for (std::size_t k = i; k < j; ++k) entries[k].n = run[k - i].n;
+        }
+        i = j;
+    }
     l.begin = static_cast<std::uint32_t>(term_pool_.size());
     l.terms = n->nops;
     for (const entry& e : entries) term_pool_.push_back(e.n);
@@ -673,8 +681,6 @@ void writer::run(std::string& out) {
         case act::terms: terms_task(t.n, t.lay, t.index, out); break;
         case act::items: items_task(t.n, t.lay, t.which, t.index, t.mode, out); break;
         case act::superscript: superscript(t.n, t.mode == print_mode::negated, out); break;
-        case act::coef_num:
-        case act::coef_den: break;  // emitted directly by items_task
         case act::args: args_task(t.n, t.index, out); break;
         }
     }

@@ -127,7 +127,7 @@ public:
     void write(const node* root, print_mode mode, std::string& out);
 
 private:
-    enum class act : std::uint8_t { text, node, terms, items, superscript, coef_num, coef_den, args };
+    enum class act : std::uint8_t { text, node, terms, items, superscript, args };
     struct task {
         const node* n;
         std::string_view text;
