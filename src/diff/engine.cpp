@@ -126,6 +126,7 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       index_(root_.get()),
       mark_(index_.size(), 0),
       value_(index_.size()),
+      lazy_(index_.size()),
       hit_head_(index_.size(), dag_index::npos) {}
 
 void differentiator::record(std::string rule, std::string description, const expr& result) {
@@ -163,32 +164,169 @@ expr differentiator::derive(const expr& x) {
     const std::uint32_t xi = index_.find(x.get());
     if (xi == dag_index::npos) return zero();
     activate_ancestors(xi);
-    for (std::uint32_t i : active_) value_[i] = derive_node(i);
-    return value_[index_.size() - 1];  // the root is numbered last
+    keep_.clear();
+    for (std::uint32_t i : active_) derive_node(i);
+    return value(index_.size() - 1);  // the root is numbered last
 }
 
-expr differentiator::derive_node(std::uint32_t i) {
+const expr& differentiator::value(std::uint32_t i) {
+    lazy_product& p = lazy_[i];
+    if (p.pending) {
+        p.pending = false;
+        if (p.coefficient == 0) {
+            value_[i] = zero();
+        } else if (p.factors.empty()) {
+            value_[i] = expr(p.coefficient);
+        } else if (p.factors.size() == 1 && p.coefficient == 1) {
+            value_[i] = share(p.factors[0]);
+        } else {
+            std::vector<expr> factors;
+            factors.reserve(p.factors.size() + 1);
+            if (p.coefficient != 1) factors.emplace_back(p.coefficient);
+            for (const node* f : p.factors) factors.push_back(share(f));
+            value_[i] = real_cleanup(make_product(std::move(factors)));
+        }
+    }
+    return value_[i];
+}
+
+bool differentiator::value_is_zero(std::uint32_t i) const {
+    return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
+}
+
+void differentiator::multiply(lazy_product& p, long long c) {
+    long long r;
+    if (__builtin_mul_overflow(p.coefficient, c, &r)) {
+        // Too big for a machine word: the exact number becomes a factor.
+        keep_.emplace_back(p.coefficient);
+        p.factors.push_back(keep_.back().get());
+        p.coefficient = c;
+    } else {
+        p.coefficient = r;
+    }
+}
+
+void differentiator::absorb_node(lazy_product& p, const node* f) {
+    // A one-limb integer below 2⁶² folds into the machine-word coefficient
+    // (read from the backend: no temporaries on this hot path).
+    if (f->kind == kind::number) {
+        const auto& q = f->number().backend();
+        const auto& num = q.num();
+        const auto& den = q.denom();
+        if (den.size() == 1 && den.limbs()[0] == 1 && num.size() == 1 && num.limbs()[0] < (1ULL << 62)) {
+            const auto v = static_cast<long long>(num.limbs()[0]);
+            multiply(p, num.sign() ? -v : v);
+            return;
+        }
+    }
+    {
+        p.factors.push_back(f);
+    }
+}
+
+void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
+    const lazy_product& q = lazy_[c];
+    if (q.pending) {
+        multiply(p, q.coefficient);
+        p.factors.insert(p.factors.end(), q.factors.begin(), q.factors.end());
+    } else {
+        absorb_node(p, value_[c].get());
+    }
+}
+
+// The steps that only multiply: power rule with a number exponent, one
+// varying factor, one varying term, a function of one varying argument.
+bool differentiator::derive_lazy(std::uint32_t i) {
+    const node* n = index_.at(i);
+    const auto ops = index_.operands(i);
+    lazy_product& p = lazy_[i];
+    switch (n->kind) {
+    case kind::sum: {
+        std::uint32_t e = hit_head_[i];
+        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
+        const std::uint32_t c = edge_child_[e];
+        if (lazy_[c].pending) {
+            p = lazy_[c];
+        } else {
+            p.pending = true;
+            p.coefficient = 1;
+            p.factors.clear();
+            absorb_node(p, value_[c].get());
+        }
+        return true;
+    }
+    case kind::product: {
+        std::uint32_t e = hit_head_[i];
+        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
+        const std::uint32_t c = edge_child_[e];
+        lazy_product q;
+        q.pending = true;
+        absorb_value(q, c);
+        for (std::size_t k = 0; k < ops.size(); ++k)
+            if (ops[k] != c) absorb_node(q, n->op(k));
+        p = std::move(q);
+        return true;
+    }
+    case kind::power: {
+        if (!n->op(1)->is(kind::number) || active(ops[1])) return false;
+        // d uⁿ = n·u^(n−1)·u′
+        lazy_product q;
+        q.pending = true;
+        absorb_node(q, n->op(1));
+        const rational_t m = n->op(1)->number() - 1;
+        if (m == 1) {
+            q.factors.push_back(n->op(0));
+        } else if (m != 0) {
+            keep_.push_back(make_power(share(n->op(0)), make_number(m)));
+            absorb_node(q, keep_.back().get());
+        }
+        absorb_value(q, ops[0]);
+        p = std::move(q);
+        return true;
+    }
+    case kind::apply:
+    case kind::call: {
+        std::size_t which = ops.size();
+        for (std::size_t k = 0; k < ops.size(); ++k)
+            if (active(ops[k])) {
+                if (which != ops.size()) return false;
+                which = k;
+            }
+        // d f(u) = f′(u)·u′
+        const expr& partial = local_partial(i, which);
+        lazy_product q;
+        q.pending = true;
+        absorb_node(q, partial.get());
+        absorb_value(q, ops[which]);
+        p = std::move(q);
+        return true;
+    }
+    default: return false;
+    }
+}
+
+void differentiator::derive_node(std::uint32_t i) {
+    lazy_[i].pending = false;
+    if (!trace_ && derive_lazy(i)) return;
     const node* n = index_.at(i);
     switch (n->kind) {
-    case kind::symbol: return one();  // the only active symbol is x: ∂x/∂x = 1
-    case kind::sum: return derive_sum(i);
-    case kind::product: return derive_product(i);
-    case kind::power: return derive_power(i);
+    case kind::symbol: value_[i] = one(); return;  // the only active symbol is x: ∂x/∂x = 1
+    case kind::sum: value_[i] = derive_sum(i); return;
+    case kind::product: value_[i] = derive_product(i); return;
+    case kind::power: value_[i] = derive_power(i); return;
     case kind::apply:
-    case kind::call: return derive_function(i);
+    case kind::call: value_[i] = derive_function(i); return;
     case kind::number:
     case kind::real:
-    case kind::constant: return zero();  // never active: they have no operands
+    case kind::constant: value_[i] = zero(); return;  // never active: they have no operands
     }
-    return zero();
 }
 
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
     std::vector<expr> terms;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
-        const expr& d = value_[edge_child_[e]];
-        if (!d.is_zero()) terms.push_back(d);
+        if (!value_is_zero(edge_child_[e])) terms.push_back(value(edge_child_[e]));
     }
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.size() == 1 ? std::move(terms[0]) : make_sum(std::move(terms));
@@ -219,7 +357,7 @@ expr differentiator::derive_product(std::uint32_t i) {
     expr result;
     if (varying.size() == 1) {
         const std::size_t k = varying[0];
-        const expr& d = value_[ops[k]];
+        const expr& d = value(ops[k]);
         // c·x → c: with f′ = 1 and one other factor, that factor is the result.
         result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d));
         if (trace_) {
@@ -232,7 +370,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         std::vector<expr> terms;
         terms.reserve(varying.size());
         for (std::size_t k : varying) {
-            const expr& d = value_[ops[k]];
+            const expr& d = value(ops[k]);
             if (d.is_zero()) continue;
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
@@ -248,7 +386,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         std::vector<expr> terms;
         terms.reserve(varying.size());
         for (std::size_t k : varying) {
-            const expr& d = value_[ops[k]];
+            const expr& d = value(ops[k]);
             if (!d.is_zero()) terms.push_back(make_product({d, make_power(share(n->op(k)), minus_one())}));
         }
         result = make_product({share(n), make_sum(std::move(terms))});
@@ -275,21 +413,21 @@ expr differentiator::derive_power(std::uint32_t i) {
         } else {
             lowered = make_power(base, make_sum({exponent, minus_one()}));
         }
-        const expr& d = value_[ops[0]];
+        const expr& d = value(ops[0]);
         result = real_cleanup(d.is_one() ? make_product({exponent, std::move(lowered)})
                                          : make_product({exponent, std::move(lowered), d}));
         if (trace_) record("power-rule", "power rule on " + show(share(n)), result);
     } else if (!base_varies) {
         // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)
-        result = make_product({share(n), make_apply(function::log, {base}), value_[ops[1]]});
+        result = make_product({share(n), make_apply(function::log, {base}), value(ops[1])});
         if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), result);
     } else {
         // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule). With v = w + c
         // (c a number) the c part is written apart, c·u^v·u′/u, so that
         // repeated derivatives of x^x stay in the basis x^(x−k)·(log(x) + 1)ᵐ
         // and like terms collect.
-        const expr& du = value_[ops[0]];
-        const expr& dv = value_[ops[1]];
+        const expr& du = value(ops[0]);
+        const expr& dv = value(ops[1]);
         expr c = zero(), w = exponent;
         if (n->op(1)->is(kind::sum))
             for (const node* t : n->op(1)->ops())
@@ -314,7 +452,7 @@ expr differentiator::derive_function(std::uint32_t i) {
         if (!active(ops[k])) continue;
         const expr& partial = local_partial(i, k);
         if (partial.is_zero()) continue;
-        const expr& inner = value_[ops[k]];
+        const expr& inner = value(ops[k]);
         terms.push_back(inner.is_one() ? partial : real_cleanup(make_product({partial, inner})));
     }
     expr result = make_sum(std::move(terms));

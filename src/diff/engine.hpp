@@ -61,9 +61,25 @@ public:
     std::size_t size() const noexcept { return index_.size(); }
 
 private:
+    // A derivative kept as an unbuilt product coef·Π factors, so that chains
+    // of power rules and constant factors build one product node, not one per
+    // step. Factors are nodes of the DAG, of value_ (this derivation) or of keep_.
+    struct lazy_product {
+        bool pending = false;
+        long long coefficient = 1;
+        std::vector<const node*> factors;
+    };
+
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
+    // The derivative of node i, built if it is still a lazy product.
+    const expr& value(std::uint32_t i);
+    bool value_is_zero(std::uint32_t i) const;
+    bool derive_lazy(std::uint32_t i);
+    void multiply(lazy_product& p, long long c);
+    void absorb_node(lazy_product& p, const node* f);
+    void absorb_value(lazy_product& p, std::uint32_t c);
     void activate_ancestors(std::uint32_t x);
-    expr derive_node(std::uint32_t i);
+    void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
     expr derive_product(std::uint32_t i);
     expr derive_power(std::uint32_t i);
@@ -81,6 +97,8 @@ private:
     std::uint32_t generation_ = 0;
     std::vector<std::uint32_t> mark_;    // == generation_: an ancestor of the current variable
     std::vector<expr> value_;            // the derivative of each active node
+    std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
+    std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
