@@ -174,6 +174,10 @@ static std::vector<golden> atom_goldens() {
         {call_derivative("f", {x, y}, {0, 1}), "∂₁∂₂f(x, y)", "D[1,2](f)(x, y)",
          "\\partial_{1} \\partial_{2} f\\left(x, y\\right)"},
         {x * call("f", {x}), "x·f(x)", "x*f(x)", "x f\\left(x\\right)"},
+        // The chain rule's order: the outer derivative first, f′(g(x))·g′(x).
+        {cos(x) * call_derivative("f", {sin(x)}, {0}), "f′(sin(x))cos(x)", "f'(sin(x))*cos(x)",
+         "f'\\left(\\sin\\left(x\\right)\\right) \\cos\\left(x\\right)"},
+        {exp(x) * call("g", {x}), "g(x)·e^x", "g(x)*exp(x)", "g\\left(x\\right) e^{x}"},
     };
 }
 

@@ -433,7 +433,6 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
     };
     std::vector<ranked> num, den;
     const node* coef = nullptr;
-    constexpr int exp_rank = 2 * static_cast<int>(function::exp);
     for (const node* f : n->ops()) {
         if (f->is_number() && !coef) {
             coef = f;
@@ -448,8 +447,9 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
         else if (names_ && names_->contains(b))
             name = &names_->at(b);
         // Coefficient, constants (2π), radicals (√2), symbols by name (x²y),
-        // functions in functions.inc order (sin before cos, exp last, user
-        // functions just before exp), other powers, then sums: x^x(log(x) + 1).
+        // user functions (the chain rule's f′(sin(x))cos(x)), functions in
+        // functions.inc order (sin before cos, exp last), other powers, then
+        // sums: x^x(log(x) + 1).
         if (f->kind == kind::constant)
             r.rank = 1;
         else if (f->kind == kind::power && b->is_number() && f->op(1)->kind == kind::number && !f->op(1)->is_exact_integer())
@@ -459,7 +459,7 @@ void print_cache::product_layout(const node* n, stored_layout& l) {
         else if (b->kind == kind::apply)
             r.rank = 4, r.sub = 2 * static_cast<int>(b->fn());
         else if (b->kind == kind::call)
-            r.rank = 4, r.sub = exp_rank - 1;
+            r.rank = 4, r.sub = -1;
         else if (f->kind == kind::power)
             r.rank = 5;
         else if (f->kind == kind::sum)
