@@ -10,7 +10,8 @@
 //   is distributed (2(x + 1) is 2x + 2), as SymPy and Mathematica do, so
 //   that x − (x − 1) folds to 1.
 // - Operands after the number are ordered by detail::compare (structural
-//   hash, then structure), never by address.
+//   hash, then structure) — of the terms in a sum, of the bases in a product
+//   — never by address.
 // - A power's exponent is not 0 or 1; its base is not 1, not a product with
 //   an integer exponent (distributed: (2x)² is 4x²), not a power with an
 //   integer exponent ((x^a)² is x^(2a)), not e (e^x is exp(x)).
@@ -22,6 +23,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 namespace nabla::detail {
@@ -157,27 +159,27 @@ public:
             return;
         }
         if (!folded_) {
-            value_ = numeric::of(first_);
+            value_.emplace(numeric::of(first_));
             folded_ = true;
         }
-        if (multiplicative_) value_.mul(numeric::of(n));
-        else value_.add(numeric::of(n));
+        if (multiplicative_) value_->mul(numeric::of(n));
+        else value_->add(numeric::of(n));
     }
     // The identity (0 for sums, 1 for products) counts as absent.
     bool is_identity() const {
         if (!folded_) return !first_ || first_ == (multiplicative_ ? one().get() : zero().get());
-        return multiplicative_ ? value_.is_exact_one() : value_.is_zero();
+        return multiplicative_ ? value_->is_exact_one() : value_->is_zero();
     }
     bool is_exact_zero() const {
         if (!folded_) return first_ == zero().get();
-        return value_.is_exact_zero();
+        return value_->is_exact_zero();
     }
     expr get() const {
         if (!folded_) return first_ ? expr::share(first_) : (multiplicative_ ? one() : zero());
-        return value_.to_expr();
+        return value_->to_expr();
     }
     numeric value() const {
-        if (folded_) return value_;
+        if (folded_) return *value_;
         if (first_) return numeric::of(first_);
         return multiplicative_ ? numeric::unit() : numeric{};
     }
@@ -186,7 +188,7 @@ private:
     bool multiplicative_;
     bool folded_ = false;
     const node* first_ = nullptr;
-    numeric value_;
+    std::optional<numeric> value_;  // only once two numbers met: a rational is not free to make
 };
 
 template <class T>
@@ -291,8 +293,12 @@ expr make_product_nodes(std::span<const node* const> factors) {
     }
     if (coefficient.is_exact_zero()) return zero();
 
-    std::sort(items.begin(), items.end(),
-              [](const base_power& a, const base_power& b) { return compare(a.base, b.base) < 0; });
+    auto by_base = [](const base_power& a, const base_power& b) { return compare(a.base, b.base) < 0; };
+    if (items.size() == 2) {
+        if (by_base(items[1], items[0])) std::swap(items[0], items[1]);
+    } else {
+        std::sort(items.begin(), items.end(), by_base);
+    }
 
     small<expr> built;           // owns powers built by merging
     small<const node*> merged;   // the factors after combining equal bases
@@ -342,7 +348,7 @@ expr make_product_nodes(std::span<const node* const> factors) {
     }
     if (merged.size() == 1 && coefficient.is_identity()) return expr::share(merged[0]);
 
-    std::sort(merged.begin(), merged.end(), [](const node* a, const node* b) { return compare(a, b) < 0; });
+    // `merged` is in base order already, which is the canonical factor order.
     expr c;
     if (!coefficient.is_identity()) {
         c = coefficient.get();
@@ -429,7 +435,8 @@ expr rational_power(const rational_t& b, const rational_t& x) {
     std::vector<const node*> ops;
     expr c = make_number(coefficient);
     if (coefficient != 1) ops.push_back(c.get());
-    std::sort(factors.begin(), factors.end(), [](const expr& u, const expr& v) { return compare(u.get(), v.get()) < 0; });
+    // factors in base order, as make_product keeps them
+    std::sort(factors.begin(), factors.end(), [](const expr& u, const expr& v) { return compare(u.get()->op(0), v.get()->op(0)) < 0; });
     for (auto& f : factors) ops.push_back(f.get());
     if (ops.size() == 1) return expr::share(ops[0]);
     if (ops.empty()) return one();
