@@ -165,7 +165,11 @@ expr differentiator::derive(const expr& x) {
     if (xi == dag_index::npos) return zero();
     activate_ancestors(xi);
     keep_.clear();
-    for (std::uint32_t i : active_) derive_node(i);
+    std::size_t steps = 0;
+    for (std::uint32_t i : active_) {
+        if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
+        derive_node(i);
+    }
     return value(index_.size() - 1);  // the root is numbered last
 }
 

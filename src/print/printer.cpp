@@ -156,7 +156,9 @@ bool is_negative_power(const node* n) { return n->kind == kind::power && has_min
 // ---------------------------------------------------------------- symbol text
 
 std::string symbol_text(std::string_view name, nabla::style s) {
-    auto [letters, digits] = split_digits(name);
+    const auto split = split_digits(name);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const auto letters = split.first;
+    const auto digits = split.second;
     switch (s) {
     case nabla::style::ascii: return std::string(name);
     case nabla::style::unicode: return std::string(letters) + map_digits(digits, subscript_digits);
