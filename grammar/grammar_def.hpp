@@ -1,5 +1,5 @@
 #pragma once
-// The rules of nabla's notation (see grammar/NOTATION.md), loosest first:
+// The rules of nabla's notation (see README.md, "Notation"), loosest first:
 //
 //   statement   = declaration | definition | assignment | expression-statement
 //   sum         = term (('+' | '-' | '−') term)*

@@ -2,7 +2,7 @@
 /// \file Reading expressions written the way people write math.
 ///
 /// `parse("2x²y + sin x")`, `parse("e^(-x^2/2)")`, `parse("∂/∂x x²")`. The
-/// notation is described in grammar/NOTATION.md. Errors are `parse_error`
+/// notation is described in README.md, "Notation". Errors are `parse_error`
 /// (what() is a multi-line diagnostic with the source line and a caret) or,
 /// for an input over a limit, also `parse_error` naming the limit.
 
