@@ -66,6 +66,9 @@ expr differential_symbol(std::string_view variable);
 /// eval, subs, expand, simplify, explain, …): inside an expression they are
 /// an error ("'grad' is a command; use it as a whole statement").
 std::span<const std::string_view> command_names() noexcept;
+
+// Levenshtein distance on bytes, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 /// True if `name` is reserved for a command.
 bool is_command(std::string_view name) noexcept;
 

@@ -5,6 +5,8 @@
 
 #include <nabla/session.hpp>
 
+#include "grammar/lower.hpp"  // edit_distance
+
 #include <algorithm>
 #include <string>
 
@@ -64,21 +66,6 @@ const std::vector<command_info> command_table = {
      "dot(sin(x)^2 + sin(x))", ""},
 };
 
-// Levenshtein distance on bytes; command names are ASCII.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
 
 const command_info* find_command(std::string_view name) {
     for (const auto& c : command_table)
@@ -154,7 +141,7 @@ std::string suggest_command(std::string_view name) {
     std::string best;
     std::size_t best_distance = 3;  // farther than two edits is not a typo
     for (const auto& c : command_table) {
-        const std::size_t d = edit_distance(name, c.name);
+        const std::size_t d = detail::edit_distance(name, c.name);
         if (d < best_distance) {
             best_distance = d;
             best = c.name;
