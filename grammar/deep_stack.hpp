@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <optional>
@@ -15,6 +16,19 @@
 #include <utility>
 
 namespace nabla::detail {
+
+// AddressSanitizer pads every frame with red zones, several times the size
+// of the frame itself: give each level of nesting more stack under it.
+#if defined(__SANITIZE_ADDRESS__)
+#define NABLA_STACK_SCALE 8
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NABLA_STACK_SCALE 8
+#endif
+#endif
+#ifndef NABLA_STACK_SCALE
+#define NABLA_STACK_SCALE 1
+#endif
 
 /// Inputs up to this many bytes run on the caller's stack.
 inline constexpr std::size_t shallow_input_bytes = 512;
@@ -40,7 +54,12 @@ auto on_deep_stack(std::size_t input_bytes, std::size_t max_depth, F&& f) -> std
         }
     } work{&f, std::nullopt, nullptr};
     // Virtual size only: pages are committed as the recursion touches them.
-    const std::size_t stack_bytes = (std::size_t(64) << 20) + max_depth * (std::size_t(16) << 10);
+    std::size_t stack_bytes = ((std::size_t(64) << 20) + max_depth * (std::size_t(16) << 10)) * NABLA_STACK_SCALE;
+#if NABLA_STACK_SCALE > 1
+    // AddressSanitizer cannot unwind an exception on a stack over 64 MB (it
+    // reports false errors), so under it deep input needs a smaller max_depth.
+    stack_bytes = std::min(stack_bytes, std::size_t(63) << 20);
+#endif
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, stack_bytes);

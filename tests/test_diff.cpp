@@ -46,7 +46,7 @@ TEST_CASE("higher orders stop at zero and refuse absurd ones", "[diff][order]") 
     // x^x grows at every order: refused, quickly, rather than exhausting memory.
     const auto t0 = std::chrono::steady_clock::now();
     CHECK_THROWS_AS(diff(pow(x, x), x, 1000000000), limit_error);
-    CHECK(seconds_since(t0) < 10);
+    CHECK(seconds_since(t0) < 60);  // seconds, not the hours or the memory of 10⁹ orders (generous for sanitizer builds)
 }
 
 TEST_CASE("differentiating by something other than a symbol is an error", "[diff][bad]") {
