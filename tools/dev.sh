@@ -34,17 +34,19 @@ shift || true
 case "$mode" in
 run)
     install_missing "${packages[@]}"
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNABLA_TESTS=OFF -DNABLA_BENCH=OFF -DNABLA_EXAMPLES=OFF >/dev/null
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNABLA_CLI=ON >/dev/null
     cmake --build build -j"$jobs" --target nabla_cli
     exec build/nabla "$@"
     ;;
 test)
     install_missing "${packages[@]}"
     dir=build
-    flags=(-DCMAKE_BUILD_TYPE=Release)
+    # Every switch explicit: `run` may have configured this build with tests off.
+    flags=(-DCMAKE_BUILD_TYPE=Release -DNABLA_TESTS=ON -DNABLA_CLI=ON -DNABLA_EXAMPLES=ON -DNABLA_BENCH=ON)
     if [ "${1:-}" = "--sanitize" ]; then
         dir=build-sanitize
-        flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=ON -DNABLA_BENCH=OFF)
+        flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=ON -DNABLA_TESTS=ON -DNABLA_CLI=ON
+               -DNABLA_EXAMPLES=ON -DNABLA_BENCH=OFF)
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
         export LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp
     fi
