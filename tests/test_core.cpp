@@ -323,3 +323,11 @@ TEST_CASE("a requested interrupt stops a long computation, and clearing it resum
     clear_interrupt();
     CHECK(expand(pow(x + 1, 2)) == pow(x, 2) + 2 * x + 1);
 }
+
+TEST_CASE("a float zero term drops out of a sum, as an exact zero does", "[core][canonical]") {
+    // x + 0.0 = x, whether the zero comes alone or from folding 0.5 − 0.5
+    CHECK(x + expr(0.0) == x);
+    CHECK(x + expr(0.5) + expr(-0.5) == x);
+    // but 2.0·x keeps its float coefficient
+    CHECK((expr(2.0) * x).kind() == kind::product);
+}

@@ -4,6 +4,7 @@
 /// include <nabla/expr.hpp> alone.
 
 #include <nabla/diff.hpp>
+#include <nabla/dot.hpp>
 #include <nabla/error.hpp>
 #include <nabla/expr.hpp>
 #include <nabla/format.hpp>

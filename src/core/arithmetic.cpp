@@ -167,7 +167,10 @@ public:
     }
     // The identity (0 for sums, 1 for products) counts as absent.
     bool is_identity() const {
-        if (!folded_) return !first_ || first_ == (multiplicative_ ? one().get() : zero().get());
+        if (!folded_) {
+            if (!first_ || first_ == (multiplicative_ ? one().get() : zero().get())) return true;
+            return !multiplicative_ && first_->kind == kind::real && first_->real() == 0;  // x + 0.0 is x
+        }
         return multiplicative_ ? value_->is_exact_one() : value_->is_zero();
     }
     bool is_exact_zero() const {
