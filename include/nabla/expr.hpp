@@ -9,7 +9,7 @@
 ///   addresses: operands of sums and products are ordered by a structural
 ///   hash (ties broken structurally), so it is the same on every run.
 /// - Nodes are reference counted. The intern table is sharded and each shard
-///   is guarded by a mutex, so expressions may be created, copied and
+///   is guarded by a lock, so expressions may be created, copied and
 ///   destroyed from several threads at once.
 /// - No traversal recurses on the C++ stack: a chain of a million nested
 ///   nodes builds, hashes, prints and frees.

@@ -1,7 +1,7 @@
 // The intern table, node allocation and release, atoms, and the expr handle.
 //
 // Concurrency model: the table is split into shards by hash, each guarded by
-// a mutex. A node's reference count is atomic. When a count drops to zero
+// a spin lock. A node's reference count is atomic. When a count drops to zero
 // the node is dead: no lookup may revive it (lookups only increment counts
 // that are not zero, with a CAS), and the releasing thread unlinks it under
 // its shard's lock and frees it. A lookup that meets a dead node that is
