@@ -197,23 +197,30 @@ private:
 template <class T>
 using small = boost::container::small_vector<T, 8>;
 
+// Flattens the operands of an n-ary sum or product: operands of kind `k`
+// contribute their own operands; numbers go to `numbers`, the rest to `other`.
+template <class Other>
+void flatten(std::span<const node* const> operands, nabla::kind k, numeric_part& numbers, Other&& other) {
+    auto take = [&](const node* n) {
+        if (n->is_number())
+            numbers.take(n);
+        else
+            other(n);
+    };
+    for (const node* n : operands) {
+        if (n->kind == k)
+            for (const node* op : n->ops()) take(op);
+        else
+            take(n);
+    }
+}
+
 }  // namespace
 
 expr make_sum_nodes(std::span<const node* const> terms) {
     numeric_part constant(false);
     small<term_view> views;
-    auto take = [&](const node* t) {
-        if (t->is_number())
-            constant.take(t);
-        else
-            views.push_back(view_term(t));
-    };
-    for (const node* n : terms) {
-        if (n->kind == kind::sum)
-            for (const node* op : n->ops()) take(op);
-        else
-            take(n);
-    }
+    flatten(terms, kind::sum, constant, [&](const node* t) { views.push_back(view_term(t)); });
 
     std::sort(views.begin(), views.end(), [](const term_view& a, const term_view& b) { return compare_rest(a, b) < 0; });
 
@@ -282,18 +289,7 @@ base_power view_factor(const node* f) {
 expr make_product_nodes(std::span<const node* const> factors) {
     numeric_part coefficient(true);
     small<base_power> items;
-    auto take = [&](const node* f) {
-        if (f->is_number())
-            coefficient.take(f);
-        else
-            items.push_back(view_factor(f));
-    };
-    for (const node* n : factors) {
-        if (n->kind == kind::product)
-            for (const node* op : n->ops()) take(op);
-        else
-            take(n);
-    }
+    flatten(factors, kind::product, coefficient, [&](const node* f) { items.push_back(view_factor(f)); });
     if (coefficient.is_exact_zero()) return zero();
 
     auto by_base = [](const base_power& a, const base_power& b) { return compare(a.base, b.base) < 0; };
