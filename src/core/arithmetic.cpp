@@ -277,11 +277,20 @@ struct base_power {
     const node* exponent;
 };
 
+// Immortal nodes (their owners keep a reference forever), without a call.
+const node* one_node() {
+    static const node* const n = one().get();
+    return n;
+}
+const node* euler_node() {
+    static const node* const n = nabla::e().get();
+    return n;
+}
+
 base_power view_factor(const node* f) {
     if (f->kind == kind::power) return {f, f->op(0), f->op(1)};
-    static const node* const euler = nabla::e().get();  // immortal: e() keeps a reference forever
-    if (f->is_fn(function::exp)) return {f, euler, f->op(0)};
-    return {f, f, one().get()};
+    if (f->is_fn(function::exp)) return {f, euler_node(), f->op(0)};
+    return {f, f, one_node()};
 }
 
 }  // namespace
@@ -499,11 +508,31 @@ namespace nabla {
 using namespace detail;
 
 namespace {
+// Most sums and products built through the operators have two operands
+// that need no folding: two terms that are not alike, two factors with
+// different bases. Those skip the general factories' bookkeeping; the order
+// they are put in is the one the factories would choose.
 expr sum2(const node* a, const node* b) {
+    if (!a->is_number() && !b->is_number() && a->kind != kind::sum && b->kind != kind::sum) {
+        const term_view va = view_term(a), vb = view_term(b);
+        if (const int c = compare_rest(va, vb)) {
+            const node* ops[2] = {a, b};
+            if (c > 0) std::swap(ops[0], ops[1]);
+            return intern_ops(kind::sum, 0, ops);
+        }
+    }
     const node* ops[2] = {a, b};
     return make_sum_nodes(ops);
 }
 expr product2(const node* a, const node* b) {
+    if (!a->is_number() && !b->is_number() && a->kind != kind::product && b->kind != kind::product) {
+        const base_power fa = view_factor(a), fb = view_factor(b);
+        if (fa.base != fb.base) {
+            const node* ops[2] = {a, b};
+            if (compare(fa.base, fb.base) > 0) std::swap(ops[0], ops[1]);
+            return intern_ops(kind::product, 0, ops);
+        }
+    }
     const node* ops[2] = {a, b};
     return make_product_nodes(ops);
 }

@@ -5,12 +5,13 @@
 
 #include <nabla/expr.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
 namespace nabla::detail {
 
-inline std::uint32_t hash_mix(std::uint32_t h, std::uint64_t v) noexcept {
+constexpr std::uint32_t hash_mix(std::uint32_t h, std::uint64_t v) noexcept {
     // murmur3's 64-bit finalizer over the combined value.
     std::uint64_t x = (static_cast<std::uint64_t>(h) << 32 | h) ^ (v + 0x9E3779B97F4A7C15ull + (h << 6));
     x ^= x >> 33;
@@ -21,7 +22,19 @@ inline std::uint32_t hash_mix(std::uint32_t h, std::uint64_t v) noexcept {
     return static_cast<std::uint32_t>(x);
 }
 
-inline std::uint32_t hash_seed(nabla::kind k) noexcept { return hash_mix(0x6e61626cu, static_cast<std::uint8_t>(k) + 1); }
+constexpr std::uint32_t hash_seed(nabla::kind k) noexcept { return hash_mix(0x6e61626cu, static_cast<std::uint8_t>(k) + 1); }
+
+// hash_mix(hash_seed(k), 0), the start of every operator node's hash, ready.
+inline constexpr auto operator_seeds = [] {
+    constexpr std::size_t kinds = 0
+#define NABLA_KIND(id, description) +1
+#include <nabla/node_kinds.inc>
+#undef NABLA_KIND
+        ;
+    std::array<std::uint32_t, kinds> seeds{};
+    for (std::size_t k = 0; k < kinds; ++k) seeds[k] = hash_mix(hash_seed(static_cast<nabla::kind>(k)), 0);
+    return seeds;
+}();
 
 inline std::uint32_t hash_string(std::uint32_t h, std::string_view s) noexcept {
     std::uint64_t f = 0xcbf29ce484222325ull;  // FNV-1a

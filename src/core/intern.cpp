@@ -13,13 +13,15 @@
 #include "core/hash.hpp"
 
 #include <boost/container/small_vector.hpp>
-#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <new>
 
 namespace nabla::detail {
@@ -72,22 +74,103 @@ bool key_equal(const node* n, const node_key& k) {
     return payload_equal(n, k);
 }
 
-struct node_hasher {
-    using is_transparent = void;
-    using is_avalanching = void;
-    std::size_t operator()(const node* n) const noexcept { return spread(n->hash); }
-    std::size_t operator()(const node_key& k) const noexcept { return spread(k.hash); }
-    // The shard already used the hash's low bits; spread all 32 over 64.
-    static std::size_t spread(std::uint32_t h) noexcept {
-        std::uint64_t x = h * 0x9E3779B97F4A7C15ull;
-        return x ^ (x >> 29);
+// The intern table of one shard: open addressing with linear probing over
+// 8-byte slots. A slot packs a node's address (nodes are 8-byte aligned and
+// user-space addresses have 48 bits, so 45 bits hold it) with the top 19 bits
+// of the node's spread hash, whose leading bits choose the slot. A probe
+// compares those bits before it touches a node, and while a shard has at most
+// 2^19 slots (some 25 million nodes in all) growing and deleting find each
+// slot's home from its bits alone: the nodes, which are the cache misses, are
+// not read. Deletion shifts the following slots back, so there are no
+// tombstones.
+class node_table {
+public:
+    node_table() = default;
+    node_table(const node_table&) = delete;
+    node_table& operator=(const node_table&) = delete;
+    ~node_table() { std::free(slots_); }
+
+    // The slot holding the node equal to `k`, or the empty slot where it
+    // belongs.
+    std::uint64_t* find(const node_key& k) {
+        if (!slots_) grow();
+        const std::uint64_t spread = spread_hash(k.hash);
+        const std::uint64_t tag = spread >> address_bits;
+        for (std::size_t i = home(spread);; i = (i + 1) & mask_) {
+            const std::uint64_t s = slots_[i];
+            if (s == 0 || ((s >> address_bits) == tag && key_equal(node_in(s), k))) return &slots_[i];
+        }
     }
-};
-struct node_equal {
-    using is_transparent = void;
-    bool operator()(const node* a, const node* b) const noexcept { return a == b; }
-    bool operator()(const node_key& k, const node* n) const noexcept { return key_equal(n, k); }
-    bool operator()(const node* n, const node_key& k) const noexcept { return key_equal(n, k); }
+    // Puts `n` into the empty slot `at` that find() returned.
+    void insert_at(std::uint64_t* at, const node* n) {
+        *at = pack(n);
+        if (++size_ * 4 > (mask_ + 1) * 3) grow();
+    }
+    // Replaces the node in `at` by `n`, which has the same key.
+    void replace_at(std::uint64_t* at, const node* n) { *at = pack(n); }
+    void erase(const node* n) {
+        std::size_t i = home(spread_hash(n->hash));
+        while (node_in(slots_[i]) != n) i = (i + 1) & mask_;
+        // Backward shift: move into the hole each later slot of the run
+        // whose home is not between the hole and itself.
+        for (std::size_t j = (i + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
+            const std::size_t h = home_of_slot(slots_[j]);
+            const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+            if (!stays) {
+                slots_[i] = slots_[j];
+                i = j;
+            }
+        }
+        slots_[i] = 0;
+        --size_;
+    }
+    static const node* node_in(std::uint64_t s) noexcept {
+        return reinterpret_cast<const node*>((s & ((std::uint64_t(1) << address_bits) - 1)) << 3);
+    }
+    std::size_t size() const noexcept { return size_; }
+    std::size_t bytes() const noexcept { return slots_ ? (mask_ + 1) * sizeof(std::uint64_t) : 0; }
+
+private:
+    static constexpr unsigned address_bits = 45;
+
+    // 64 well-mixed bits from the 32-bit hash: the top ones choose the slot
+    // and are the tag.
+    static std::uint64_t spread_hash(std::uint32_t h) noexcept {
+        std::uint64_t x = h * 0x9E3779B97F4A7C15ull;
+        x ^= x >> 32;
+        x *= 0xD6E8FEB86659FD93ull;
+        return x ^ (x >> 32);
+    }
+    static std::uint64_t pack(const node* n) noexcept {
+        return spread_hash(n->hash) >> address_bits << address_bits | reinterpret_cast<std::uintptr_t>(n) >> 3;
+    }
+    std::size_t home(std::uint64_t spread) const noexcept { return static_cast<std::size_t>(spread >> shift_); }
+    std::size_t home_of_slot(std::uint64_t s) const noexcept {
+        if (shift_ >= address_bits) return static_cast<std::size_t>(s >> shift_);  // the tag holds the home's bits
+        return home(spread_hash(node_in(s)->hash));
+    }
+    void grow() {
+        const std::size_t old_capacity = slots_ ? mask_ + 1 : 0;
+        const std::size_t capacity = old_capacity ? old_capacity * 2 : 64;
+        // calloc: large tables come from fresh pages that need no clearing.
+        auto* fresh = static_cast<std::uint64_t*>(std::calloc(capacity, sizeof(std::uint64_t)));
+        if (!fresh) throw std::bad_alloc();
+        std::uint64_t* old = std::exchange(slots_, fresh);
+        mask_ = capacity - 1;
+        shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
+        for (std::size_t i = 0; i < old_capacity; ++i) {
+            if (old[i] == 0) continue;
+            std::size_t j = home_of_slot(old[i]);
+            while (slots_[j] != 0) j = (j + 1) & mask_;
+            slots_[j] = old[i];
+        }
+        std::free(old);
+    }
+
+    std::uint64_t* slots_ = nullptr;
+    std::size_t mask_ = 0;
+    unsigned shift_ = 64;
+    std::size_t size_ = 0;
 };
 
 constexpr std::size_t shard_count = 64;
@@ -164,7 +247,7 @@ private:
 
 struct shard {
     spin_lock mutex;
-    boost::unordered_flat_set<const node*, node_hasher, node_equal> nodes;
+    node_table nodes;
     node_pool pool;
 };
 
@@ -193,6 +276,8 @@ std::size_t node_bytes(nabla::kind k, std::size_t nops) {
 node* allocate(const node_key& k, node_pool& pool) {
     void* memory = pool.allocate(node_bytes(k.kind, k.ops.size()), k.kind == kind::number);
     node* n = static_cast<node*>(memory);
+    // The intern table packs addresses into 45 bits (8-byte aligned, below 2^48).
+    if (reinterpret_cast<std::uintptr_t>(memory) >> 48) throw std::bad_alloc();
     new (&n->refs) std::atomic<std::uint32_t>(1);
     n->kind = k.kind;
     n->aux = k.aux;
@@ -244,15 +329,17 @@ bool try_retain(const node* n) {
 const node* intern(const node_key& k) {
     shard& s = shard_of(k.hash);
     std::lock_guard lock(s.mutex);
-    auto it = s.nodes.find(k);
-    if (it != s.nodes.end()) {
-        const node* found = *it;
+    std::uint64_t* slot = s.nodes.find(k);
+    if (*slot != 0) {
+        const node* found = node_table::node_in(*slot);
         if (try_retain(found)) return found;
         const_cast<node*>(found)->unlinked = 1;  // dead: its releaser will not erase it
-        s.nodes.erase(it);
+        node* n = allocate(k, s.pool);
+        s.nodes.replace_at(slot, n);
+        return n;
     }
     node* n = allocate(k, s.pool);
-    s.nodes.insert(n);
+    s.nodes.insert_at(slot, n);
     return n;
 }
 
@@ -287,7 +374,7 @@ std::size_t intern_table_bytes() {
     std::size_t total = 0;
     for (auto& s : shards()) {
         std::lock_guard lock(s.mutex);
-        total += s.nodes.bucket_count() * (sizeof(const node*) + 1);
+        total += s.nodes.bytes();
     }
     return total;
 }
@@ -315,7 +402,7 @@ std::uint32_t number_hash(const rational_t& q) {
 }  // namespace
 
 std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops) {
-    std::uint32_t h = hash_mix(hash_seed(k), aux);
+    std::uint32_t h = aux == 0 ? operator_seeds[static_cast<std::size_t>(k)] : hash_mix(hash_seed(k), aux);
     for (const node* op : ops) h = hash_mix(h, op->hash);
     return h;
 }
