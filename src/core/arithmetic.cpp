@@ -30,6 +30,11 @@ namespace nabla::detail {
 
 // ---------------------------------------------------------------- numeric
 
+namespace {
+// Every integer of at most 31 bits is a small number, 0 and 1 among them.
+bool is_exact(const node* n, std::int64_t v) { return n->is_small_integer() && n->small_value() == v; }
+}  // namespace
+
 numeric numeric::of(const node* n) {
     numeric v;
     if (n->kind == kind::real) {
@@ -456,10 +461,16 @@ expr rational_power(const rational_t& b, const rational_t& x) {
 expr make_power(const expr& base, const expr& exponent) {
     const node* b = base.get();
     const node* x = exponent.get();
-    if (x->kind == kind::number && x->number() == 0) return one();
-    if (x->kind == kind::number && x->number() == 1) return base;
-    if (b->kind == kind::number && b->number() == 1) return one();
-    if (b->kind == kind::number && b->number() == 0) {
+    if (x->is_small_integer()) {
+        if (x->small_value() == 0) return one();
+        if (x->small_value() == 1) return base;
+        // The common case, x² or (x + 1)³ or sin(x)²: nothing to fold.
+        if (b->kind == kind::symbol || b->kind == kind::sum || b->kind == kind::call ||
+            (b->kind == kind::apply && !b->is_fn(function::exp)))
+            return raw_power(base, exponent);
+    }
+    if (is_exact(b, 1)) return one();
+    if (is_exact(b, 0)) {
         if (x->is_number()) {
             if (numeric::of(x).value() > 0) return zero();
             throw domain_error("division by zero", "0^" + number_text(x));
@@ -513,24 +524,41 @@ namespace {
 // different bases. Those skip the general factories' bookkeeping; the order
 // they are put in is the one the factories would choose.
 expr sum2(const node* a, const node* b) {
-    if (!a->is_number() && !b->is_number() && a->kind != kind::sum && b->kind != kind::sum) {
-        const term_view va = view_term(a), vb = view_term(b);
-        if (const int c = compare_rest(va, vb)) {
+    if (a->kind != kind::sum && b->kind != kind::sum) {
+        if (!a->is_number() && !b->is_number()) {
+            const term_view va = view_term(a), vb = view_term(b);
+            if (const int c = compare_rest(va, vb)) {
+                const node* ops[2] = {a, b};
+                if (c > 0) std::swap(ops[0], ops[1]);
+                return intern_ops(kind::sum, 0, ops);
+            }
+        } else if (a->is_number() != b->is_number()) {
+            // a constant and a term: the constant comes first, unless it is 0
             const node* ops[2] = {a, b};
-            if (c > 0) std::swap(ops[0], ops[1]);
-            return intern_ops(kind::sum, 0, ops);
+            if (b->is_number()) std::swap(ops[0], ops[1]);
+            if (ops[0]->kind == kind::number ? !is_exact(ops[0], 0) : ops[0]->real() != 0)
+                return intern_ops(kind::sum, 0, ops);
         }
     }
     const node* ops[2] = {a, b};
     return make_sum_nodes(ops);
 }
 expr product2(const node* a, const node* b) {
-    if (!a->is_number() && !b->is_number() && a->kind != kind::product && b->kind != kind::product) {
-        const base_power fa = view_factor(a), fb = view_factor(b);
-        if (fa.base != fb.base) {
+    if (a->kind != kind::product && b->kind != kind::product) {
+        if (!a->is_number() && !b->is_number()) {
+            const base_power fa = view_factor(a), fb = view_factor(b);
+            if (fa.base != fb.base) {
+                const node* ops[2] = {a, b};
+                if (compare(fa.base, fb.base) > 0) std::swap(ops[0], ops[1]);
+                return intern_ops(kind::product, 0, ops);
+            }
+        } else if (a->is_number() != b->is_number()) {
+            // a coefficient and a factor that is not a sum (a sum would take
+            // the coefficient into its terms)
             const node* ops[2] = {a, b};
-            if (compare(fa.base, fb.base) > 0) std::swap(ops[0], ops[1]);
-            return intern_ops(kind::product, 0, ops);
+            if (b->is_number()) std::swap(ops[0], ops[1]);
+            if (ops[1]->kind != kind::sum && !is_exact(ops[0], 0) && !is_exact(ops[0], 1))
+                return intern_ops(kind::product, 0, ops);
         }
     }
     const node* ops[2] = {a, b};
