@@ -223,6 +223,36 @@ TEST_CASE("expressions built on several threads at once are the same nodes", "[c
     }
 }
 
+TEST_CASE("the intern table finds every live node through heavy churn", "[core][intern]") {
+    // Random builds and drops: drops shift later slots back in the table,
+    // growth moves every slot; neither may lose or duplicate a live node.
+    std::mt19937 rng(20261127);
+    std::vector<expr> letters;
+    for (int i = 0; i < 40; ++i) letters.push_back(symbol("churn" + std::to_string(i)));
+    const expr fill_small_integer_cache = 1;  // it fills on first use and stays
+    const std::size_t before = detail::live_node_count();
+    struct kept_node {
+        int a, b, k;
+        expr e;
+    };
+    auto build = [&](int i, int j, int k) { return letters[i] * pow(letters[j], 3) + k; };
+    std::vector<kept_node> kept;
+    for (int round = 0; round < 100000; ++round) {
+        const int i = int(rng() % 40), j = int(rng() % 40), k = int(rng() % 2000) + 2000;
+        expr e = build(i, j, k);
+        if (rng() % 3 != 0) kept.push_back({i, j, k, e});
+        if (kept.size() > 20000 || (kept.size() > 100 && rng() % 4 == 0)) {
+            std::swap(kept[rng() % kept.size()], kept.back());
+            kept.pop_back();
+        }
+    }
+    bool all_found = true;
+    for (const auto& n : kept) all_found = all_found && build(n.a, n.b, n.k) == n.e;
+    CHECK(all_found);
+    kept.clear();
+    CHECK(detail::live_node_count() == before);
+}
+
 TEST_CASE("a million-deep chain builds, hashes, counts and frees", "[core][deep]") {
     const std::size_t before = detail::live_node_count();
     {
