@@ -60,6 +60,15 @@ TEST_CASE("sums: flatten, collect like terms, drop zeros", "[core][canonical]") 
     CHECK((x - (x - 1)).is_one());
     // the numeric term comes first in the operands
     CHECK((x + 3)[0] == expr(3));
+    // distributing gives the sum that adding the scaled terms one by one gives
+    const expr s4 = x * y + 2 * x + 5 + sin(x);
+    CHECK(3 * s4 == add({3 * x * y, 6 * x, 15, 3 * sin(x)}));
+    CHECK(3 * s4 == ((15 + 3 * sin(x)) + 3 * x * y) + 6 * x);
+    // ½(2x + y) = x + y/2: a coefficient may become 1
+    CHECK(rational(1, 2) * (2 * x + y) == x + y / 2);
+    CHECK((rational(1, 2) * (2 * x + y))[0] != expr(1));
+    // −(x − y) = y − x
+    CHECK(-(x - y) == y - x);
 }
 
 TEST_CASE("products: fold constants, combine powers, identities", "[core][canonical]") {

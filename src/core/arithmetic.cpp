@@ -300,6 +300,49 @@ base_power view_factor(const node* f) {
 
 }  // namespace
 
+namespace {
+
+// c·t for a number c (not 0 or 1) and a term t of a sum; the result has the
+// non-numeric part t had.
+expr scale_term(const node* c, const node* t) {
+    if (t->is_number() || (t->kind == kind::product && t->op(0)->is_number())) {
+        const node* k = t->is_number() ? t : t->op(0);
+        numeric v = numeric::of(c);
+        v.mul(numeric::of(k));
+        if (t->is_number() || v.is_zero()) return v.to_expr();
+        auto rest = t->ops().subspan(1);
+        if (v.is_exact_one()) return rest.size() == 1 ? expr::share(rest[0]) : intern_ops(kind::product, 0, rest);
+        expr coefficient = v.to_expr();
+        small<const node*> ops{coefficient.get()};
+        ops.insert(ops.end(), rest.begin(), rest.end());
+        return intern_ops(kind::product, 0, ops);
+    }
+    small<const node*> ops{c};
+    if (t->kind == kind::product) ops.insert(ops.end(), t->ops().begin(), t->ops().end());  // xy → c·x·y
+    else ops.push_back(t);
+    return intern_ops(kind::product, 0, ops);
+}
+
+// c·(t₁ + … + tₙ) as c·t₁ + … + c·tₙ, for a number c that is not 0 or 1.
+// Scaling changes no term's non-numeric part, so the terms keep their
+// canonical order and no two become alike: no sorting, no collecting.
+// Nothing when a term vanishes (a float coefficient underflowing to 0): the
+// general path handles that.
+std::optional<expr> distribute(const node* c, const node* sum) {
+    small<expr> terms;
+    small<const node*> ops;
+    for (const node* t : sum->ops()) {
+        terms.push_back(scale_term(c, t));
+        const node* scaled = terms.back().get();
+        const node* k = scaled->kind == kind::product ? scaled->op(0) : scaled;
+        if (k->is_number() && numeric::of(k).is_zero()) return std::nullopt;
+        ops.push_back(scaled);
+    }
+    return intern_ops(kind::sum, 0, ops);
+}
+
+}  // namespace
+
 expr make_product_nodes(std::span<const node* const> factors) {
     numeric_part coefficient(true);
     small<base_power> items;
@@ -350,6 +393,7 @@ expr make_product_nodes(std::span<const node* const> factors) {
     // A number times one sum distributes: 2(x + 1) → 2x + 2.
     if (merged.size() == 1 && merged[0]->kind == kind::sum && !coefficient.is_identity()) {
         expr c = coefficient.get();
+        if (auto scaled = distribute(c.get(), merged[0])) return std::move(*scaled);
         small<expr> terms;
         small<const node*> term_nodes;
         for (const node* t : merged[0]->ops()) {
