@@ -77,7 +77,7 @@ void numeric::mul(const numeric& o) {
 double numeric::value() const {
     switch (f) {
     case form::small: return static_cast<double>(s);
-    case form::exact: return q.convert_to<double>();
+    case form::exact: return q->convert_to<double>();
     case form::real: return d;
     }
     return 0;
@@ -86,7 +86,7 @@ bool numeric::is_zero() const { return f == form::real ? d == 0 : is_exact_zero(
 expr numeric::to_expr() const {
     switch (f) {
     case form::small: return fits_small(s) ? make_small_number(s) : make_number(rational_t(s));
-    case form::exact: return make_number(q);
+    case form::exact: return make_number(*q);
     case form::real: return make_real(d);
     }
     return zero();

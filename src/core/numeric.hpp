@@ -6,13 +6,15 @@
 
 #include "core/node.hpp"
 
+#include <optional>
+
 namespace nabla::detail {
 
 struct numeric {
     enum class form : std::uint8_t { small, exact, real };
     form f = form::small;
     std::int64_t s = 0;
-    rational_t q;
+    std::optional<rational_t> q;  // the exact form only: most values never need a rational
     double d = 0;
 
     bool is_real() const { return f == form::real; }
@@ -27,9 +29,9 @@ struct numeric {
     void mul(const numeric& o);
     double value() const;
     bool is_zero() const;
-    bool is_exact_zero() const { return (f == form::small && s == 0) || (f == form::exact && q == 0); }
-    bool is_exact_one() const { return (f == form::small && s == 1) || (f == form::exact && q == 1); }
-    rational_t exact() const { return f == form::small ? rational_t(s) : q; }
+    bool is_exact_zero() const { return (f == form::small && s == 0) || (f == form::exact && *q == 0); }
+    bool is_exact_one() const { return (f == form::small && s == 1) || (f == form::exact && *q == 1); }
+    rational_t exact() const { return f == form::small ? rational_t(s) : *q; }
     expr to_expr() const;
 };
 
