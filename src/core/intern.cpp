@@ -414,12 +414,37 @@ expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> op
     return expr::adopt(intern(key));
 }
 
-expr make_small_number(std::int64_t value) {
+namespace {
+
+expr intern_small_number(std::int64_t value) {
     // The hash number_hash gives the same value: numerator, then denominator 1.
     node_key key{kind::number, 0, hash_mix(hash_mix(hash_seed(kind::number), static_cast<std::uint64_t>(value)), 1), {}};
     key.small = true;
     key.small_value = value;
     return expr::adopt(intern(key));
+}
+
+// Small integers are built constantly (2x, x², 1 − x, the coefficients of
+// derivatives): keep them ready.
+constexpr std::int64_t cached_min = -256, cached_max = 1024;
+const node* cached_small_integer(std::int64_t v) {
+    static const std::vector<const node*>* table = [] {
+        auto* t = new std::vector<const node*>;
+        for (std::int64_t i = cached_min; i <= cached_max; ++i) {
+            expr e = intern_small_number(i);
+            retain(e.get());  // immortal
+            t->push_back(e.get());
+        }
+        return t;
+    }();
+    return (*table)[static_cast<std::size_t>(v - cached_min)];
+}
+
+}  // namespace
+
+expr make_small_number(std::int64_t value) {
+    if (value >= cached_min && value <= cached_max) return expr::share(cached_small_integer(value));
+    return intern_small_number(value);
 }
 
 expr make_number(rational_t value) {
@@ -522,30 +547,8 @@ using namespace detail;
 expr::expr() noexcept : p_(detail::zero().get()) { retain(p_); }
 expr::expr(int value) : expr(static_cast<long long>(value)) {}
 expr::expr(long value) : expr(static_cast<long long>(value)) {}
-namespace {
-// Small integers are built constantly (2x, x², 1 − x): keep them ready.
-constexpr long long cached_min = -256, cached_max = 1024;
-const node* small_integer(long long v) {
-    static const std::vector<const node*>* table = [] {
-        auto* t = new std::vector<const node*>;
-        for (long long i = cached_min; i <= cached_max; ++i) {
-            expr e = make_small_number(i);
-            retain(e.get());  // immortal
-            t->push_back(e.get());
-        }
-        return t;
-    }();
-    return (*table)[static_cast<std::size_t>(v - cached_min)];
-}
-}  // namespace
-
 expr::expr(long long value) : p_(nullptr) {
-    if (value >= cached_min && value <= cached_max) {
-        p_ = small_integer(value);
-        retain(p_);
-    } else {
-        *this = fits_small(value) ? make_small_number(value) : make_number(rational_t(value));
-    }
+    *this = fits_small(value) ? make_small_number(value) : make_number(rational_t(value));
 }
 expr::expr(unsigned value) : expr(static_cast<unsigned long long>(value)) {}
 expr::expr(unsigned long value) : expr(static_cast<unsigned long long>(value)) {}
