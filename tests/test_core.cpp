@@ -262,6 +262,21 @@ TEST_CASE("the intern table finds every live node through heavy churn", "[core][
     CHECK(detail::live_node_count() == before);
 }
 
+TEST_CASE("the hashes along a deep chain do not repeat", "[core][deep]") {
+    // A repeated hash along sin(sin(…)) or (((x²)²)…) would pile the chain
+    // into one run of the intern table and make building it quadratic.
+    for (int which = 0; which < 2; ++which) {
+        std::vector<std::uint32_t> hashes;
+        expr chain = x;
+        for (int i = 0; i < 300000; ++i) {
+            chain = which == 0 ? sin(chain) : pow(chain + 1, 3);
+            hashes.push_back(chain.hash());
+        }
+        std::sort(hashes.begin(), hashes.end());
+        CHECK(std::unique(hashes.begin(), hashes.end()) == hashes.end());
+    }
+}
+
 TEST_CASE("a million-deep chain builds, hashes, counts and frees", "[core][deep]") {
     const std::size_t before = detail::live_node_count();
     {

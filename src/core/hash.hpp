@@ -22,6 +22,20 @@ constexpr std::uint32_t hash_mix(std::uint32_t h, std::uint64_t v) noexcept {
     return static_cast<std::uint32_t>(x);
 }
 
+// Folds an operand's hash into an operator node's. For a fixed h it is a
+// bijection of the operand's hash (an added constant, then murmur3's 32-bit
+// finalizer): a chain sin(sin(…x…)) maps each hash to the next by a
+// permutation, so a million-deep chain does not cycle into repeated hashes,
+// which a 32-bit map that merely mixes well would do after some 2^16 steps.
+constexpr std::uint32_t hash_combine(std::uint32_t h, std::uint32_t operand) noexcept {
+    std::uint32_t x = operand + h * 0x9E3779B1u;
+    x ^= x >> 16;
+    x *= 0x85EBCA6Bu;
+    x ^= x >> 13;
+    x *= 0xC2B2AE35u;
+    return x ^ (x >> 16);
+}
+
 constexpr std::uint32_t hash_seed(nabla::kind k) noexcept { return hash_mix(0x6e61626cu, static_cast<std::uint8_t>(k) + 1); }
 
 // hash_mix(hash_seed(k), 0), the start of every operator node's hash, ready.

@@ -403,7 +403,7 @@ std::uint32_t number_hash(const rational_t& q) {
 
 std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops) {
     std::uint32_t h = aux == 0 ? operator_seeds[static_cast<std::size_t>(k)] : hash_mix(hash_seed(k), aux);
-    for (const node* op : ops) h = hash_mix(h, op->hash);
+    for (const node* op : ops) h = hash_combine(h, op->hash);
     return h;
 }
 
