@@ -548,7 +548,12 @@ expr::expr() noexcept : p_(detail::zero().get()) { retain(p_); }
 expr::expr(int value) : expr(static_cast<long long>(value)) {}
 expr::expr(long value) : expr(static_cast<long long>(value)) {}
 expr::expr(long long value) : p_(nullptr) {
-    *this = fits_small(value) ? make_small_number(value) : make_number(rational_t(value));
+    if (value >= cached_min && value <= cached_max) {  // 2x, x², 1 − x: no call, no temporary
+        p_ = cached_small_integer(value);
+        retain(p_);
+    } else {
+        *this = fits_small(value) ? make_small_number(value) : make_number(rational_t(value));
+    }
 }
 expr::expr(unsigned value) : expr(static_cast<unsigned long long>(value)) {}
 expr::expr(unsigned long value) : expr(static_cast<unsigned long long>(value)) {}
