@@ -7,6 +7,8 @@
 
 #include <nabla/print.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -18,26 +20,38 @@ dag_index::dag_index(const node* root) {
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left; the
     // numbers of finished operands wait on `pending` until their parent is
-    // left, so each edge costs one hash probe.
-    std::vector<std::pair<const node*, std::uint32_t>> stack;
+    // left, so each edge costs one hash probe. A node with one reference is
+    // held by a single operand slot, the one being followed: it cannot be met
+    // again, so it needs no entry (most nodes of a big expression are such).
+    struct frame {
+        const node* n;
+        std::uint32_t next;
+        bool in_map;
+    };
+    std::vector<frame> stack;
     std::vector<std::uint32_t> pending;
-    stack.emplace_back(root, 0);
+    stack.push_back({root, 0, true});
     number_.emplace(root, npos);
     operand_start_.push_back(0);
     while (!stack.empty()) {
-        auto& [n, next] = stack.back();
-        if (next < n->nops) {
-            const node* child = n->op(next++);
+        frame& top = stack.back();
+        const node* n = top.n;
+        if (top.next < n->nops) {
+            const node* child = n->op(top.next++);
+            if (child->refs.load(std::memory_order_relaxed) == 1) {
+                stack.push_back({child, 0, false});
+                continue;
+            }
             auto [it, fresh] = number_.try_emplace(child, npos);
             if (fresh) {
-                stack.emplace_back(child, 0);
+                stack.push_back({child, 0, true});
             } else {
                 pending.push_back(it->second);
             }
             continue;
         }
         const auto number = static_cast<std::uint32_t>(nodes_.size());
-        number_.find(n)->second = number;
+        if (top.in_map) number_.find(n)->second = number;
         nodes_.push_back(n);
         operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
         operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
@@ -66,6 +80,14 @@ std::uint32_t dag_index::find(const node* n) const noexcept {
 namespace {
 
 expr share(const node* n) { return expr::share(n); }
+
+// From this many terms on, k·S is distributed once per differentiator and
+// remembered; shorter sums are distributed in place (derive_sum).
+constexpr std::uint32_t remembered_distribution_terms = 8;
+
+bool distributes(long long coefficient, std::span<const node* const> factors) {
+    return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
+}
 
 // The product of f′ with every operand of `product` except the one at `skip`.
 expr replace_factor(const node* product, std::size_t skip, const expr& derivative) {
@@ -165,6 +187,7 @@ expr differentiator::derive(const expr& x) {
     if (xi == dag_index::npos) return zero();
     activate_ancestors(xi);
     keep_.clear();
+    factor_arena_.clear();
     std::size_t steps = 0;
     for (std::uint32_t i : active_) {
         if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
@@ -177,18 +200,30 @@ const expr& differentiator::value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
     if (p.pending) {
         p.pending = false;
+        const auto fs = factors(p);
         if (p.coefficient == 0) {
             value_[i] = zero();
-        } else if (p.factors.empty()) {
+        } else if (fs.empty()) {
             value_[i] = expr(p.coefficient);
-        } else if (p.factors.size() == 1 && p.coefficient == 1) {
-            value_[i] = share(p.factors[0]);
+        } else if (fs.size() == 1 && p.coefficient == 1) {
+            value_[i] = share(fs[0]);
+        } else if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
+            auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
+            if (fresh) {
+                const expr coefficient(p.coefficient);
+                const node* pair[2] = {coefficient.get(), fs[0]};
+                it->second = real_cleanup(make_product_nodes(pair));
+            }
+            value_[i] = it->second;
         } else {
-            std::vector<expr> factors;
-            factors.reserve(p.factors.size() + 1);
-            if (p.coefficient != 1) factors.emplace_back(p.coefficient);
-            for (const node* f : p.factors) factors.push_back(share(f));
-            value_[i] = real_cleanup(make_product(std::move(factors)));
+            boost::container::small_vector<const node*, 8> nodes;
+            expr coefficient;
+            if (p.coefficient != 1) {
+                coefficient = expr(p.coefficient);
+                nodes.push_back(coefficient.get());
+            }
+            nodes.insert(nodes.end(), fs.begin(), fs.end());
+            value_[i] = real_cleanup(make_product_nodes(nodes));
         }
     }
     return value_[i];
@@ -198,12 +233,20 @@ bool differentiator::value_is_zero(std::uint32_t i) const {
     return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
 }
 
+differentiator::lazy_product differentiator::open_product() {
+    lazy_product p;
+    p.pending = true;
+    p.first = static_cast<std::uint32_t>(factor_arena_.size());
+    return p;
+}
+
+// p is the open product: its factors are the arena's tail.
 void differentiator::multiply(lazy_product& p, long long c) {
     long long r;
     if (__builtin_mul_overflow(p.coefficient, c, &r)) {
         // Too big for a machine word: the exact number becomes a factor.
         keep_.emplace_back(p.coefficient);
-        p.factors.push_back(keep_.back().get());
+        factor_arena_.push_back(keep_.back().get());
         p.coefficient = c;
     } else {
         p.coefficient = r;
@@ -223,16 +266,18 @@ void differentiator::absorb_node(lazy_product& p, const node* f) {
             return;
         }
     }
-    {
-        p.factors.push_back(f);
-    }
+    factor_arena_.push_back(f);
 }
 
 void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
     const lazy_product& q = lazy_[c];
     if (q.pending) {
         multiply(p, q.coefficient);
-        p.factors.insert(p.factors.end(), q.factors.begin(), q.factors.end());
+        // By index: the arena may grow while q's range is copied from it.
+        for (std::uint32_t k = q.first, end = q.first + q.count; k < end; ++k) {
+            const node* f = factor_arena_[k];
+            factor_arena_.push_back(f);
+        }
     } else {
         absorb_node(p, value_[c].get());
     }
@@ -252,10 +297,10 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         if (lazy_[c].pending) {
             p = lazy_[c];
         } else {
-            p.pending = true;
-            p.coefficient = 1;
-            p.factors.clear();
-            absorb_node(p, value_[c].get());
+            lazy_product q = open_product();
+            absorb_node(q, value_[c].get());
+            close_product(q);
+            p = q;
         }
         return true;
     }
@@ -263,29 +308,29 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         std::uint32_t e = hit_head_[i];
         if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
         const std::uint32_t c = edge_child_[e];
-        lazy_product q;
-        q.pending = true;
+        lazy_product q = open_product();
         absorb_value(q, c);
         for (std::size_t k = 0; k < ops.size(); ++k)
             if (ops[k] != c) absorb_node(q, n->op(k));
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     case kind::power: {
         if (!n->op(1)->is(kind::number) || active(ops[1])) return false;
         // d uⁿ = n·u^(n−1)·u′
-        lazy_product q;
-        q.pending = true;
+        lazy_product q = open_product();
         absorb_node(q, n->op(1));
         const rational_t m = n->op(1)->number() - 1;
         if (m == 1) {
-            q.factors.push_back(n->op(0));
+            factor_arena_.push_back(n->op(0));
         } else if (m != 0) {
             keep_.push_back(make_power(share(n->op(0)), make_number(m)));
             absorb_node(q, keep_.back().get());
         }
         absorb_value(q, ops[0]);
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     case kind::apply:
@@ -298,11 +343,11 @@ bool differentiator::derive_lazy(std::uint32_t i) {
             }
         // d f(u) = f′(u)·u′
         const expr& partial = local_partial(i, which);
-        lazy_product q;
-        q.pending = true;
+        lazy_product q = open_product();
         absorb_node(q, partial.get());
         absorb_value(q, ops[which]);
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     default: return false;
@@ -328,12 +373,29 @@ void differentiator::derive_node(std::uint32_t i) {
 
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
-    std::vector<expr> terms;
+    boost::container::small_vector<const node*, 8> terms;
+    boost::container::small_vector<expr, 8> made;  // owns the distributed terms
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
-        if (!value_is_zero(edge_child_[e])) terms.push_back(value(edge_child_[e]));
+        const std::uint32_t c = edge_child_[e];
+        if (value_is_zero(c)) continue;
+        const lazy_product& q = lazy_[c];
+        if (q.pending && distributes(q.coefficient, factors(q)) &&
+            factor_arena_[q.first]->nops < remembered_distribution_terms) {
+            // tᵢ′ = k·(u₁ + u₂ + …) would be distributed by the core to
+            // k·u₁ + k·u₂ + …: its terms join this sum directly, the same
+            // products in the same order, without the intermediate sum node.
+            const expr k(q.coefficient);
+            for (const node* u : factor_arena_[q.first]->ops()) {
+                const node* pair[2] = {k.get(), u};
+                made.push_back(make_product_nodes(pair));
+                terms.push_back(made.back().get());
+            }
+            continue;
+        }
+        terms.push_back(value(c).get());
     }
     // One varying term: its derivative is the sum's (no factory call).
-    expr result = terms.size() == 1 ? std::move(terms[0]) : make_sum(std::move(terms));
+    expr result = terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
         record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
     return result;

@@ -31,7 +31,9 @@ public:
 
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
     const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
-    // The number of n, or npos when n is not in the DAG.
+    // The number of n, or npos when n is not in the DAG. Only nodes with more
+    // than one reference are found besides the root: a node the caller holds
+    // (a variable) always is.
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
@@ -64,10 +66,13 @@ private:
     // A derivative kept as an unbuilt product coef·Π factors, so that chains
     // of power rules and constant factors build one product node, not one per
     // step. Factors are nodes of the DAG, of value_ (this derivation) or of keep_.
+    // The factors are a range of factor_arena_: a range never changes once
+    // written, so a lazy product is copied by copying the range, not the factors.
     struct lazy_product {
         bool pending = false;
         long long coefficient = 1;
-        std::vector<const node*> factors;
+        std::uint32_t first = 0;  // into factor_arena_
+        std::uint32_t count = 0;
     };
 
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
@@ -78,6 +83,14 @@ private:
     void multiply(lazy_product& p, long long c);
     void absorb_node(lazy_product& p, const node* f);
     void absorb_value(lazy_product& p, std::uint32_t c);
+    // Starts a lazy product whose factors are appended at the end of the arena.
+    lazy_product open_product();
+    void close_product(lazy_product& p) const noexcept {
+        p.count = static_cast<std::uint32_t>(factor_arena_.size()) - p.first;
+    }
+    std::span<const node* const> factors(const lazy_product& p) const noexcept {
+        return {factor_arena_.data() + p.first, p.count};
+    }
     void activate_ancestors(std::uint32_t x);
     void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
@@ -99,11 +112,15 @@ private:
     std::vector<expr> value_;            // the derivative of each active node
     std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
+    std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
     std::vector<std::uint32_t> edge_child_, edge_next_;
     boost::unordered_flat_map<std::uint32_t, std::vector<expr>> partials_;
+    // k·S for a long sum S, distributed (k·u₁ + k·u₂ + …), kept across
+    // variables: a gradient or Hessian row meets the same k·S for many of them.
+    boost::unordered_flat_map<std::pair<long long, const node*>, expr> distributed_;
 };
 
 // sign(u)·|u|^k → u·|u|^(k−1), and |u|^(even) → u^(even), in a product: the
