@@ -85,6 +85,36 @@ expr share(const node* n) { return expr::share(n); }
 // remembered; shorter sums are distributed in place (derive_sum).
 constexpr std::uint32_t remembered_distribution_terms = 8;
 
+// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1): the
+// node make_product_nodes({k, t}) makes, built without canonicalizing again,
+// since t's factors are in order already and only the coefficient changes.
+expr scaled_term(long long k, const node* t) {
+    long long r = k;
+    if (t->is_small_integer()) {
+        if (!__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
+    } else if (!t->is_number()) {
+        std::span<const node* const> rest(&t, 1);
+        bool simple = true;
+        if (t->is(kind::product)) {
+            rest = t->ops();
+            if (rest[0]->is_number()) {
+                simple = rest[0]->is_small_integer() && !__builtin_mul_overflow(k, rest[0]->small_value(), &r);
+                rest = rest.subspan(1);
+            }
+        }
+        if (simple) {
+            if (r == 1) return rest.size() == 1 ? share(rest[0]) : intern_ops(kind::product, 0, rest);
+            const expr coefficient(r);
+            boost::container::small_vector<const node*, 8> ops{coefficient.get()};
+            ops.insert(ops.end(), rest.begin(), rest.end());
+            return intern_ops(kind::product, 0, ops);
+        }
+    }
+    const expr coefficient(k);
+    const node* pair[2] = {coefficient.get(), t};
+    return make_product_nodes(pair);
+}
+
 bool distributes(long long coefficient, std::span<const node* const> factors) {
     return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
 }
@@ -321,10 +351,16 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         // d uⁿ = n·u^(n−1)·u′
         lazy_product q = open_product();
         absorb_node(q, n->op(1));
-        const rational_t m = n->op(1)->number() - 1;
-        if (m == 1) {
-            factor_arena_.push_back(n->op(0));
-        } else if (m != 0) {
+        if (n->op(1)->is_small_integer()) {  // the common case, without rational arithmetic
+            const std::int64_t m = n->op(1)->small_value() - 1;
+            if (m == 1) {
+                factor_arena_.push_back(n->op(0));
+            } else if (m != 0) {
+                keep_.push_back(make_power(share(n->op(0)), expr(static_cast<long long>(m))));
+                absorb_node(q, keep_.back().get());
+            }
+        } else {
+            const rational_t m = n->op(1)->number() - 1;
             keep_.push_back(make_power(share(n->op(0)), make_number(m)));
             absorb_node(q, keep_.back().get());
         }
@@ -384,10 +420,8 @@ expr differentiator::derive_sum(std::uint32_t i) {
             // tᵢ′ = k·(u₁ + u₂ + …) would be distributed by the core to
             // k·u₁ + k·u₂ + …: its terms join this sum directly, the same
             // products in the same order, without the intermediate sum node.
-            const expr k(q.coefficient);
             for (const node* u : factor_arena_[q.first]->ops()) {
-                const node* pair[2] = {k.get(), u};
-                made.push_back(make_product_nodes(pair));
+                made.push_back(scaled_term(q.coefficient, u));
                 terms.push_back(made.back().get());
             }
             continue;
