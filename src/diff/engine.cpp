@@ -120,13 +120,12 @@ bool distributes(long long coefficient, std::span<const node* const> factors) {
 }
 
 // The product of f′ with every operand of `product` except the one at `skip`.
-expr replace_factor(const node* product, std::size_t skip, const expr& derivative) {
-    std::vector<expr> factors;
-    factors.reserve(product->nops);
+expr replace_factor(const node* product, std::size_t skip, const node* derivative) {
+    boost::container::small_vector<const node*, 8> factors;
     factors.push_back(derivative);
     for (std::size_t k = 0; k < product->nops; ++k)
-        if (k != skip) factors.push_back(share(product->op(k)));
-    return make_product(std::move(factors));
+        if (k != skip) factors.push_back(product->op(k));
+    return make_product_nodes(factors);
 }
 
 bool is_odd_integer(const node* n) {
@@ -170,8 +169,10 @@ expr real_cleanup(const expr& e) {
 
 // ---------------------------------------------------------------- differentiator
 
-differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace)
-    : root_(std::move(root)),
+differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace,
+                               function_partial_cache* partials)
+    : partials_(partials ? partials : &own_partials_),
+      root_(std::move(root)),
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
@@ -459,7 +460,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
         // c·x → c: with f′ = 1 and one other factor, that factor is the result.
-        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d));
+        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d.get()));
         if (trace_) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
@@ -475,9 +476,9 @@ expr differentiator::derive_product(std::uint32_t i) {
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
             if (d.get()->is(kind::sum)) {
-                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, share(t))));
+                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, t)));
             } else {
-                terms.push_back(real_cleanup(replace_factor(n, k, d)));
+                terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
             }
         }
         result = make_sum(std::move(terms));
@@ -583,9 +584,13 @@ expr differentiator::derive_function(std::uint32_t i) {
 }
 
 const expr& differentiator::local_partial(std::uint32_t i, std::size_t k) {
-    auto [it, fresh] = partials_.try_emplace(i);
-    if (fresh) it->second = function_partials(index_.at(i), kink_value_, options_);
-    return it->second[k];
+    const node* n = index_.at(i);
+    auto [it, fresh] = partials_->try_emplace(n);
+    if (fresh) {
+        it->second.function = share(n);  // the key stays valid while it is in the cache
+        it->second.partials = function_partials(n, kink_value_, options_);
+    }
+    return it->second.partials[k];
 }
 
 std::vector<expr> function_partials(const node* n, const expr& kink, const diff_options& options) {

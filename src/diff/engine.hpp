@@ -51,11 +51,23 @@ private:
     std::vector<std::uint32_t> parent_start_, parents_;
 };
 
+// The partial derivatives of apply and call nodes, instantiated from the rule
+// table once and shared by differentiators with the same options (the steps
+// of an nth derivative meet sin(x), cos(x), exp(x) at every step).
+struct cached_partials {
+    expr function;  // keeps the key node alive
+    std::vector<expr> partials;
+};
+using function_partial_cache = boost::unordered_flat_map<const node*, cached_partials>;
+
 // Differentiates one expression by any number of variables in turn, sharing
 // the DAG index and the instantiated function derivatives between them.
 class differentiator {
 public:
-    differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr);
+    // `partials`, when given, is used instead of a cache of this
+    // differentiator's own; it must come from differentiators with the same options.
+    differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr,
+                   function_partial_cache* partials = nullptr);
 
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
@@ -101,6 +113,8 @@ private:
     const expr& local_partial(std::uint32_t i, std::size_t k);
     void record(std::string rule, std::string description, const expr& result);
 
+    function_partial_cache own_partials_;
+    function_partial_cache* partials_;
     expr root_;
     diff_options options_;
     expr kink_value_;
@@ -117,7 +131,6 @@ private:
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
     std::vector<std::uint32_t> edge_child_, edge_next_;
-    boost::unordered_flat_map<std::uint32_t, std::vector<expr>> partials_;
     // k·S for a long sum S, distributed (k·u₁ + k·u₂ + …), kept across
     // variables: a gradient or Hessian row meets the same k·S for many of them.
     boost::unordered_flat_map<std::pair<long long, const node*>, expr> distributed_;
