@@ -219,12 +219,62 @@ expr differentiator::derive(const expr& x) {
     activate_ancestors(xi);
     keep_.clear();
     factor_arena_.clear();
+    if (memo_ && memo_->variable != x) {
+        memo_->entries.clear();
+        memo_->variable = x;
+    }
     std::size_t steps = 0;
     for (std::uint32_t i : active_) {
         if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
+        if (memo_ && recall(i)) continue;
         derive_node(i);
+        if (memo_) remember(i);
     }
     return value(index_.size() - 1);  // the root is numbered last
+}
+
+namespace {
+// Sums and products are mostly new at each step of an nth derivative (their
+// coefficients change); powers and functions of x recur.
+bool memorable(const node* n) {
+    return n->is(kind::power) || n->is(kind::apply) || n->is(kind::call);
+}
+}  // namespace
+
+bool differentiator::recall(std::uint32_t i) {
+    const node* n = index_.at(i);
+    if (!memorable(n)) return false;
+    const auto it = memo_->entries.find(n);
+    if (it == memo_->entries.end()) return false;
+    const derivative_memo::entry& e = it->second;
+    lazy_product& p = lazy_[i];
+    if (e.lazy) {
+        p = open_product();
+        p.coefficient = e.coefficient;
+        for (const expr& f : e.factors) factor_arena_.push_back(f.get());
+        close_product(p);
+    } else {
+        p.pending = false;
+        value_[i] = e.value;
+    }
+    return true;
+}
+
+void differentiator::remember(std::uint32_t i) {
+    const node* n = index_.at(i);
+    if (!memorable(n)) return;
+    derivative_memo::entry e;
+    e.function = share(n);
+    const lazy_product& p = lazy_[i];
+    if (p.pending) {
+        e.lazy = true;
+        e.coefficient = p.coefficient;
+        e.factors.reserve(p.count);
+        for (const node* f : factors(p)) e.factors.push_back(share(f));
+    } else {
+        e.value = value_[i];
+    }
+    memo_->entries.insert_or_assign(n, std::move(e));
 }
 
 const expr& differentiator::value(std::uint32_t i) {

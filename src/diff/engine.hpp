@@ -60,6 +60,23 @@ struct cached_partials {
 };
 using function_partial_cache = boost::unordered_flat_map<const node*, cached_partials>;
 
+// Derivatives of powers and function applications by one variable, kept from
+// one differentiator to the next: the steps of an nth derivative meet the
+// same x^(x−k), (log(x) + 1)ᵐ, sin(x) again and again. A derivative is kept
+// as the engine holds it, built or as a lazy product, so that a parent uses
+// it exactly as it would have when deriving the node anew.
+struct derivative_memo {
+    struct entry {
+        expr function;  // keeps the key node alive
+        bool lazy = false;
+        long long coefficient = 1;
+        std::vector<expr> factors;  // of the lazy product
+        expr value;                 // or the built derivative
+    };
+    expr variable;
+    boost::unordered_flat_map<const node*, entry> entries;
+};
+
 // Differentiates one expression by any number of variables in turn, sharing
 // the DAG index and the instantiated function derivatives between them.
 class differentiator {
@@ -71,6 +88,8 @@ public:
 
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
+    // Keeps and reuses derivatives of powers and functions in `memo` (not when tracing).
+    void use_memo(derivative_memo* memo) noexcept { memo_ = trace_ ? nullptr : memo; }
     // The number of distinct nodes of the expression.
     std::size_t size() const noexcept { return index_.size(); }
 
@@ -113,7 +132,11 @@ private:
     const expr& local_partial(std::uint32_t i, std::size_t k);
     void record(std::string rule, std::string description, const expr& result);
 
+    bool recall(std::uint32_t i);
+    void remember(std::uint32_t i);
+
     function_partial_cache own_partials_;
+    derivative_memo* memo_ = nullptr;
     function_partial_cache* partials_;
     expr root_;
     diff_options options_;
