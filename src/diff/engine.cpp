@@ -28,8 +28,11 @@ dag_index::dag_index(const node* root) {
         std::uint32_t next;
         bool in_map;
     };
-    std::vector<frame> stack;
-    std::vector<std::uint32_t> pending;
+    boost::container::small_vector<frame, 64> stack;
+    boost::container::small_vector<std::uint32_t, 64> pending;
+    nodes_.reserve(64);
+    operand_start_.reserve(65);
+    operands_.reserve(128);
     stack.push_back({root, 0, true});
     number_.emplace(root, npos);
     operand_start_.push_back(0);
@@ -55,7 +58,7 @@ dag_index::dag_index(const node* root) {
         nodes_.push_back(n);
         operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
         operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
-        pending.resize(pending.size() - n->nops);
+        pending.erase(pending.end() - n->nops, pending.end());
         pending.push_back(number);
         stack.pop_back();
     }
@@ -490,10 +493,10 @@ expr differentiator::derive_sum(std::uint32_t i) {
 // with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
 expr differentiator::derive_product(std::uint32_t i) {
     const node* n = index_.at(i);
-    std::vector<std::uint32_t> hits;
+    boost::container::small_vector<std::uint32_t, 8> hits;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
     // Positions of the varying factors in operand order (deterministic output).
-    std::vector<std::size_t> varying;
+    boost::container::small_vector<std::size_t, 8> varying;
     const auto ops = index_.operands(i);
     if (hits.size() * 8 < ops.size()) {
         for (std::uint32_t h : hits)
@@ -518,8 +521,7 @@ expr differentiator::derive_product(std::uint32_t i) {
             record("constant-factor", "constant factor " + show(make_product(std::move(rest))), result);
         }
     } else if (varying.size() <= options_.product_rule_limit) {
-        std::vector<expr> terms;
-        terms.reserve(varying.size());
+        boost::container::small_vector<expr, 8> terms;
         for (std::size_t k : varying) {
             const expr& d = value(ops[k]);
             if (d.is_zero()) continue;
@@ -531,7 +533,9 @@ expr differentiator::derive_product(std::uint32_t i) {
                 terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
             }
         }
-        result = make_sum(std::move(terms));
+        boost::container::small_vector<const node*, 8> term_nodes;
+        for (const expr& t : terms) term_nodes.push_back(t.get());
+        result = make_sum_nodes(term_nodes);
         if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
     } else {
         std::vector<expr> terms;
@@ -598,15 +602,22 @@ expr differentiator::derive_power(std::uint32_t i) {
 expr differentiator::derive_function(std::uint32_t i) {
     const node* n = index_.at(i);
     const auto ops = index_.operands(i);
-    std::vector<expr> terms;
+    boost::container::small_vector<expr, 4> terms;
+    boost::container::small_vector<const node*, 4> term_nodes;
     for (std::size_t k = 0; k < ops.size(); ++k) {
         if (!active(ops[k])) continue;
         const expr& partial = local_partial(i, k);
         if (partial.is_zero()) continue;
         const expr& inner = value(ops[k]);
-        terms.push_back(inner.is_one() ? partial : real_cleanup(make_product({partial, inner})));
+        if (inner.is_one()) {
+            term_nodes.push_back(partial.get());
+        } else {
+            const node* pair[2] = {partial.get(), inner.get()};
+            terms.push_back(real_cleanup(make_product_nodes(pair)));
+            term_nodes.push_back(terms.back().get());
+        }
     }
-    expr result = make_sum(std::move(terms));
+    expr result = make_sum_nodes(term_nodes);
     if (trace_) {
         std::string label;
         if (n->is(kind::apply)) {
