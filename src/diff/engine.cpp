@@ -88,31 +88,48 @@ expr share(const node* n) { return expr::share(n); }
 // remembered; shorter sums are distributed in place (derive_sum).
 constexpr std::uint32_t remembered_distribution_terms = 8;
 
-// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1): the
-// node make_product_nodes({k, t}) makes, built without canonicalizing again,
-// since t's factors are in order already and only the coefficient changes.
-expr scaled_term(long long k, const node* t) {
+// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1) seen
+// as coefficient·rest, when the coefficient stays a machine integer: t's
+// factors are in canonical order already and only the coefficient changes.
+// `slot` is where t sits in its sum, so that a lone t can be the rest.
+struct scaled_view {
+    long long coefficient;
+    std::span<const node* const> rest;
+};
+
+bool view_scaled(long long k, const node* const* slot, scaled_view& view) {
+    const node* t = *slot;
+    if (t->is_number()) return false;
     long long r = k;
-    if (t->is_small_integer()) {
-        if (!__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
-    } else if (!t->is_number()) {
-        std::span<const node* const> rest(&t, 1);
-        bool simple = true;
-        if (t->is(kind::product)) {
-            rest = t->ops();
-            if (rest[0]->is_number()) {
-                simple = rest[0]->is_small_integer() && !__builtin_mul_overflow(k, rest[0]->small_value(), &r);
-                rest = rest.subspan(1);
-            }
-        }
-        if (simple) {
-            if (r == 1) return rest.size() == 1 ? share(rest[0]) : intern_ops(kind::product, 0, rest);
-            const expr coefficient(r);
-            boost::container::small_vector<const node*, 8> ops{coefficient.get()};
-            ops.insert(ops.end(), rest.begin(), rest.end());
-            return intern_ops(kind::product, 0, ops);
+    std::span<const node* const> rest(slot, 1);
+    if (t->is(kind::product)) {
+        rest = t->ops();
+        if (rest[0]->is_number()) {
+            if (!rest[0]->is_small_integer() || __builtin_mul_overflow(k, rest[0]->small_value(), &r)) return false;
+            rest = rest.subspan(1);
         }
     }
+    view = {r, rest};
+    return true;
+}
+
+// The term coefficient·rest, built as the core's like-term collection builds it.
+expr build_scaled(const scaled_view& view) {
+    if (view.coefficient == 1)
+        return view.rest.size() == 1 ? share(view.rest[0]) : intern_ops(kind::product, 0, view.rest);
+    const expr coefficient(view.coefficient);
+    boost::container::small_vector<const node*, 8> ops{coefficient.get()};
+    ops.insert(ops.end(), view.rest.begin(), view.rest.end());
+    return intern_ops(kind::product, 0, ops);
+}
+
+// k·t as make_product_nodes({k, t}) makes it.
+expr scaled_term(long long k, const node* const* slot) {
+    const node* t = *slot;
+    long long r;
+    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
+    scaled_view view;
+    if (view_scaled(k, slot, view)) return build_scaled(view);
     const expr coefficient(k);
     const node* pair[2] = {coefficient.get(), t};
     return make_product_nodes(pair);
@@ -464,7 +481,11 @@ void differentiator::derive_node(std::uint32_t i) {
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
     boost::container::small_vector<const node*, 8> terms;
-    boost::container::small_vector<expr, 8> made;  // owns the distributed terms
+    boost::container::small_vector<expr, 8> made;  // owns the terms built here
+    // Terms k·u of distributed derivatives, like terms already added up (the
+    // 200x and 2x of 100(x − y²)² + (1 − x)² become 202x without building either).
+    boost::container::small_vector<scaled_view, 8> scaled;
+    constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
         const std::uint32_t c = edge_child_[e];
         if (value_is_zero(c)) continue;
@@ -472,18 +493,39 @@ expr differentiator::derive_sum(std::uint32_t i) {
         if (q.pending && distributes(q.coefficient, factors(q)) &&
             factor_arena_[q.first]->nops < remembered_distribution_terms) {
             // tᵢ′ = k·(u₁ + u₂ + …) would be distributed by the core to
-            // k·u₁ + k·u₂ + …: its terms join this sum directly, the same
-            // products in the same order, without the intermediate sum node.
-            for (const node* u : factor_arena_[q.first]->ops()) {
-                made.push_back(scaled_term(q.coefficient, u));
+            // k·u₁ + k·u₂ + …: its terms join this sum directly, without the
+            // intermediate sum node.
+            const auto us = factor_arena_[q.first]->ops();
+            for (std::size_t k = 0; k < us.size(); ++k) {
+                scaled_view view;
+                if (view_scaled(q.coefficient, &us[k], view)) {
+                    auto same = std::find_if(scaled.begin(), scaled.end(), [&](const scaled_view& s) {
+                        return std::equal(s.rest.begin(), s.rest.end(), view.rest.begin(), view.rest.end());
+                    });
+                    long long sum;
+                    if (same != scaled.end() && !__builtin_add_overflow(same->coefficient, view.coefficient, &sum)) {
+                        same->coefficient = sum;
+                        continue;
+                    }
+                    if (scaled.size() < max_collected) {
+                        scaled.push_back(view);
+                        continue;
+                    }
+                }
+                made.push_back(scaled_term(q.coefficient, &us[k]));
                 terms.push_back(made.back().get());
             }
             continue;
         }
         terms.push_back(value(c).get());
     }
+    for (const scaled_view& view : scaled) {
+        if (view.coefficient == 0) continue;
+        made.push_back(build_scaled(view));
+        terms.push_back(made.back().get());
+    }
     // One varying term: its derivative is the sum's (no factory call).
-    expr result = terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
+    expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
         record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
     return result;
