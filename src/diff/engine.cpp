@@ -357,6 +357,10 @@ void differentiator::multiply(lazy_product& p, long long c) {
 void differentiator::absorb_node(lazy_product& p, const node* f) {
     // A one-limb integer below 2⁶² folds into the machine-word coefficient
     // (read from the backend: no temporaries on this hot path).
+    if (f->is_small_integer()) {
+        multiply(p, f->small_value());
+        return;
+    }
     if (f->kind == kind::number) {
         const auto& q = f->number().backend();
         const auto& num = q.num();
