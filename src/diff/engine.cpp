@@ -20,9 +20,12 @@ dag_index::dag_index(const node* root) {
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left; the
     // numbers of finished operands wait on `pending` until their parent is
-    // left, so each edge costs one hash probe. A node with one reference is
-    // held by a single operand slot, the one being followed: it cannot be met
-    // again, so it needs no entry (most nodes of a big expression are such).
+    // left, so each edge costs one hash probe. An operator node with one
+    // reference is held by a single operand slot, the one being followed: it
+    // cannot be met again, so it needs no entry (most nodes of a big
+    // expression are such). Leaves always get one, so a variable is found
+    // even if the core should ever keep shared leaves at a fixed count; an
+    // operator node met twice that way would only be differentiated twice.
     struct frame {
         const node* n;
         std::uint32_t next;
@@ -41,7 +44,7 @@ dag_index::dag_index(const node* root) {
         const node* n = top.n;
         if (top.next < n->nops) {
             const node* child = n->op(top.next++);
-            if (child->refs.load(std::memory_order_relaxed) == 1) {
+            if (child->nops > 0 && child->refs.load(std::memory_order_relaxed) == 1) {
                 stack.push_back({child, 0, false});
                 continue;
             }
