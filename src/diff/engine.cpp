@@ -381,11 +381,12 @@ void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
     const lazy_product& q = lazy_[c];
     if (q.pending) {
         multiply(p, q.coefficient);
-        // By index: the arena may grow while q's range is copied from it.
-        for (std::uint32_t k = q.first, end = q.first + q.count; k < end; ++k) {
-            const node* f = factor_arena_[k];
-            factor_arena_.push_back(f);
-        }
+        // q's range is inside the arena itself: room first, so that it stays
+        // put while it is copied to the end (no overlap).
+        if (factor_arena_.capacity() < factor_arena_.size() + q.count)
+            factor_arena_.reserve(std::max(factor_arena_.size() + q.count, 2 * factor_arena_.capacity()));
+        const node* const* from = factor_arena_.data() + q.first;
+        factor_arena_.insert(factor_arena_.end(), from, from + q.count);
     } else {
         absorb_node(p, value_[c].get());
     }
