@@ -458,6 +458,20 @@ bool differentiator::derive_lazy(std::uint32_t i) {
             }
         // d f(u) = f′(u)·u′
         const expr& partial = local_partial(i, which);
+        const lazy_product& inner = lazy_[ops[which]];
+        const node* f = partial.get();
+        if (inner.pending && inner.first + inner.count == factor_arena_.size() && !f->is_number() &&
+            !(f->is(kind::product) && f->op(0)->is_number())) {
+            // u′'s factors end the arena: f′(u) is appended to them in place, so
+            // that a chain f(g(h(…))) costs linear, not quadratic, copying.
+            // The numbers among the factors, the only thing whose order
+            // matters to the product built from them, keep their order.
+            lazy_product q = inner;
+            factor_arena_.push_back(f);
+            close_product(q);
+            p = q;
+            return true;
+        }
         lazy_product q = open_product();
         absorb_node(q, partial.get());
         absorb_value(q, ops[which]);
