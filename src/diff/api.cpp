@@ -38,10 +38,11 @@ expr diff(const expr& e, const expr& x, std::size_t n, const diff_options& optio
     expr d = e;
     detail::function_partial_cache partials;
     detail::derivative_memo memo;
+    detail::differentiator step(d, options, nullptr, &partials);
+    step.use_memo(&memo);
     for (std::size_t k = 0; k < n; ++k) {
         if (d.is_zero()) return d;
-        detail::differentiator step(d, options, nullptr, &partials);
-        step.use_memo(&memo);
+        if (k > 0) step.reset(d);
         // An absurd order is only worth trying while the derivatives stay
         // small: a polynomial reaches 0, anything else is refused.
         if (k == max_order || (n > max_order && step.size() > max_absurd_nodes))

@@ -16,7 +16,13 @@ namespace nabla::detail {
 
 // ---------------------------------------------------------------- dag_index
 
-dag_index::dag_index(const node* root) {
+void dag_index::build(const node* root) {
+    nodes_.clear();
+    number_.clear();
+    operand_start_.clear();
+    operands_.clear();
+    parent_start_.clear();
+    parents_.clear();
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left; the
     // numbers of finished operands wait on `pending` until their parent is
@@ -204,6 +210,20 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       value_(index_.size()),
       lazy_(index_.size()),
       hit_head_(index_.size(), dag_index::npos) {}
+
+void differentiator::reset(expr root) {
+    root_ = std::move(root);
+    index_.build(root_.get());
+    const std::size_t n = index_.size();
+    generation_ = 0;
+    mark_.assign(n, 0);
+    value_.clear();
+    value_.resize(n);
+    lazy_.assign(n, lazy_product{});
+    hit_head_.assign(n, dag_index::npos);
+    // Keyed by nodes of the old DAG that nothing keeps alive now.
+    distributed_.clear();
+}
 
 void differentiator::record(std::string rule, std::string description, const expr& result) {
     trace_->push_back({std::move(rule), std::move(description), result});

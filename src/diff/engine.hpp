@@ -27,7 +27,9 @@ class dag_index {
 public:
     static constexpr std::uint32_t npos = ~std::uint32_t{0};
 
-    explicit dag_index(const node* root);
+    explicit dag_index(const node* root) { build(root); }
+    // Indexes another DAG, reusing this one's storage.
+    void build(const node* root);
 
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
     const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
@@ -88,6 +90,9 @@ public:
 
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
+    // Starts over on another expression, keeping the storage, the partials
+    // and the memo: the steps of an nth derivative are one differentiator.
+    void reset(expr root);
     // Keeps and reuses derivatives of powers and functions in `memo` (not when tracing).
     void use_memo(derivative_memo* memo) noexcept { memo_ = trace_ ? nullptr : memo; }
     // The number of distinct nodes of the expression.
