@@ -230,6 +230,42 @@ TEST_CASE("explain_diff lists the rules in order with intermediate results", "[d
         if (s.rule == "d-sin") CHECK(s.description == "chain rule on sin(2x): cos(2x)·∂(2x)");
 }
 
+TEST_CASE("a gradient's shortcuts give the nodes the core builds from the textbook result", "[diff][vector]") {
+    // The engine distributes k·(u + v), adds like terms and reuses k·S across
+    // variables itself; each entry must still be the canonical node.
+    const auto xs = symbols("x", 12);
+    const auto g = gradient(rosenbrock(xs), xs);
+    CHECK(g[0] == -400 * xs[0] * (xs[1] - pow(xs[0], 2)) + 2 * xs[0] - 2);
+    for (std::size_t i = 1; i + 1 < xs.size(); ++i)
+        CHECK(g[i] == -400 * xs[i] * (xs[i + 1] - pow(xs[i], 2)) - 200 * pow(xs[i - 1], 2) + 202 * xs[i] - 2);
+    CHECK(g.back() == 200 * xs.back() - 200 * pow(xs[xs.size() - 2], 2));
+
+    // Exact and floating coefficients in the distributed sum; terms that cancel.
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    const expr f = pow(x + 2.5 * y + z / 3, 2) - 2 * x * (x + 2.5 * y) + 7 * pow(x - y, 2);
+    CHECK(diff(f, x) == 12 * x - 14.0 * y + 2 * z / 3);
+
+    // A long sum times a constant (6·(x₀ + … + x₁₁)) is shared by a Hessian row.
+    const expr cubic = pow(add(xs), 3) + sin(xs[0] * xs[1]);
+    const auto h = hessian(cubic, xs);
+    for (std::size_t i = 0; i < xs.size(); ++i)
+        for (std::size_t k = 0; k < xs.size(); ++k) CHECK(h[i][k] == diff(diff(cubic, xs[i]), xs[k]));
+    CHECK(h[3][7] == 6 * add(xs));
+}
+
+TEST_CASE("an nth derivative equals differentiating n times one step at a time", "[diff][order]") {
+    // The steps of diff(e, x, n) share the derivatives of powers and functions.
+    const expr x = symbol("x"), y = symbol("y");
+    for (const expr& e : {exp(x) * sin(x) * pow(x, 3), pow(x, x), pow(x, x) * sin(x * y) + log(abs(x)),
+                          pow(x + y + 1, 5) * exp(x), 0.5 * pow(x, 2.5) * cos(3 * x)}) {
+        expr step = e;
+        for (std::size_t n = 1; n <= 6; ++n) {
+            step = diff(step, x);
+            CHECK(diff(e, x, n) == step);
+        }
+    }
+}
+
 TEST_CASE("shared subexpressions are differentiated once (linear cost on the DAG)", "[diff][dag]") {
     const expr x = symbol("x");
     // g_{k+1} = sin(g_k) + cos(g_k): a tree of 2^60 leaves, a DAG of ~180 nodes.

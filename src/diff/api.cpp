@@ -36,9 +36,13 @@ expr diff(const expr& e, const expr& x, const diff_options& options) {
 expr diff(const expr& e, const expr& x, std::size_t n, const diff_options& options) {
     require_symbol(x);
     expr d = e;
+    detail::function_partial_cache partials;
+    detail::derivative_memo memo;
+    detail::differentiator step(d, options, nullptr, &partials);
+    step.use_memo(&memo);
     for (std::size_t k = 0; k < n; ++k) {
         if (d.is_zero()) return d;
-        detail::differentiator step(d, options);
+        if (k > 0) step.reset(d);
         // An absurd order is only worth trying while the derivatives stay
         // small: a polynomial reaches 0, anything else is refused.
         if (k == max_order || (n > max_order && step.size() > max_absurd_nodes))
@@ -84,9 +88,10 @@ std::vector<std::vector<expr>> hessian(const expr& e, const std::vector<expr>& v
     const std::vector<expr> g = gradient(e, variables, options);
     const std::size_t n = variables.size();
     std::vector<std::vector<expr>> h(n, std::vector<expr>(n));
+    detail::function_partial_cache partials;
     for (std::size_t i = 0; i < n; ++i) {
         if (g[i].is_zero()) continue;  // the whole row (and column) is 0
-        detail::differentiator d(g[i], options);
+        detail::differentiator d(g[i], options, nullptr, &partials);
         // ∂²e/∂xᵢ∂xⱼ = ∂²e/∂xⱼ∂xᵢ: each pair once, mirrored.
         for (std::size_t j = i; j < n; ++j) h[i][j] = h[j][i] = d.derive(variables[j]);
     }

@@ -7,6 +7,8 @@
 
 #include <nabla/print.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -14,34 +16,58 @@ namespace nabla::detail {
 
 // ---------------------------------------------------------------- dag_index
 
-dag_index::dag_index(const node* root) {
+void dag_index::build(const node* root) {
+    nodes_.clear();
+    number_.clear();
+    operand_start_.clear();
+    operands_.clear();
+    parent_start_.clear();
+    parents_.clear();
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left; the
     // numbers of finished operands wait on `pending` until their parent is
-    // left, so each edge costs one hash probe.
-    std::vector<std::pair<const node*, std::uint32_t>> stack;
-    std::vector<std::uint32_t> pending;
-    stack.emplace_back(root, 0);
+    // left, so each edge costs one hash probe. An operator node with one
+    // reference is held by a single operand slot, the one being followed: it
+    // cannot be met again, so it needs no entry (most nodes of a big
+    // expression are such). Leaves always get one, so a variable is found
+    // even if the core should ever keep shared leaves at a fixed count; an
+    // operator node met twice that way would only be differentiated twice.
+    struct frame {
+        const node* n;
+        std::uint32_t next;
+        bool in_map;
+    };
+    boost::container::small_vector<frame, 64> stack;
+    boost::container::small_vector<std::uint32_t, 64> pending;
+    nodes_.reserve(64);
+    operand_start_.reserve(65);
+    operands_.reserve(128);
+    stack.push_back({root, 0, true});
     number_.emplace(root, npos);
     operand_start_.push_back(0);
     while (!stack.empty()) {
-        auto& [n, next] = stack.back();
-        if (next < n->nops) {
-            const node* child = n->op(next++);
+        frame& top = stack.back();
+        const node* n = top.n;
+        if (top.next < n->nops) {
+            const node* child = n->op(top.next++);
+            if (child->nops > 0 && child->refs.load(std::memory_order_relaxed) == 1) {
+                stack.push_back({child, 0, false});
+                continue;
+            }
             auto [it, fresh] = number_.try_emplace(child, npos);
             if (fresh) {
-                stack.emplace_back(child, 0);
+                stack.push_back({child, 0, true});
             } else {
                 pending.push_back(it->second);
             }
             continue;
         }
         const auto number = static_cast<std::uint32_t>(nodes_.size());
-        number_.find(n)->second = number;
+        if (top.in_map) number_.find(n)->second = number;
         nodes_.push_back(n);
         operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
         operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
-        pending.resize(pending.size() - n->nops);
+        pending.erase(pending.end() - n->nops, pending.end());
         pending.push_back(number);
         stack.pop_back();
     }
@@ -67,14 +93,68 @@ namespace {
 
 expr share(const node* n) { return expr::share(n); }
 
+// From this many terms on, k·S is distributed once per differentiator and
+// remembered; shorter sums are distributed in place (derive_sum).
+constexpr std::uint32_t remembered_distribution_terms = 8;
+
+// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1) seen
+// as coefficient·rest, when the coefficient stays a machine integer: t's
+// factors are in canonical order already and only the coefficient changes.
+// `slot` is where t sits in its sum, so that a lone t can be the rest.
+struct scaled_view {
+    long long coefficient;
+    std::span<const node* const> rest;
+};
+
+bool view_scaled(long long k, const node* const* slot, scaled_view& view) {
+    const node* t = *slot;
+    if (t->is_number()) return false;
+    long long r = k;
+    std::span<const node* const> rest(slot, 1);
+    if (t->is(kind::product)) {
+        rest = t->ops();
+        if (rest[0]->is_number()) {
+            if (!rest[0]->is_small_integer() || __builtin_mul_overflow(k, rest[0]->small_value(), &r)) return false;
+            rest = rest.subspan(1);
+        }
+    }
+    view = {r, rest};
+    return true;
+}
+
+// The term coefficient·rest, built as the core's like-term collection builds it.
+expr build_scaled(const scaled_view& view) {
+    if (view.coefficient == 1)
+        return view.rest.size() == 1 ? share(view.rest[0]) : intern_ops(kind::product, 0, view.rest);
+    const expr coefficient(view.coefficient);
+    boost::container::small_vector<const node*, 8> ops{coefficient.get()};
+    ops.insert(ops.end(), view.rest.begin(), view.rest.end());
+    return intern_ops(kind::product, 0, ops);
+}
+
+// k·t as make_product_nodes({k, t}) makes it.
+expr scaled_term(long long k, const node* const* slot) {
+    const node* t = *slot;
+    long long r;
+    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
+    scaled_view view;
+    if (view_scaled(k, slot, view)) return build_scaled(view);
+    const expr coefficient(k);
+    const node* pair[2] = {coefficient.get(), t};
+    return make_product_nodes(pair);
+}
+
+bool distributes(long long coefficient, std::span<const node* const> factors) {
+    return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
+}
+
 // The product of f′ with every operand of `product` except the one at `skip`.
-expr replace_factor(const node* product, std::size_t skip, const expr& derivative) {
-    std::vector<expr> factors;
-    factors.reserve(product->nops);
+expr replace_factor(const node* product, std::size_t skip, const node* derivative) {
+    boost::container::small_vector<const node*, 8> factors;
     factors.push_back(derivative);
     for (std::size_t k = 0; k < product->nops; ++k)
-        if (k != skip) factors.push_back(share(product->op(k)));
-    return make_product(std::move(factors));
+        if (k != skip) factors.push_back(product->op(k));
+    return make_product_nodes(factors);
 }
 
 bool is_odd_integer(const node* n) {
@@ -118,8 +198,10 @@ expr real_cleanup(const expr& e) {
 
 // ---------------------------------------------------------------- differentiator
 
-differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace)
-    : root_(std::move(root)),
+differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace,
+                               function_partial_cache* partials)
+    : partials_(partials ? partials : &own_partials_),
+      root_(std::move(root)),
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
@@ -128,6 +210,20 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       value_(index_.size()),
       lazy_(index_.size()),
       hit_head_(index_.size(), dag_index::npos) {}
+
+void differentiator::reset(expr root) {
+    root_ = std::move(root);
+    index_.build(root_.get());
+    const std::size_t n = index_.size();
+    generation_ = 0;
+    mark_.assign(n, 0);
+    value_.clear();
+    value_.resize(n);
+    lazy_.assign(n, lazy_product{});
+    hit_head_.assign(n, dag_index::npos);
+    // Keyed by nodes of the old DAG that nothing keeps alive now.
+    distributed_.clear();
+}
 
 void differentiator::record(std::string rule, std::string description, const expr& result) {
     trace_->push_back({std::move(rule), std::move(description), result});
@@ -165,30 +261,93 @@ expr differentiator::derive(const expr& x) {
     if (xi == dag_index::npos) return zero();
     activate_ancestors(xi);
     keep_.clear();
+    factor_arena_.clear();
+    if (memo_ && memo_->variable != x) {
+        memo_->entries.clear();
+        memo_->variable = x;
+    }
     std::size_t steps = 0;
     for (std::uint32_t i : active_) {
         if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
+        if (memo_ && recall(i)) continue;
         derive_node(i);
+        if (memo_) remember(i);
     }
     return value(index_.size() - 1);  // the root is numbered last
+}
+
+namespace {
+// Sums and products are mostly new at each step of an nth derivative (their
+// coefficients change); powers and functions of x recur.
+bool memorable(const node* n) {
+    return n->is(kind::power) || n->is(kind::apply) || n->is(kind::call);
+}
+}  // namespace
+
+bool differentiator::recall(std::uint32_t i) {
+    const node* n = index_.at(i);
+    if (!memorable(n)) return false;
+    const auto it = memo_->entries.find(n);
+    if (it == memo_->entries.end()) return false;
+    const derivative_memo::entry& e = it->second;
+    lazy_product& p = lazy_[i];
+    if (e.lazy) {
+        p = open_product();
+        p.coefficient = e.coefficient;
+        for (const expr& f : e.factors) factor_arena_.push_back(f.get());
+        close_product(p);
+    } else {
+        p.pending = false;
+        value_[i] = e.value;
+    }
+    return true;
+}
+
+void differentiator::remember(std::uint32_t i) {
+    const node* n = index_.at(i);
+    if (!memorable(n)) return;
+    derivative_memo::entry e;
+    e.function = share(n);
+    const lazy_product& p = lazy_[i];
+    if (p.pending) {
+        e.lazy = true;
+        e.coefficient = p.coefficient;
+        e.factors.reserve(p.count);
+        for (const node* f : factors(p)) e.factors.push_back(share(f));
+    } else {
+        e.value = value_[i];
+    }
+    memo_->entries.insert_or_assign(n, std::move(e));
 }
 
 const expr& differentiator::value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
     if (p.pending) {
         p.pending = false;
+        const auto fs = factors(p);
         if (p.coefficient == 0) {
             value_[i] = zero();
-        } else if (p.factors.empty()) {
+        } else if (fs.empty()) {
             value_[i] = expr(p.coefficient);
-        } else if (p.factors.size() == 1 && p.coefficient == 1) {
-            value_[i] = share(p.factors[0]);
+        } else if (fs.size() == 1 && p.coefficient == 1) {
+            value_[i] = share(fs[0]);
+        } else if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
+            auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
+            if (fresh) {
+                const expr coefficient(p.coefficient);
+                const node* pair[2] = {coefficient.get(), fs[0]};
+                it->second = real_cleanup(make_product_nodes(pair));
+            }
+            value_[i] = it->second;
         } else {
-            std::vector<expr> factors;
-            factors.reserve(p.factors.size() + 1);
-            if (p.coefficient != 1) factors.emplace_back(p.coefficient);
-            for (const node* f : p.factors) factors.push_back(share(f));
-            value_[i] = real_cleanup(make_product(std::move(factors)));
+            boost::container::small_vector<const node*, 8> nodes;
+            expr coefficient;
+            if (p.coefficient != 1) {
+                coefficient = expr(p.coefficient);
+                nodes.push_back(coefficient.get());
+            }
+            nodes.insert(nodes.end(), fs.begin(), fs.end());
+            value_[i] = real_cleanup(make_product_nodes(nodes));
         }
     }
     return value_[i];
@@ -198,12 +357,20 @@ bool differentiator::value_is_zero(std::uint32_t i) const {
     return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
 }
 
+differentiator::lazy_product differentiator::open_product() {
+    lazy_product p;
+    p.pending = true;
+    p.first = static_cast<std::uint32_t>(factor_arena_.size());
+    return p;
+}
+
+// p is the open product: its factors are the arena's tail.
 void differentiator::multiply(lazy_product& p, long long c) {
     long long r;
     if (__builtin_mul_overflow(p.coefficient, c, &r)) {
         // Too big for a machine word: the exact number becomes a factor.
         keep_.emplace_back(p.coefficient);
-        p.factors.push_back(keep_.back().get());
+        factor_arena_.push_back(keep_.back().get());
         p.coefficient = c;
     } else {
         p.coefficient = r;
@@ -213,6 +380,10 @@ void differentiator::multiply(lazy_product& p, long long c) {
 void differentiator::absorb_node(lazy_product& p, const node* f) {
     // A one-limb integer below 2⁶² folds into the machine-word coefficient
     // (read from the backend: no temporaries on this hot path).
+    if (f->is_small_integer()) {
+        multiply(p, f->small_value());
+        return;
+    }
     if (f->kind == kind::number) {
         const auto& q = f->number().backend();
         const auto& num = q.num();
@@ -223,16 +394,19 @@ void differentiator::absorb_node(lazy_product& p, const node* f) {
             return;
         }
     }
-    {
-        p.factors.push_back(f);
-    }
+    factor_arena_.push_back(f);
 }
 
 void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
     const lazy_product& q = lazy_[c];
     if (q.pending) {
         multiply(p, q.coefficient);
-        p.factors.insert(p.factors.end(), q.factors.begin(), q.factors.end());
+        // q's range is inside the arena itself: room first, so that it stays
+        // put while it is copied to the end (no overlap).
+        if (factor_arena_.capacity() < factor_arena_.size() + q.count)
+            factor_arena_.reserve(std::max(factor_arena_.size() + q.count, 2 * factor_arena_.capacity()));
+        const node* const* from = factor_arena_.data() + q.first;
+        factor_arena_.insert(factor_arena_.end(), from, from + q.count);
     } else {
         absorb_node(p, value_[c].get());
     }
@@ -252,10 +426,10 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         if (lazy_[c].pending) {
             p = lazy_[c];
         } else {
-            p.pending = true;
-            p.coefficient = 1;
-            p.factors.clear();
-            absorb_node(p, value_[c].get());
+            lazy_product q = open_product();
+            absorb_node(q, value_[c].get());
+            close_product(q);
+            p = q;
         }
         return true;
     }
@@ -263,29 +437,35 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         std::uint32_t e = hit_head_[i];
         if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
         const std::uint32_t c = edge_child_[e];
-        lazy_product q;
-        q.pending = true;
+        lazy_product q = open_product();
         absorb_value(q, c);
         for (std::size_t k = 0; k < ops.size(); ++k)
             if (ops[k] != c) absorb_node(q, n->op(k));
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     case kind::power: {
         if (!n->op(1)->is(kind::number) || active(ops[1])) return false;
         // d uⁿ = n·u^(n−1)·u′
-        lazy_product q;
-        q.pending = true;
+        lazy_product q = open_product();
         absorb_node(q, n->op(1));
-        const rational_t m = n->op(1)->number() - 1;
-        if (m == 1) {
-            q.factors.push_back(n->op(0));
-        } else if (m != 0) {
+        if (n->op(1)->is_small_integer()) {  // the common case, without rational arithmetic
+            const std::int64_t m = n->op(1)->small_value() - 1;
+            if (m == 1) {
+                factor_arena_.push_back(n->op(0));
+            } else if (m != 0) {
+                keep_.push_back(make_power(share(n->op(0)), expr(static_cast<long long>(m))));
+                absorb_node(q, keep_.back().get());
+            }
+        } else {
+            const rational_t m = n->op(1)->number() - 1;
             keep_.push_back(make_power(share(n->op(0)), make_number(m)));
             absorb_node(q, keep_.back().get());
         }
         absorb_value(q, ops[0]);
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     case kind::apply:
@@ -298,11 +478,25 @@ bool differentiator::derive_lazy(std::uint32_t i) {
             }
         // d f(u) = f′(u)·u′
         const expr& partial = local_partial(i, which);
-        lazy_product q;
-        q.pending = true;
+        const lazy_product& inner = lazy_[ops[which]];
+        const node* f = partial.get();
+        if (inner.pending && inner.first + inner.count == factor_arena_.size() && !f->is_number() &&
+            !(f->is(kind::product) && f->op(0)->is_number())) {
+            // u′'s factors end the arena: f′(u) is appended to them in place, so
+            // that a chain f(g(h(…))) costs linear, not quadratic, copying.
+            // The numbers among the factors, the only thing whose order
+            // matters to the product built from them, keep their order.
+            lazy_product q = inner;
+            factor_arena_.push_back(f);
+            close_product(q);
+            p = q;
+            return true;
+        }
+        lazy_product q = open_product();
         absorb_node(q, partial.get());
         absorb_value(q, ops[which]);
-        p = std::move(q);
+        close_product(q);
+        p = q;
         return true;
     }
     default: return false;
@@ -328,12 +522,52 @@ void differentiator::derive_node(std::uint32_t i) {
 
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
-    std::vector<expr> terms;
+    boost::container::small_vector<const node*, 8> terms;
+    boost::container::small_vector<expr, 8> made;  // owns the terms built here
+    // Terms k·u of distributed derivatives, like terms already added up (the
+    // 200x and 2x of 100(x − y²)² + (1 − x)² become 202x without building either).
+    boost::container::small_vector<scaled_view, 8> scaled;
+    constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
-        if (!value_is_zero(edge_child_[e])) terms.push_back(value(edge_child_[e]));
+        const std::uint32_t c = edge_child_[e];
+        if (value_is_zero(c)) continue;
+        const lazy_product& q = lazy_[c];
+        if (q.pending && distributes(q.coefficient, factors(q)) &&
+            factor_arena_[q.first]->nops < remembered_distribution_terms) {
+            // tᵢ′ = k·(u₁ + u₂ + …) would be distributed by the core to
+            // k·u₁ + k·u₂ + …: its terms join this sum directly, without the
+            // intermediate sum node.
+            const auto us = factor_arena_[q.first]->ops();
+            for (std::size_t k = 0; k < us.size(); ++k) {
+                scaled_view view;
+                if (view_scaled(q.coefficient, &us[k], view)) {
+                    auto same = std::find_if(scaled.begin(), scaled.end(), [&](const scaled_view& s) {
+                        return std::equal(s.rest.begin(), s.rest.end(), view.rest.begin(), view.rest.end());
+                    });
+                    long long sum;
+                    if (same != scaled.end() && !__builtin_add_overflow(same->coefficient, view.coefficient, &sum)) {
+                        same->coefficient = sum;
+                        continue;
+                    }
+                    if (scaled.size() < max_collected) {
+                        scaled.push_back(view);
+                        continue;
+                    }
+                }
+                made.push_back(scaled_term(q.coefficient, &us[k]));
+                terms.push_back(made.back().get());
+            }
+            continue;
+        }
+        terms.push_back(value(c).get());
+    }
+    for (const scaled_view& view : scaled) {
+        if (view.coefficient == 0) continue;
+        made.push_back(build_scaled(view));
+        terms.push_back(made.back().get());
     }
     // One varying term: its derivative is the sum's (no factory call).
-    expr result = terms.size() == 1 ? std::move(terms[0]) : make_sum(std::move(terms));
+    expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
         record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
     return result;
@@ -343,10 +577,10 @@ expr differentiator::derive_sum(std::uint32_t i) {
 // with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
 expr differentiator::derive_product(std::uint32_t i) {
     const node* n = index_.at(i);
-    std::vector<std::uint32_t> hits;
+    boost::container::small_vector<std::uint32_t, 8> hits;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
     // Positions of the varying factors in operand order (deterministic output).
-    std::vector<std::size_t> varying;
+    boost::container::small_vector<std::size_t, 8> varying;
     const auto ops = index_.operands(i);
     if (hits.size() * 8 < ops.size()) {
         for (std::uint32_t h : hits)
@@ -363,7 +597,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
         // c·x → c: with f′ = 1 and one other factor, that factor is the result.
-        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d));
+        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d.get()));
         if (trace_) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
@@ -371,20 +605,21 @@ expr differentiator::derive_product(std::uint32_t i) {
             record("constant-factor", "constant factor " + show(make_product(std::move(rest))), result);
         }
     } else if (varying.size() <= options_.product_rule_limit) {
-        std::vector<expr> terms;
-        terms.reserve(varying.size());
+        boost::container::small_vector<expr, 8> terms;
         for (std::size_t k : varying) {
             const expr& d = value(ops[k]);
             if (d.is_zero()) continue;
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
             if (d.get()->is(kind::sum)) {
-                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, share(t))));
+                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, t)));
             } else {
-                terms.push_back(real_cleanup(replace_factor(n, k, d)));
+                terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
             }
         }
-        result = make_sum(std::move(terms));
+        boost::container::small_vector<const node*, 8> term_nodes;
+        for (const expr& t : terms) term_nodes.push_back(t.get());
+        result = make_sum_nodes(term_nodes);
         if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
     } else {
         std::vector<expr> terms;
@@ -451,15 +686,22 @@ expr differentiator::derive_power(std::uint32_t i) {
 expr differentiator::derive_function(std::uint32_t i) {
     const node* n = index_.at(i);
     const auto ops = index_.operands(i);
-    std::vector<expr> terms;
+    boost::container::small_vector<expr, 4> terms;
+    boost::container::small_vector<const node*, 4> term_nodes;
     for (std::size_t k = 0; k < ops.size(); ++k) {
         if (!active(ops[k])) continue;
         const expr& partial = local_partial(i, k);
         if (partial.is_zero()) continue;
         const expr& inner = value(ops[k]);
-        terms.push_back(inner.is_one() ? partial : real_cleanup(make_product({partial, inner})));
+        if (inner.is_one()) {
+            term_nodes.push_back(partial.get());
+        } else {
+            const node* pair[2] = {partial.get(), inner.get()};
+            terms.push_back(real_cleanup(make_product_nodes(pair)));
+            term_nodes.push_back(terms.back().get());
+        }
     }
-    expr result = make_sum(std::move(terms));
+    expr result = make_sum_nodes(term_nodes);
     if (trace_) {
         std::string label;
         if (n->is(kind::apply)) {
@@ -487,9 +729,13 @@ expr differentiator::derive_function(std::uint32_t i) {
 }
 
 const expr& differentiator::local_partial(std::uint32_t i, std::size_t k) {
-    auto [it, fresh] = partials_.try_emplace(i);
-    if (fresh) it->second = function_partials(index_.at(i), kink_value_, options_);
-    return it->second[k];
+    const node* n = index_.at(i);
+    auto [it, fresh] = partials_->try_emplace(n);
+    if (fresh) {
+        it->second.function = share(n);  // the key stays valid while it is in the cache
+        it->second.partials = function_partials(n, kink_value_, options_);
+    }
+    return it->second.partials[k];
 }
 
 std::vector<expr> function_partials(const node* n, const expr& kink, const diff_options& options) {

@@ -27,11 +27,15 @@ class dag_index {
 public:
     static constexpr std::uint32_t npos = ~std::uint32_t{0};
 
-    explicit dag_index(const node* root);
+    explicit dag_index(const node* root) { build(root); }
+    // Indexes another DAG, reusing this one's storage.
+    void build(const node* root);
 
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
     const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
-    // The number of n, or npos when n is not in the DAG.
+    // The number of n, or npos when n is not in the DAG. Only nodes with more
+    // than one reference are found besides the root: a node the caller holds
+    // (a variable) always is.
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
@@ -49,14 +53,48 @@ private:
     std::vector<std::uint32_t> parent_start_, parents_;
 };
 
+// The partial derivatives of apply and call nodes, instantiated from the rule
+// table once and shared by differentiators with the same options (the steps
+// of an nth derivative meet sin(x), cos(x), exp(x) at every step).
+struct cached_partials {
+    expr function;  // keeps the key node alive
+    std::vector<expr> partials;
+};
+using function_partial_cache = boost::unordered_flat_map<const node*, cached_partials>;
+
+// Derivatives of powers and function applications by one variable, kept from
+// one differentiator to the next: the steps of an nth derivative meet the
+// same x^(x−k), (log(x) + 1)ᵐ, sin(x) again and again. A derivative is kept
+// as the engine holds it, built or as a lazy product, so that a parent uses
+// it exactly as it would have when deriving the node anew.
+struct derivative_memo {
+    struct entry {
+        expr function;  // keeps the key node alive
+        bool lazy = false;
+        long long coefficient = 1;
+        std::vector<expr> factors;  // of the lazy product
+        expr value;                 // or the built derivative
+    };
+    expr variable;
+    boost::unordered_flat_map<const node*, entry> entries;
+};
+
 // Differentiates one expression by any number of variables in turn, sharing
 // the DAG index and the instantiated function derivatives between them.
 class differentiator {
 public:
-    differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr);
+    // `partials`, when given, is used instead of a cache of this
+    // differentiator's own; it must come from differentiators with the same options.
+    differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr,
+                   function_partial_cache* partials = nullptr);
 
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
+    // Starts over on another expression, keeping the storage, the partials
+    // and the memo: the steps of an nth derivative are one differentiator.
+    void reset(expr root);
+    // Keeps and reuses derivatives of powers and functions in `memo` (not when tracing).
+    void use_memo(derivative_memo* memo) noexcept { memo_ = trace_ ? nullptr : memo; }
     // The number of distinct nodes of the expression.
     std::size_t size() const noexcept { return index_.size(); }
 
@@ -64,10 +102,13 @@ private:
     // A derivative kept as an unbuilt product coef·Π factors, so that chains
     // of power rules and constant factors build one product node, not one per
     // step. Factors are nodes of the DAG, of value_ (this derivation) or of keep_.
+    // The factors are a range of factor_arena_: a range never changes once
+    // written, so a lazy product is copied by copying the range, not the factors.
     struct lazy_product {
         bool pending = false;
         long long coefficient = 1;
-        std::vector<const node*> factors;
+        std::uint32_t first = 0;  // into factor_arena_
+        std::uint32_t count = 0;
     };
 
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
@@ -78,6 +119,14 @@ private:
     void multiply(lazy_product& p, long long c);
     void absorb_node(lazy_product& p, const node* f);
     void absorb_value(lazy_product& p, std::uint32_t c);
+    // Starts a lazy product whose factors are appended at the end of the arena.
+    lazy_product open_product();
+    void close_product(lazy_product& p) const noexcept {
+        p.count = static_cast<std::uint32_t>(factor_arena_.size()) - p.first;
+    }
+    std::span<const node* const> factors(const lazy_product& p) const noexcept {
+        return {factor_arena_.data() + p.first, p.count};
+    }
     void activate_ancestors(std::uint32_t x);
     void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
@@ -88,6 +137,12 @@ private:
     const expr& local_partial(std::uint32_t i, std::size_t k);
     void record(std::string rule, std::string description, const expr& result);
 
+    bool recall(std::uint32_t i);
+    void remember(std::uint32_t i);
+
+    function_partial_cache own_partials_;
+    derivative_memo* memo_ = nullptr;
+    function_partial_cache* partials_;
     expr root_;
     diff_options options_;
     expr kink_value_;
@@ -99,11 +154,14 @@ private:
     std::vector<expr> value_;            // the derivative of each active node
     std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
+    std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
     std::vector<std::uint32_t> edge_child_, edge_next_;
-    boost::unordered_flat_map<std::uint32_t, std::vector<expr>> partials_;
+    // k·S for a long sum S, distributed (k·u₁ + k·u₂ + …), kept across
+    // variables: a gradient or Hessian row meets the same k·S for many of them.
+    boost::unordered_flat_map<std::pair<long long, const node*>, expr> distributed_;
 };
 
 // sign(u)·|u|^k → u·|u|^(k−1), and |u|^(even) → u^(even), in a product: the
