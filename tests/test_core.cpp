@@ -69,9 +69,18 @@ TEST_CASE("sums: flatten, collect like terms, drop zeros", "[core][canonical]") 
     CHECK((rational(1, 2) * (2 * x + y))[0] != expr(1));
     // −(x − y) = y − x
     CHECK(-(x - y) == y - x);
+    // a number joins a sum's constant, or cancels it
+    CHECK((x + y + 3) + 2 == add({5, y, x}));
+    CHECK((x + y + 3) + -3 == y + x);
+    CHECK(((x + 3) + -3).kind() == kind::symbol);
+    CHECK((x + y) + 0.5 == add({y, real(0.5), x}));
 }
 
 TEST_CASE("products: fold constants, combine powers, identities", "[core][canonical]") {
+    // a number joins a product's coefficient
+    CHECK(2 * (3 * x * y) == mul({y, 6, x}));
+    CHECK(rational(1, 2) * (2 * x * y) == y * x);
+    CHECK(0 * (2 * x * y) == expr(0));
     // 2·x·2 = 4x
     CHECK(2 * x * 2 == 4 * x);
     // x·x = x²
