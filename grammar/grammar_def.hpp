@@ -37,26 +37,30 @@ namespace unicode = detail::unicode;
 
 // ---------------------------------------------------------------- rule IDs
 
+// A rule whose right side is wrapped in positioned[…] has its range set
+// there; annotate_position's on_success would only visit the value again.
+struct positioned_rule {};
+
 struct statement_class : annotate_position {};
 struct declaration_class : annotate_position {};
 struct definition_class : annotate_position {};
 struct assignment_class : annotate_position {};
-struct expression_statement_class : annotate_position {};
+struct expression_statement_class : positioned_rule {};
 struct binding_class : annotate_position {};
 struct bindings_class : annotate_position {};
-struct sum_class : annotate_position {};
-struct term_class : annotate_position {};
-struct unary_class : annotate_position {};
+struct sum_class : positioned_rule {};
+struct term_class : positioned_rule {};
+struct unary_class : positioned_rule {};
 struct exponent_class : annotate_position {};
-struct power_class : annotate_position {};
-struct primary_class : annotate_position {};
-struct implicit_factor_class : annotate_position {};
-struct derivative_class : annotate_position {};
-struct prefix_derivative_class : annotate_position {};
+struct power_class : positioned_rule {};
+struct primary_class : positioned_rule {};
+struct implicit_factor_class : positioned_rule {};
+struct derivative_class : positioned_rule {};
+struct prefix_derivative_class : positioned_rule {};
 struct partial_variable_class : annotate_position {};
 struct leibniz_variable_class : annotate_position {};
-struct exponent_atom_class : annotate_position {};
-struct leibniz_target_class : annotate_position {};
+struct exponent_atom_class : positioned_rule {};
+struct leibniz_target_class : positioned_rule {};
 
 const statement_type statement_rule = "a statement";
 const x3::rule<declaration_class, ast::derivative_declaration> declaration = "a derivative declaration";
@@ -235,6 +239,32 @@ struct positioned_gen {
     }
 };
 inline constexpr positioned_gen positioned{};
+
+/// Parses its subject straight into the value of the rule it is in: a rule
+/// that hands its result on unchanged (sum → term → unary → power → primary)
+/// then fills one operand in place instead of a temporary per level that an
+/// action moves up. The subjects write only on success, so a failed attempt
+/// leaves nothing behind.
+template <class Subject>
+struct into_value_directive : x3::unary_parser<Subject, into_value_directive<Subject>> {
+    using base_type = x3::unary_parser<Subject, into_value_directive<Subject>>;
+    static bool const is_pass_through_unary = true;
+    constexpr into_value_directive(const Subject& subject) : base_type(subject) {}
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute&) const {
+        return this->subject.parse(first, last, context, rcontext, rcontext);
+    }
+};
+struct into_value_gen {
+    template <class Subject>
+    constexpr into_value_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+        const Subject& subject) const {
+        return {x3::as_parser(subject)};
+    }
+};
+inline constexpr into_value_gen into_value{};
 
 // ---------------------------------------------------------------- enclosed parts
 
@@ -738,12 +768,37 @@ const auto expression_statement_def = positioned[
 const auto binding_def = any_name > '=' > sum;
 const auto bindings_def = binding % ',';
 
+// What can start an operand, by its first byte: an ASCII letter, digit, '.',
+// '(', '[' or '|', or any non-ASCII character (√ ∂ ∇ α …, sorted out by the
+// alternatives). Anything else (an operator, ')', ',', the end) fails at
+// once instead of trying every alternative below it.
+struct operand_start_parser : x3::parser<operand_start_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    /// An implicit factor never starts with a digit or '.' (2x, not x2 as x·2).
+    bool implicit_factor;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        Iterator p = first;
+        x3::skip_over(p, last, context);
+        if (p == last) return false;
+        const char c = *p;
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[' || c == '|')
+            return true;
+        return !implicit_factor && (is_ascii_digit(c) || c == '.');
+    }
+};
+inline constexpr operand_start_parser starts_operand{{}, false};
+inline constexpr operand_start_parser starts_factor{{}, true};
+
 const auto sum_def = positioned[
-    x3::omit[term[set_val] >> *((additive_op > term)[push_sum])]];
+    x3::omit[into_value[term] >> *((additive_op > term)[push_sum])]];
 
 const auto term_def = positioned[
-    x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
-                                                  implicit_factor[push_juxtaposed])]];
+    x3::omit[into_value[unary] >> *((multiplicative_op > unary)[push_product] |
+                                       (&starts_factor >> implicit_factor[push_juxtaposed]))]];
 
 // What can only start a signed operand or an operator-form derivative: the
 // common case (a name, number or parenthesis) goes straight to power.
@@ -764,18 +819,18 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
 inline constexpr may_be_prefixed_parser may_be_prefixed{};
 
 const auto unary_def = positioned[nest[x3::omit[
-    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | prefix_derivative[set_val])) |
-    power[set_val]]]];
+    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | into_value[prefix_derivative])) |
+    into_value[power]]]];
 
 const auto exponent_def = unary;
 
 const auto power_def = positioned[
-    x3::omit[primary[set_val] >>
+    x3::omit[into_value[primary] >>
                                 -(superscript_token[make_power(true)] |
                                   ((x3::lit("**") | '^') > exponent)[make_power(false)])]];
 
 const auto implicit_factor_def = positioned[
-    x3::omit[!x3::char_("0-9.") >> power[set_val]]];
+    x3::omit[&starts_factor >> into_value[power]]];
 
 struct root_signs : x3::symbols<std::uint8_t> {
     root_signs() { add("√", 2)("∛", 3)("∜", 4); }
@@ -812,11 +867,13 @@ inline constexpr first_byte_parser starts_bar{{}, first_byte_parser::what::bar};
 inline constexpr first_byte_parser starts_plain_letter{{}, first_byte_parser::what::plain_letter};
 
 const auto primary_def = positioned[
-    nest[x3::omit[(&starts_plain_letter >> word[set_val]) | (&starts_digit >> number_token[set_val]) |
-                  (&starts_open >> group[set_val]) | number_token[set_val] | group[set_val] |
-         absolute[set_val] | ((root_sign > power)[make_root]) |
-         ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
-         ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]]];
+    nest[x3::omit[&starts_operand >>
+                  ((&starts_plain_letter >> into_value[word]) |
+                   (&starts_digit >> into_value[number_token]) | (&starts_open >> into_value[group]) |
+                   into_value[absolute] | ((root_sign > power)[make_root]) |
+                   ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+                   into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
+                   into_value[d_bracket] | into_value[word])]]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];
