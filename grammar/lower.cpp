@@ -160,12 +160,36 @@ private:
 
     // A name in a value position.
     expr name_value(const ast::name& n, bool may_split) {
+        if (is_plain_letter_name(n.text)) return plain_letter_value(n);
         std::vector<expr> factors = name_factors(n, may_split);
         return factors.size() == 1 ? factors.front() : mul(factors);
     }
 
+    // One ASCII letter with optional digits (x, y2): the common name. It has
+    // nothing to normalize or split and is never a function or command
+    // name, so it skips those lookups (and name_factors' vector).
+    static bool is_plain_letter_name(std::string_view name) {
+        if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+            return false;
+        for (std::size_t i = 1; i < name.size(); ++i)
+            if (name[i] < '0' || name[i] > '9') return false;
+        return true;
+    }
+
+    // name_factors' answer for a plain letter name, in the same order of checks.
+    expr plain_letter_value(const ast::name& n) {
+        const std::string_view name = n.text;
+        if (auto v = env_.variable(name)) return *v;
+        if (env_.function(name))
+            fail(n.begin, "'" + n.text + "' is a function; call it like " + n.text + "(…)");
+        if (name == "e") return e();
+        use(name, false, n.begin);
+        return symbol(name);
+    }
+
     // The factors a name stands for: one, or the letters of a split name.
     std::vector<expr> name_factors(const ast::name& n, bool may_split) {
+        if (is_plain_letter_name(n.text)) return {plain_letter_value(n)};
         const std::string name = normalize_name(n.text);
         if (auto v = env_.variable(name)) return {*v};
         if (env_.function(name))
@@ -227,14 +251,14 @@ private:
 
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
-    void use(const std::string& name, bool as_function, std::uint32_t at) {
+    void use(std::string_view name, bool as_function, std::uint32_t at) {
         // Look up first: most uses repeat a name, and emplace would allocate.
         if (auto it = uses_.find(name); it != uses_.end()) {
             if (it->second != as_function)
-                fail(at, "'" + name + "' is used both as a function and as a variable");
+                fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
             return;
         }
-        uses_.emplace(name, as_function);
+        uses_.emplace(std::string(name), as_function);
     }
 
     // ---------------------------------------------------------------- operators
@@ -316,7 +340,14 @@ private:
         // x^x(log(x) + 1) is x^x·(log(x) + 1).
         std::vector<expr> factors;
         expr base;
-        if (const auto* n = boost::get<ast::name>(&p.base.get())) {
+        const auto* base_name = boost::get<ast::name>(&p.base.get());
+        if (base_name && is_plain_letter_name(base_name->text)) {
+            // x², w^5: one base and one exponent, no product around them.
+            base = plain_letter_value(*base_name);
+            if (!boost::get<x3::forward_ast<ast::call>>(&p.exponent.get()) &&
+                !boost::get<x3::forward_ast<ast::power>>(&p.exponent.get()))
+                return power_of(base, operand(p.exponent));
+        } else if (const auto* n = base_name) {
             factors = name_factors(*n, true);
             base = factors.back();
             factors.pop_back();
@@ -335,7 +366,9 @@ private:
             factors.push_back(power_of(base, name_value(ic->function, true)));
             factors.push_back(power_of(operand(ic->args.front().value), operand(inner->get().exponent)));
         } else {
-            factors.push_back(power_of(base, operand(p.exponent)));
+            expr powered = power_of(base, operand(p.exponent));
+            if (factors.empty()) return powered;
+            factors.push_back(std::move(powered));
         }
         return factors.size() == 1 ? factors.front() : mul(factors);
     }
@@ -412,6 +445,16 @@ private:
 
     expr node(const x3::forward_ast<ast::call>& cf) {
         const ast::call& c = cf.get();
+        if (!c.primes && c.partials.empty()) {
+            // sin(x), exp(y + 2z): an elementary function the user has not
+            // redefined. Its name is plain ASCII, so normalizing it changes
+            // nothing, and it never multiplies; the checks below agree.
+            const std::optional<function> fn = find_function(c.function.text);
+            if (fn && !env_.function(c.function.text)) {
+                check_arity(c, c.function.text, std::size_t(function_arity(*fn)));
+                return nabla::apply(*fn, positional(c, c.function.text));
+            }
+        }
         const std::string name = normalize_name(c.function.text);
 
         if (call_multiplies(c)) {
