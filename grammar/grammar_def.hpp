@@ -118,19 +118,21 @@ inline bool is_chain_at(const ast::operand& o, bool sum_level) {
 // `val` is still a single operand), so single operands are never wrapped.
 inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
     if (!is_chain_at(val, sum_level)) {
-        ast::expression chain;
+        x3::forward_ast<ast::expression> node;
+        ast::expression& chain = node.get();
         chain.begin = begin_of(val);
         chain.first = std::move(val);
-        val = x3::forward_ast<ast::expression>(std::move(chain));
+        // Room for the usual chain (a·b·c·d, a + b + c + d) in one allocation.
+        chain.rest.reserve(4);
+        val = std::move(node);
     }
     auto& chain = boost::get<x3::forward_ast<ast::expression>>(val).get();
-    ast::operation step;
+    ast::operation& step = chain.rest.emplace_back();
     step.op = op;
     step.begin = begin_of(value);
     step.end = end_of(value);
     chain.end = step.end;
     step.value = std::move(value);
-    chain.rest.push_back(std::move(step));
 }
 
 // x3::action parses into the rule's own attribute when the types agree, so
@@ -163,13 +165,15 @@ const auto make_signed = [](auto& ctx) {
 };
 const auto make_power = [](bool superscript) {
     return [superscript](auto& ctx) {
-        ast::power p;
+        // Filled where it will live: the operands move once, not twice.
+        x3::forward_ast<ast::power> node;
+        ast::power& p = node.get();
         p.begin = begin_of(x3::_val(ctx));
         p.base = std::move(x3::_val(ctx));
         p.exponent = std::move(x3::_attr(ctx));
         p.end = end_of(p.exponent);
         p.superscript = superscript;
-        x3::_val(ctx) = x3::forward_ast<ast::power>(std::move(p));
+        x3::_val(ctx) = std::move(node);
     };
 };
 
