@@ -9,6 +9,9 @@
 
 #include <nabla/diff.hpp>
 
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -252,13 +255,24 @@ private:
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
     void use(std::string_view name, bool as_function, std::uint32_t at) {
-        // Look up first: most uses repeat a name, and emplace would allocate.
-        if (auto it = uses_.find(name); it != uses_.end()) {
-            if (it->second != as_function)
+        const bool* seen = nullptr;
+        for (const auto& [known, f] : few_uses_)
+            if (known == name) {
+                seen = &f;
+                break;
+            }
+        if (!seen && !many_uses_.empty())
+            if (auto it = many_uses_.find(name); it != many_uses_.end()) seen = &it->second;
+        if (seen) {
+            if (*seen != as_function)
                 fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
             return;
         }
-        uses_.emplace(std::string(name), as_function);
+        if (few_uses_.size() < few_names) {
+            if (few_uses_.empty()) few_uses_.reserve(few_names);
+            few_uses_.emplace_back(std::string(name), as_function);
+        }
+        else many_uses_.emplace(std::string(name), as_function);
     }
 
     // ---------------------------------------------------------------- operators
@@ -666,7 +680,16 @@ private:
     std::vector<note>* notes_;
     const lower_options& options_;
     std::size_t depth_ = 0;
-    std::map<std::string, bool, std::less<>> uses_;  // name → used as a function
+    // Looked up for every name in the expression. An expression has a few
+    // distinct names: a short list scanned in place is cheapest, and names
+    // past it go to a hash table so long inputs stay linear.
+    static constexpr std::size_t few_names = 8;
+    std::vector<std::pair<std::string, bool>> few_uses_;  // name → used as a function
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }
+    };
+    boost::unordered_flat_map<std::string, bool, name_hash, std::equal_to<>> many_uses_;
 };
 
 }  // namespace
