@@ -26,6 +26,8 @@ inline constexpr std::string_view application_names[] = {
     "ln", "sqrt"};
 
 inline bool is_application_name(std::string_view word) noexcept {
+    // Most words are one-letter names; every function name is longer.
+    if (word.size() < 2) return false;
     for (auto n : application_names)
         if (n == word) return true;
     return false;
@@ -104,6 +106,12 @@ inline const char* scan_word(const char* p, const char* last) noexcept {
     if (!unicode::is_letter(c)) return p;
     const char* q = p + len;
     while (q != last) {
+        // ASCII letters and digits continue a name without decoding.
+        const char a = *q;
+        if ((a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9')) {
+            ++q;
+            continue;
+        }
         c = unicode::decode(q, last, len);
         if (c == '_') {
             // `_` continues a name only before a letter or digit (`w_1`).
@@ -167,7 +175,8 @@ public:
 
     /// The end of the superscript run starting at p (p when none).
     static const char* scan(const char* p, const char* last) noexcept {
-        while (p != last) {
+        // Every superscript is outside ASCII: the usual next byte ends it at once.
+        while (p != last && static_cast<unsigned char>(*p) >= 0x80) {
             int len = 0;
             char32_t c = unicode::decode(p, last, len);
             if (!unicode::superscript_ascii(c)) break;
@@ -387,6 +396,7 @@ struct primes_parser : x3::parser<primes_parser> {
                 ++count;
                 continue;
             }
+            if (static_cast<unsigned char>(*p) < 0x80) break;  // ′ ″ ‴ are outside ASCII
             int len = 0;
             const char32_t c = unicode::decode(p, last, len);
             if (c == 0x2032) count += 1;
