@@ -122,8 +122,6 @@ inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum
         ast::expression& chain = node.get();
         chain.begin = begin_of(val);
         chain.first = std::move(val);
-        // Room for the usual chain (a·b·c·d, a + b + c + d) in one allocation.
-        chain.rest.reserve(4);
         val = std::move(node);
     }
     auto& chain = boost::get<x3::forward_ast<ast::expression>>(val).get();
@@ -418,7 +416,7 @@ bool parse_argument(Iterator& first, Iterator const& last, Context const& contex
 /// ( argument, argument, … ), possibly empty.
 template <class Iterator, class Context, class RContext>
 bool parse_arguments(Iterator& first, Iterator const& last, Context const& context,
-                     RContext& rcontext, std::vector<ast::argument>& args) {
+                     RContext& rcontext, decltype(ast::call::args)& args) {
     return parse_enclosed(first, last, context, '(', ')', "an argument", [&](Iterator& it) {
         Iterator probe = it;
         x3::skip_over(probe, last, context);
