@@ -190,7 +190,7 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
                Attribute& attr) const {
         auto& s = state_of(context);
         if (s.depth >= s.max_depth) {
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             throw syntax_error{offset_of(first, s),
                                "input nests too deeply (more than " +
                                    std::to_string((s.max_depth - 4) / 2) + " levels)"};
@@ -226,7 +226,7 @@ struct positioned_directive : x3::unary_parser<Subject, positioned_directive<Sub
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const Iterator start = first;
         if (!this->subject.parse(first, last, context, rcontext, attr)) return false;
         annotate_position::annotate(rcontext, start, first, state_of(context).base);
@@ -290,17 +290,17 @@ inline std::string column_text(const parse_state& s, const char* p) {
 template <class Content, class Iterator, class Context>
 bool parse_enclosed(Iterator& first, Iterator const& last, Context const& context, char open,
                     char close, const char* what, Content&& content) {
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     if (first == last || *first != open) return false;
     auto& s = state_of(context);
     const char* open_at = first;
     ++first;
     if (!content(first)) {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         throw syntax_error{offset_of(first, s), std::string("expected ") + what + " after '" +
                                                     std::string(1, open) + "'"};
     }
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     if (first == last)
         throw syntax_error{offset_of(first, s), "'" + std::string(1, open) + "' at column " +
                                                     column_text(s, open_at) + " is never closed"};
@@ -321,7 +321,7 @@ struct group_parser : x3::parser<group_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         if (first == last || (*first != '(' && *first != '[')) return false;
         const char open = *first;
         const char* start = first;
@@ -356,7 +356,7 @@ struct absolute_parser : x3::parser<absolute_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         if (first == last || *first != '|') return false;
         auto& s = state_of(context);
         const std::uint32_t at = offset_of(first, s);
@@ -364,7 +364,7 @@ struct absolute_parser : x3::parser<absolute_parser> {
         Iterator it = first + 1;
         ast::absolute b;
         if (sum.parse(it, last, context, rcontext, b.inner)) {
-            x3::skip_over(it, last, context);
+            skip(it, last, context);
             if (it != last && *it == '|') {
                 ++it;
                 b.begin = at;
@@ -384,7 +384,7 @@ inline constexpr absolute_parser absolute{};
 template <class Iterator, class Context, class RContext>
 bool parse_argument(Iterator& first, Iterator const& last, Context const& context,
                     RContext& rcontext, ast::argument& arg) {
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     const char* start = first;
     auto& s = state_of(context);
     // keyword=value: a name, '=', and not '=='.
@@ -392,13 +392,13 @@ bool parse_argument(Iterator& first, Iterator const& last, Context const& contex
         Iterator it = first;
         ast::name key;
         if (any_name.parse(it, last, context, rcontext, key)) {
-            x3::skip_over(it, last, context);
+            skip(it, last, context);
             if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
                 ++it;
                 arg.keyword = std::move(key);
                 first = it;
                 if (!sum.parse(first, last, context, rcontext, arg.value)) {
-                    x3::skip_over(first, last, context);
+                    skip(first, last, context);
                     throw syntax_error{offset_of(first, s), "expected an expression after '='"};
                 }
                 arg.begin = offset_of(start, s);
@@ -419,18 +419,18 @@ bool parse_arguments(Iterator& first, Iterator const& last, Context const& conte
                      RContext& rcontext, decltype(ast::call::args)& args) {
     return parse_enclosed(first, last, context, '(', ')', "an argument", [&](Iterator& it) {
         Iterator probe = it;
-        x3::skip_over(probe, last, context);
+        skip(probe, last, context);
         if (probe != last && *probe == ')') return true;  // f()
         for (;;) {
             ast::argument arg;
             if (!parse_argument(it, last, context, rcontext, arg)) {
                 if (args.empty()) return false;
-                x3::skip_over(it, last, context);
+                skip(it, last, context);
                 throw syntax_error{offset_of(it, state_of(context)),
                                    "expected an argument after ','"};
             }
             args.push_back(std::move(arg));
-            x3::skip_over(it, last, context);
+            skip(it, last, context);
             if (it == last || *it != ',') return true;
             ++it;
         }
@@ -443,11 +443,11 @@ bool parse_arguments(Iterator& first, Iterator const& last, Context const& conte
 /// the product a·t, printed `at`, is still a product).
 template <class Iterator, class Context>
 bool at_starts_bindings(Iterator p, Iterator const& last, Context const& context) {
-    x3::skip_over(p, last, context);
+    skip(p, last, context);
     const char* w = scan_word(p, last);
     if (w == p) return false;
     p = w;
-    x3::skip_over(p, last, context);
+    skip(p, last, context);
     return p != last && *p == '=' && (p + 1 == last || p[1] != '=');
 }
 
@@ -461,30 +461,32 @@ struct word_parser : x3::parser<word_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         const char* end = scan_word(first, last);
         if (end == first) return false;
         auto& s = state_of(context);
         const std::string_view word(start, std::size_t(end - start));
-        ast::name name;
-        name.text.assign(word);
-        name.begin = offset_of(start, s);
-        name.end = offset_of(end, s);
+        const auto set_name = [&](ast::name& name) {
+            name.text.assign(word);
+            name.begin = offset_of(start, s);
+            name.end = offset_of(end, s);
+        };
 
         // A call: primes and '(' right after the name (`f (x)` is f·x).
         Iterator p = end;
         std::uint8_t primes = 0;
         primes_token.parse(p, last, context, rcontext, primes);
         if (p != last && *p == '(') {
-            ast::call c;
-            c.function = std::move(name);
+            x3::forward_ast<ast::call> node;
+            ast::call& c = node.get();
+            set_name(c.function);
             c.primes = primes;
             first = p;
             parse_arguments(first, last, context, rcontext, c.args);
             c.begin = offset_of(start, s);
             c.end = offset_of(first, s);
-            x3::traits::move_to(ast::operand(x3::forward_ast<ast::call>(std::move(c))), attr);
+            x3::traits::move_to(std::move(node), attr);
             return true;
         }
         if (primes)
@@ -493,21 +495,23 @@ struct word_parser : x3::parser<word_parser> {
         if (word == "at" && at_starts_bindings(end, last, context)) return false;
         if (!is_application_name(word)) {
             first = end;
-            x3::traits::move_to(ast::operand(std::move(name)), attr);
+            ast::name spare;
+            set_name(node_for(attr, spare));
+            finish_node(attr, spare);
             return true;
         }
 
         ast::application a;
-        a.function = std::move(name);
+        set_name(a.function);
         p = end;
         if (superscript_token.parse(p, last, context, rcontext, a.exponent)) {
         } else {
             Iterator q = p;
-            x3::skip_over(q, last, context);
+            skip(q, last, context);
             if (q != last && (*q == '^' || (*q == '*' && q + 1 != last && q[1] == '*'))) {
                 q += *q == '^' ? 1 : 2;
                 if (!exponent_atom.parse(q, last, context, rcontext, a.exponent)) {
-                    x3::skip_over(q, last, context);
+                    skip(q, last, context);
                     throw syntax_error{offset_of(q, s), "expected an exponent after '^'"};
                 }
                 p = q;
@@ -515,7 +519,7 @@ struct word_parser : x3::parser<word_parser> {
         }
         first = p;
         if (!parse_application_argument(first, last, context, rcontext, a.argument)) {
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             throw syntax_error{offset_of(first, s),
                                "expected an argument after '" + std::string(word) + "'"};
         }
@@ -532,13 +536,13 @@ struct word_parser : x3::parser<word_parser> {
     static bool parse_application_argument(Iterator& first, Iterator const& last,
                                            Context const& context, RContext& rcontext,
                                            ast::operand& out) {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const bool parenthesized = first != last && (*first == '(' || *first == '[');
         if (!unary.parse(first, last, context, rcontext, out)) return false;
         if (parenthesized) return true;
         for (;;) {
             Iterator save = first;
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             if (first == last || *first == '(' || *first == '[' || is_ascii_digit(*first) ||
                 *first == '.') {
                 first = save;
@@ -568,7 +572,7 @@ struct partial_call_parser : x3::parser<partial_call_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         Iterator p = first;
         std::vector<std::uint8_t> partials;
@@ -603,19 +607,19 @@ struct d_bracket_parser : x3::parser<d_bracket_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         if (last - first < 2 || first[0] != 'D' || first[1] != '[') return false;
         Iterator p = first + 2;
         std::vector<std::uint8_t> partials;
         for (;;) {
-            x3::skip_over(p, last, context);
+            skip(p, last, context);
             unsigned v = 0;
             int digits = 0;
             while (p != last && is_ascii_digit(*p) && v <= 255) v = v * 10 + unsigned(*p++ - '0'), ++digits;
             if (!digits || v == 0 || v > 255) return false;
             partials.push_back(std::uint8_t(v));
-            x3::skip_over(p, last, context);
+            skip(p, last, context);
             if (p != last && *p == ',') {
                 ++p;
                 continue;
@@ -628,7 +632,7 @@ struct d_bracket_parser : x3::parser<d_bracket_parser> {
         ++p;
         ast::name fname;
         if (!any_name.parse(p, last, context, rcontext, fname)) return false;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last || *p != ')') return false;
         ++p;
         if (p == last || *p != '(') return false;
@@ -783,7 +787,7 @@ struct operand_start_parser : x3::parser<operand_start_parser> {
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last) return false;
         const char c = *p;
         if (static_cast<unsigned char>(c) >= 0x80) return true;
@@ -811,7 +815,7 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last) return false;
         const char c = *p;
         // '-' '+' 'd' (d/dx), and the lead byte of '−' (U+2212) and '∂' (U+2202).
@@ -850,7 +854,7 @@ struct first_byte_parser : x3::parser<first_byte_parser> {
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last) return false;
         const char c = *p;
         switch (kind) {

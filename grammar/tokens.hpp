@@ -5,6 +5,7 @@
 // X3's char parsers don't have; the structure above them is X3 rules.
 
 #include "grammar/ast.hpp"
+#include "grammar/config.hpp"
 #include "grammar/error_handler.hpp"
 #include "grammar/unicode.hpp"
 
@@ -39,6 +40,29 @@ inline std::uint32_t offset_of(const char* p, const parse_state& s) noexcept {
 
 inline bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+/// Makes `attr` hold a default T and returns it: a token is then filled
+/// where it will live, instead of built aside and moved in (through a
+/// temporary operand, which moved its string twice).
+template <class T, class Attribute>
+T& emplace_into(Attribute& attr) {
+    attr = T{};
+    return boost::get<T>(attr);
+}
+
+/// The node `attr` will hold: `attr` itself when it is the node's type,
+/// else `spare`, which the caller then moves into `attr`.
+template <class T, class Attribute>
+T& node_for(Attribute& attr, T& spare) {
+    if constexpr (std::is_same_v<Attribute, ast::operand>) return emplace_into<T>(attr);
+    else if constexpr (std::is_same_v<Attribute, T>) return attr;
+    else return spare;
+}
+template <class T, class Attribute>
+void finish_node(Attribute& attr, T& spare) {
+    if constexpr (!std::is_same_v<Attribute, ast::operand> && !std::is_same_v<Attribute, T>)
+        x3::traits::move_to(std::move(spare), attr);
+}
+
 // ---------------------------------------------------------------- numbers
 
 /// 12, 0.5, .5, 1e-3, 2.5E10. A following '.' or a second exponent is a
@@ -50,7 +74,7 @@ struct number_parser : x3::parser<number_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* p = first;
         const char* start = p;
         bool integer = true;
@@ -83,13 +107,14 @@ struct number_parser : x3::parser<number_parser> {
                                "malformed number '" + std::string(start, end) + "'"};
         }
         auto& s = state_of(context);
-        ast::number n;
+        ast::number spare;
+        ast::number& n = node_for(attr, spare);
         n.text.assign(start, p);
         n.is_integer = integer;
         n.begin = offset_of(start, s);
         n.end = offset_of(p, s);
         first = p;
-        x3::traits::move_to(std::move(n), attr);
+        finish_node(attr, spare);
         return true;
     }
 };
@@ -144,7 +169,7 @@ struct name_parser : x3::parser<name_parser<Mode>> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* end = scan_word(first, last);
         if (end == first) return false;
         std::string_view word(first, std::size_t(end - first));
