@@ -291,13 +291,33 @@ private:
             terms.reserve(e.rest.size() + 1);
             terms.push_back(operand(e.first));
             for (const auto& step : e.rest) {
-                expr v = operand(step.value);
-                terms.push_back(step.op == ast::op::subtract ? -v : v);
+                if (step.op != ast::op::subtract) {
+                    terms.push_back(operand(step.value));
+                } else if (const ast::expression* p = as_chain(step.value); p && !p->grouped && !p->rest.empty() &&
+                                                                      p->rest.front().op != ast::op::add &&
+                                                                      p->rest.front().op != ast::op::subtract) {
+                    // a − 86w⁴z⁵: −1 joins the product's factors, one product
+                    // instead of the product and then its negation (the same node).
+                    if (++depth_ > options_.max_depth * 2 + 8) fail(0, "input nests too deeply");
+                    struct leave {
+                        std::size_t& d;
+                        ~leave() { --d; }
+                    } guard{depth_};
+                    terms.push_back(product(*p, true));
+                } else {
+                    terms.push_back(-operand(step.value));
+                }
             }
             return add(terms);
         }
+        return product(e, false);
+    }
+
+    // A product chain (·, /, juxtaposition), negated when `negate` is set.
+    expr product(const ast::expression& e, bool negate) {
         std::vector<expr> factors;
-        factors.reserve(e.rest.size() + 2);
+        factors.reserve(e.rest.size() + 3);
+        if (negate) factors.push_back(expr(-1));
         // −(x + 1)/y: the sign is a factor of the product, as printed.
         const auto* sign = boost::get<x3::forward_ast<ast::signed_>>(&e.first.get());
         if (sign && sign->get().negative) {
