@@ -287,30 +287,36 @@ private:
         if (e.rest.empty()) return operand(e.first);
         const ast::op first_op = e.rest.front().op;
         if (first_op == ast::op::add || first_op == ast::op::subtract) {
+            // a + b: the two-term sum needs no vector (add copies it again).
+            if (e.rest.size() == 1) {
+                expr a = operand(e.first);
+                return a + sum_term(e.rest.front());
+            }
             std::vector<expr> terms;
             terms.reserve(e.rest.size() + 1);
             terms.push_back(operand(e.first));
-            for (const auto& step : e.rest) {
-                if (step.op != ast::op::subtract) {
-                    terms.push_back(operand(step.value));
-                } else if (const ast::expression* p = as_chain(step.value); p && !p->grouped && !p->rest.empty() &&
-                                                                      p->rest.front().op != ast::op::add &&
-                                                                      p->rest.front().op != ast::op::subtract) {
-                    // a − 86w⁴z⁵: −1 joins the product's factors, one product
-                    // instead of the product and then its negation (the same node).
-                    if (++depth_ > options_.max_depth * 2 + 8) fail(0, "input nests too deeply");
-                    struct leave {
-                        std::size_t& d;
-                        ~leave() { --d; }
-                    } guard{depth_};
-                    terms.push_back(product(*p, true));
-                } else {
-                    terms.push_back(-operand(step.value));
-                }
-            }
+            for (const auto& step : e.rest) terms.push_back(sum_term(step));
             return add(terms);
         }
         return product(e, false);
+    }
+
+    // One `+ v` or `− v` step of a sum, as a term.
+    expr sum_term(const ast::operation& step) {
+        if (step.op != ast::op::subtract) return operand(step.value);
+        if (const ast::expression* p = as_chain(step.value);
+            p && !p->grouped && !p->rest.empty() && p->rest.front().op != ast::op::add &&
+            p->rest.front().op != ast::op::subtract) {
+            // a − 86w⁴z⁵: −1 joins the product's factors, one product
+            // instead of the product and then its negation (the same node).
+            if (++depth_ > options_.max_depth * 2 + 8) fail(0, "input nests too deeply");
+            struct leave {
+                std::size_t& d;
+                ~leave() { --d; }
+            } guard{depth_};
+            return product(*p, true);
+        }
+        return -operand(step.value);
     }
 
     // A product chain (·, /, juxtaposition), negated when `negate` is set.
@@ -343,6 +349,8 @@ private:
                 factors.push_back(product_operand(step.value));
             }
         }
+        // a·b: operator* builds the same node as mul without copying the vector.
+        if (factors.size() == 2) return factors[0] * factors[1];
         return mul(factors);
     }
 
