@@ -468,7 +468,8 @@ struct word_parser : x3::parser<word_parser> {
         auto& s = state_of(context);
         const std::string_view word(start, std::size_t(end - start));
         const auto set_name = [&](ast::name& name) {
-            name.text.assign(word);
+            name.text.clear();
+            name.text.append(word);  // cheaper than assign, which allows for aliasing
             name.begin = offset_of(start, s);
             name.end = offset_of(end, s);
         };

@@ -109,7 +109,8 @@ struct number_parser : x3::parser<number_parser> {
         auto& s = state_of(context);
         ast::number spare;
         ast::number& n = node_for(attr, spare);
-        n.text.assign(start, p);
+        n.text.clear();
+        n.text.append(start, p);  // cheaper than assign, which allows for aliasing
         n.is_integer = integer;
         n.begin = offset_of(start, s);
         n.end = offset_of(p, s);
@@ -178,7 +179,8 @@ struct name_parser : x3::parser<name_parser<Mode>> {
         }
         auto& s = state_of(context);
         ast::name n;
-        n.text.assign(word);
+        n.text.clear();
+        n.text.append(word);  // cheaper than assign, which allows for aliasing
         n.begin = offset_of(first, s);
         n.end = offset_of(end, s);
         first = end;
