@@ -388,14 +388,14 @@ bool parse_argument(Iterator& first, Iterator const& last, Context const& contex
     const char* start = first;
     auto& s = state_of(context);
     // keyword=value: a name, '=', and not '=='.
-    {
-        Iterator it = first;
-        ast::name key;
-        if (any_name.parse(it, last, context, rcontext, key)) {
-            skip(it, last, context);
-            if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
+    // Looked for with the bare word first: most arguments are values, and
+    // the name is built only for a keyword.
+    if (Iterator it = scan_word(first, last); it != first) {
+        skip(it, last, context);
+        if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
+            Iterator name_end = first;
+            if (any_name.parse(name_end, last, context, rcontext, arg.keyword)) {
                 ++it;
-                arg.keyword = std::move(key);
                 first = it;
                 if (!sum.parse(first, last, context, rcontext, arg.value)) {
                     skip(first, last, context);
@@ -800,12 +800,12 @@ struct operand_start_parser : x3::parser<operand_start_parser> {
 inline constexpr operand_start_parser starts_operand{{}, false};
 inline constexpr operand_start_parser starts_factor{{}, true};
 
-const auto sum_def = positioned[
-    x3::omit[into_value[term] >> *((additive_op > term)[push_sum])]];
+// Not positioned[…]: a sum or term is the operand unary placed (which has
+// its range) or a chain append built (which append gives its range).
+const auto sum_def = x3::omit[into_value[term] >> *((additive_op > term)[push_sum])];
 
-const auto term_def = positioned[
-    x3::omit[into_value[unary] >> *((multiplicative_op > unary)[push_product] |
-                                       (&starts_factor >> implicit_factor[push_juxtaposed]))]];
+const auto term_def = x3::omit[into_value[unary] >> *((multiplicative_op > unary)[push_product] |
+                                                      (&starts_factor >> implicit_factor[push_juxtaposed]))];
 
 // What can only start a signed operand or an operator-form derivative: the
 // common case (a name, number or parenthesis) goes straight to power.
