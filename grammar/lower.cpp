@@ -186,7 +186,11 @@ private:
         if (env_.function(name))
             fail(n.begin, "'" + n.text + "' is a function; call it like " + n.text + "(…)");
         if (name == "e") return e();
-        use(name, false, n.begin);
+        if (std::optional<expr>* cached = use(name, false, n.begin)) {
+            // x in x²y + 3x: the symbol is looked up once per expression.
+            if (!*cached) *cached = symbol(name);
+            return **cached;
+        }
         return symbol(name);
     }
 
@@ -254,11 +258,15 @@ private:
 
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
-    void use(std::string_view name, bool as_function, std::uint32_t at) {
+    // Returns the slot that caches the name's symbol while it is in the
+    // short list (nullptr past it).
+    std::optional<expr>* use(std::string_view name, bool as_function, std::uint32_t at) {
         const bool* seen = nullptr;
-        for (const auto& [known, f] : few_uses_)
-            if (known == name) {
-                seen = &f;
+        std::optional<expr>* slot = nullptr;
+        for (auto& used : few_uses_)
+            if (used.name == name) {
+                seen = &used.as_function;
+                slot = &used.symbol;
                 break;
             }
         if (!seen && !many_uses_.empty())
@@ -266,13 +274,15 @@ private:
         if (seen) {
             if (*seen != as_function)
                 fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
-            return;
+            return slot;
         }
         if (few_uses_.size() < few_names) {
+            // Reserved once: the slots handed out stay where they are.
             if (few_uses_.empty()) few_uses_.reserve(few_names);
-            few_uses_.emplace_back(std::string(name), as_function);
+            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
         }
-        else many_uses_.emplace(std::string(name), as_function);
+        many_uses_.emplace(std::string(name), as_function);
+        return nullptr;
     }
 
     // ---------------------------------------------------------------- operators
@@ -712,7 +722,12 @@ private:
     // distinct names: a short list scanned in place is cheapest, and names
     // past it go to a hash table so long inputs stay linear.
     static constexpr std::size_t few_names = 8;
-    std::vector<std::pair<std::string, bool>> few_uses_;  // name → used as a function
+    struct used_name {
+        std::string name;
+        bool as_function;
+        std::optional<expr> symbol;  // a variable's symbol, once built
+    };
+    std::vector<used_name> few_uses_;
     struct name_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }
