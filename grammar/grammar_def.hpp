@@ -804,8 +804,11 @@ inline constexpr operand_start_parser starts_factor{{}, true};
 // its range) or a chain append built (which append gives its range).
 const auto sum_def = x3::omit[into_value[term] >> *((additive_op > term)[push_sum])];
 
+// implicit_factor checks its first byte itself, after skipping blanks in
+// place as every failed attempt here always has (a statement's range
+// reaches past trailing blanks because of it).
 const auto term_def = x3::omit[into_value[unary] >> *((multiplicative_op > unary)[push_product] |
-                                                      (&starts_factor >> implicit_factor[push_juxtaposed]))];
+                                                      implicit_factor[push_juxtaposed])];
 
 // What can only start a signed operand or an operator-form derivative: the
 // common case (a name, number or parenthesis) goes straight to power.
