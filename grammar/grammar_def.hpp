@@ -782,7 +782,7 @@ const auto bindings_def = binding % ',';
 struct operand_start_parser : x3::parser<operand_start_parser> {
     using attribute_type = x3::unused_type;
     static bool const has_attribute = false;
-    /// An implicit factor never starts with a digit or '.' (2x, not x2 as x·2).
+    /// An implicit factor never starts with a digit or '.': `x 2` is not x·2.
     bool implicit_factor;
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
