@@ -52,6 +52,7 @@
 /// `(x/2)·y`); unary `−` / `+`; `^` `**` and superscripts (right associative,
 /// tighter than unary minus: `-x^2` is `−(x²)`); postfix primes and calls.
 
+#include <boost/container/small_vector.hpp>
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
 #include <cstdint>
@@ -131,7 +132,9 @@ struct operation : located {
 /// or bracketed expression is an `expression` too (with `grouped` set).
 struct expression : located {
     operand first;
-    std::vector<operation> rest;
+    /// Held in place up to four steps (the usual chain), so most chains
+    /// are one allocation, not two.
+    boost::container::small_vector<operation, 4> rest;
     /// Written in ( ) or [ ].
     bool grouped = false;
 };
@@ -155,7 +158,8 @@ struct argument : located {
 /// decided by lowering with the environment.
 struct call : located {
     ast::name function;
-    std::vector<argument> args;
+    /// Held in place up to two arguments, as rest is.
+    boost::container::small_vector<argument, 2> args;
     /// Number of primes: f'(x) is 1, f''(x) and f″(x) are 2.
     std::uint8_t primes = 0;
     /// Partial derivative positions, 1-based as written: ∂₁∂₂f → {1, 2}.

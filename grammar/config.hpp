@@ -37,6 +37,17 @@ struct blank_class : x3::parser<blank_class> {
 inline constexpr blank_class blank{};
 using skipper_type = blank_class;
 
+/// x3::skip_over for the grammar's own parsers: a byte that cannot start a
+/// blank (the usual case) returns at once instead of calling out to the
+/// skipper loop. Inside lexeme[] the skipper is off and this skips nothing,
+/// as x3::skip_over.
+template <class Iterator, class Context>
+[[gnu::always_inline]] inline void skip(Iterator& first, Iterator const& last, Context const& context) {
+    if (first == last) return;
+    const char c = *first;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\xC2') x3::skip_over(first, last, context);
+}
+
 using phrase_context_type = x3::phrase_parse_context<skipper_type>::type;
 // The state is added by make_context (parser.cpp), not x3::with, so this
 // type is exactly the one the rules are instantiated for.

@@ -37,26 +37,30 @@ namespace unicode = detail::unicode;
 
 // ---------------------------------------------------------------- rule IDs
 
+// A rule whose right side is wrapped in positioned[…] has its range set
+// there; annotate_position's on_success would only visit the value again.
+struct positioned_rule {};
+
 struct statement_class : annotate_position {};
 struct declaration_class : annotate_position {};
 struct definition_class : annotate_position {};
 struct assignment_class : annotate_position {};
-struct expression_statement_class : annotate_position {};
+struct expression_statement_class : positioned_rule {};
 struct binding_class : annotate_position {};
 struct bindings_class : annotate_position {};
-struct sum_class : annotate_position {};
-struct term_class : annotate_position {};
-struct unary_class : annotate_position {};
+struct sum_class : positioned_rule {};
+struct term_class : positioned_rule {};
+struct unary_class : positioned_rule {};
 struct exponent_class : annotate_position {};
-struct power_class : annotate_position {};
-struct primary_class : annotate_position {};
-struct implicit_factor_class : annotate_position {};
-struct derivative_class : annotate_position {};
-struct prefix_derivative_class : annotate_position {};
+struct power_class : positioned_rule {};
+struct primary_class : positioned_rule {};
+struct implicit_factor_class : positioned_rule {};
+struct derivative_class : positioned_rule {};
+struct prefix_derivative_class : positioned_rule {};
 struct partial_variable_class : annotate_position {};
 struct leibniz_variable_class : annotate_position {};
-struct exponent_atom_class : annotate_position {};
-struct leibniz_target_class : annotate_position {};
+struct exponent_atom_class : positioned_rule {};
+struct leibniz_target_class : positioned_rule {};
 
 const statement_type statement_rule = "a statement";
 const x3::rule<declaration_class, ast::derivative_declaration> declaration = "a derivative declaration";
@@ -114,19 +118,19 @@ inline bool is_chain_at(const ast::operand& o, bool sum_level) {
 // `val` is still a single operand), so single operands are never wrapped.
 inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
     if (!is_chain_at(val, sum_level)) {
-        ast::expression chain;
+        x3::forward_ast<ast::expression> node;
+        ast::expression& chain = node.get();
         chain.begin = begin_of(val);
         chain.first = std::move(val);
-        val = x3::forward_ast<ast::expression>(std::move(chain));
+        val = std::move(node);
     }
     auto& chain = boost::get<x3::forward_ast<ast::expression>>(val).get();
-    ast::operation step;
+    ast::operation& step = chain.rest.emplace_back();
     step.op = op;
     step.begin = begin_of(value);
     step.end = end_of(value);
     chain.end = step.end;
     step.value = std::move(value);
-    chain.rest.push_back(std::move(step));
 }
 
 // x3::action parses into the rule's own attribute when the types agree, so
@@ -159,13 +163,15 @@ const auto make_signed = [](auto& ctx) {
 };
 const auto make_power = [](bool superscript) {
     return [superscript](auto& ctx) {
-        ast::power p;
+        // Filled where it will live: the operands move once, not twice.
+        x3::forward_ast<ast::power> node;
+        ast::power& p = node.get();
         p.begin = begin_of(x3::_val(ctx));
         p.base = std::move(x3::_val(ctx));
         p.exponent = std::move(x3::_attr(ctx));
         p.end = end_of(p.exponent);
         p.superscript = superscript;
-        x3::_val(ctx) = x3::forward_ast<ast::power>(std::move(p));
+        x3::_val(ctx) = std::move(node);
     };
 };
 
@@ -184,7 +190,7 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
                Attribute& attr) const {
         auto& s = state_of(context);
         if (s.depth >= s.max_depth) {
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             throw syntax_error{offset_of(first, s),
                                "input nests too deeply (more than " +
                                    std::to_string((s.max_depth - 4) / 2) + " levels)"};
@@ -220,7 +226,7 @@ struct positioned_directive : x3::unary_parser<Subject, positioned_directive<Sub
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const Iterator start = first;
         if (!this->subject.parse(first, last, context, rcontext, attr)) return false;
         annotate_position::annotate(rcontext, start, first, state_of(context).base);
@@ -235,6 +241,32 @@ struct positioned_gen {
     }
 };
 inline constexpr positioned_gen positioned{};
+
+/// Parses its subject straight into the value of the rule it is in: a rule
+/// that hands its result on unchanged (sum → term → unary → power → primary)
+/// then fills one operand in place instead of a temporary per level that an
+/// action moves up. The subjects write only on success, so a failed attempt
+/// leaves nothing behind.
+template <class Subject>
+struct into_value_directive : x3::unary_parser<Subject, into_value_directive<Subject>> {
+    using base_type = x3::unary_parser<Subject, into_value_directive<Subject>>;
+    static bool const is_pass_through_unary = true;
+    constexpr into_value_directive(const Subject& subject) : base_type(subject) {}
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute&) const {
+        return this->subject.parse(first, last, context, rcontext, rcontext);
+    }
+};
+struct into_value_gen {
+    template <class Subject>
+    constexpr into_value_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+        const Subject& subject) const {
+        return {x3::as_parser(subject)};
+    }
+};
+inline constexpr into_value_gen into_value{};
 
 // ---------------------------------------------------------------- enclosed parts
 
@@ -258,17 +290,17 @@ inline std::string column_text(const parse_state& s, const char* p) {
 template <class Content, class Iterator, class Context>
 bool parse_enclosed(Iterator& first, Iterator const& last, Context const& context, char open,
                     char close, const char* what, Content&& content) {
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     if (first == last || *first != open) return false;
     auto& s = state_of(context);
     const char* open_at = first;
     ++first;
     if (!content(first)) {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         throw syntax_error{offset_of(first, s), std::string("expected ") + what + " after '" +
                                                     std::string(1, open) + "'"};
     }
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     if (first == last)
         throw syntax_error{offset_of(first, s), "'" + std::string(1, open) + "' at column " +
                                                     column_text(s, open_at) + " is never closed"};
@@ -289,7 +321,7 @@ struct group_parser : x3::parser<group_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         if (first == last || (*first != '(' && *first != '[')) return false;
         const char open = *first;
         const char* start = first;
@@ -324,7 +356,7 @@ struct absolute_parser : x3::parser<absolute_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         if (first == last || *first != '|') return false;
         auto& s = state_of(context);
         const std::uint32_t at = offset_of(first, s);
@@ -332,7 +364,7 @@ struct absolute_parser : x3::parser<absolute_parser> {
         Iterator it = first + 1;
         ast::absolute b;
         if (sum.parse(it, last, context, rcontext, b.inner)) {
-            x3::skip_over(it, last, context);
+            skip(it, last, context);
             if (it != last && *it == '|') {
                 ++it;
                 b.begin = at;
@@ -352,21 +384,21 @@ inline constexpr absolute_parser absolute{};
 template <class Iterator, class Context, class RContext>
 bool parse_argument(Iterator& first, Iterator const& last, Context const& context,
                     RContext& rcontext, ast::argument& arg) {
-    x3::skip_over(first, last, context);
+    skip(first, last, context);
     const char* start = first;
     auto& s = state_of(context);
     // keyword=value: a name, '=', and not '=='.
-    {
-        Iterator it = first;
-        ast::name key;
-        if (any_name.parse(it, last, context, rcontext, key)) {
-            x3::skip_over(it, last, context);
-            if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
+    // Looked for with the bare word first: most arguments are values, and
+    // the name is built only for a keyword.
+    if (Iterator it = scan_word(first, last); it != first) {
+        skip(it, last, context);
+        if (it != last && *it == '=' && (it + 1 == last || it[1] != '=')) {
+            Iterator name_end = first;
+            if (any_name.parse(name_end, last, context, rcontext, arg.keyword)) {
                 ++it;
-                arg.keyword = std::move(key);
                 first = it;
                 if (!sum.parse(first, last, context, rcontext, arg.value)) {
-                    x3::skip_over(first, last, context);
+                    skip(first, last, context);
                     throw syntax_error{offset_of(first, s), "expected an expression after '='"};
                 }
                 arg.begin = offset_of(start, s);
@@ -384,21 +416,21 @@ bool parse_argument(Iterator& first, Iterator const& last, Context const& contex
 /// ( argument, argument, … ), possibly empty.
 template <class Iterator, class Context, class RContext>
 bool parse_arguments(Iterator& first, Iterator const& last, Context const& context,
-                     RContext& rcontext, std::vector<ast::argument>& args) {
+                     RContext& rcontext, decltype(ast::call::args)& args) {
     return parse_enclosed(first, last, context, '(', ')', "an argument", [&](Iterator& it) {
         Iterator probe = it;
-        x3::skip_over(probe, last, context);
+        skip(probe, last, context);
         if (probe != last && *probe == ')') return true;  // f()
         for (;;) {
             ast::argument arg;
             if (!parse_argument(it, last, context, rcontext, arg)) {
                 if (args.empty()) return false;
-                x3::skip_over(it, last, context);
+                skip(it, last, context);
                 throw syntax_error{offset_of(it, state_of(context)),
                                    "expected an argument after ','"};
             }
             args.push_back(std::move(arg));
-            x3::skip_over(it, last, context);
+            skip(it, last, context);
             if (it == last || *it != ',') return true;
             ++it;
         }
@@ -411,11 +443,11 @@ bool parse_arguments(Iterator& first, Iterator const& last, Context const& conte
 /// the product a·t, printed `at`, is still a product).
 template <class Iterator, class Context>
 bool at_starts_bindings(Iterator p, Iterator const& last, Context const& context) {
-    x3::skip_over(p, last, context);
+    skip(p, last, context);
     const char* w = scan_word(p, last);
     if (w == p) return false;
     p = w;
-    x3::skip_over(p, last, context);
+    skip(p, last, context);
     return p != last && *p == '=' && (p + 1 == last || p[1] != '=');
 }
 
@@ -429,30 +461,33 @@ struct word_parser : x3::parser<word_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         const char* end = scan_word(first, last);
         if (end == first) return false;
         auto& s = state_of(context);
         const std::string_view word(start, std::size_t(end - start));
-        ast::name name;
-        name.text.assign(word);
-        name.begin = offset_of(start, s);
-        name.end = offset_of(end, s);
+        const auto set_name = [&](ast::name& name) {
+            name.text.clear();
+            name.text.append(word);  // cheaper than assign, which allows for aliasing
+            name.begin = offset_of(start, s);
+            name.end = offset_of(end, s);
+        };
 
         // A call: primes and '(' right after the name (`f (x)` is f·x).
         Iterator p = end;
         std::uint8_t primes = 0;
         primes_token.parse(p, last, context, rcontext, primes);
         if (p != last && *p == '(') {
-            ast::call c;
-            c.function = std::move(name);
+            x3::forward_ast<ast::call> node;
+            ast::call& c = node.get();
+            set_name(c.function);
             c.primes = primes;
             first = p;
             parse_arguments(first, last, context, rcontext, c.args);
             c.begin = offset_of(start, s);
             c.end = offset_of(first, s);
-            x3::traits::move_to(ast::operand(x3::forward_ast<ast::call>(std::move(c))), attr);
+            x3::traits::move_to(std::move(node), attr);
             return true;
         }
         if (primes)
@@ -461,21 +496,23 @@ struct word_parser : x3::parser<word_parser> {
         if (word == "at" && at_starts_bindings(end, last, context)) return false;
         if (!is_application_name(word)) {
             first = end;
-            x3::traits::move_to(ast::operand(std::move(name)), attr);
+            ast::name spare;
+            set_name(node_for(attr, spare));
+            finish_node(attr, spare);
             return true;
         }
 
         ast::application a;
-        a.function = std::move(name);
+        set_name(a.function);
         p = end;
         if (superscript_token.parse(p, last, context, rcontext, a.exponent)) {
         } else {
             Iterator q = p;
-            x3::skip_over(q, last, context);
+            skip(q, last, context);
             if (q != last && (*q == '^' || (*q == '*' && q + 1 != last && q[1] == '*'))) {
                 q += *q == '^' ? 1 : 2;
                 if (!exponent_atom.parse(q, last, context, rcontext, a.exponent)) {
-                    x3::skip_over(q, last, context);
+                    skip(q, last, context);
                     throw syntax_error{offset_of(q, s), "expected an exponent after '^'"};
                 }
                 p = q;
@@ -483,7 +520,7 @@ struct word_parser : x3::parser<word_parser> {
         }
         first = p;
         if (!parse_application_argument(first, last, context, rcontext, a.argument)) {
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             throw syntax_error{offset_of(first, s),
                                "expected an argument after '" + std::string(word) + "'"};
         }
@@ -500,13 +537,13 @@ struct word_parser : x3::parser<word_parser> {
     static bool parse_application_argument(Iterator& first, Iterator const& last,
                                            Context const& context, RContext& rcontext,
                                            ast::operand& out) {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const bool parenthesized = first != last && (*first == '(' || *first == '[');
         if (!unary.parse(first, last, context, rcontext, out)) return false;
         if (parenthesized) return true;
         for (;;) {
             Iterator save = first;
-            x3::skip_over(first, last, context);
+            skip(first, last, context);
             if (first == last || *first == '(' || *first == '[' || is_ascii_digit(*first) ||
                 *first == '.') {
                 first = save;
@@ -536,7 +573,7 @@ struct partial_call_parser : x3::parser<partial_call_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         Iterator p = first;
         std::vector<std::uint8_t> partials;
@@ -571,19 +608,19 @@ struct d_bracket_parser : x3::parser<d_bracket_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* start = first;
         if (last - first < 2 || first[0] != 'D' || first[1] != '[') return false;
         Iterator p = first + 2;
         std::vector<std::uint8_t> partials;
         for (;;) {
-            x3::skip_over(p, last, context);
+            skip(p, last, context);
             unsigned v = 0;
             int digits = 0;
             while (p != last && is_ascii_digit(*p) && v <= 255) v = v * 10 + unsigned(*p++ - '0'), ++digits;
             if (!digits || v == 0 || v > 255) return false;
             partials.push_back(std::uint8_t(v));
-            x3::skip_over(p, last, context);
+            skip(p, last, context);
             if (p != last && *p == ',') {
                 ++p;
                 continue;
@@ -596,7 +633,7 @@ struct d_bracket_parser : x3::parser<d_bracket_parser> {
         ++p;
         ast::name fname;
         if (!any_name.parse(p, last, context, rcontext, fname)) return false;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last || *p != ')') return false;
         ++p;
         if (p == last || *p != '(') return false;
@@ -738,12 +775,40 @@ const auto expression_statement_def = positioned[
 const auto binding_def = any_name > '=' > sum;
 const auto bindings_def = binding % ',';
 
-const auto sum_def = positioned[
-    x3::omit[term[set_val] >> *((additive_op > term)[push_sum])]];
+// What can start an operand, by its first byte: an ASCII letter, digit, '.',
+// '(', '[' or '|', or any non-ASCII character (√ ∂ ∇ α …, sorted out by the
+// alternatives). Anything else (an operator, ')', ',', the end) fails at
+// once instead of trying every alternative below it.
+struct operand_start_parser : x3::parser<operand_start_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    /// An implicit factor never starts with a digit or '.': `x 2` is not x·2.
+    bool implicit_factor;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        Iterator p = first;
+        skip(p, last, context);
+        if (p == last) return false;
+        const char c = *p;
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[' || c == '|')
+            return true;
+        return !implicit_factor && (is_ascii_digit(c) || c == '.');
+    }
+};
+inline constexpr operand_start_parser starts_operand{{}, false};
+inline constexpr operand_start_parser starts_factor{{}, true};
 
-const auto term_def = positioned[
-    x3::omit[unary[set_val] >> *((multiplicative_op > unary)[push_product] |
-                                                  implicit_factor[push_juxtaposed])]];
+// Not positioned[…]: a sum or term is the operand unary placed (which has
+// its range) or a chain append built (which append gives its range).
+const auto sum_def = x3::omit[into_value[term] >> *((additive_op > term)[push_sum])];
+
+// implicit_factor checks its first byte itself, after skipping blanks in
+// place as every failed attempt here always has (a statement's range
+// reaches past trailing blanks because of it).
+const auto term_def = x3::omit[into_value[unary] >> *((multiplicative_op > unary)[push_product] |
+                                                      implicit_factor[push_juxtaposed])];
 
 // What can only start a signed operand or an operator-form derivative: the
 // common case (a name, number or parenthesis) goes straight to power.
@@ -754,7 +819,7 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last) return false;
         const char c = *p;
         // '-' '+' 'd' (d/dx), and the lead byte of '−' (U+2212) and '∂' (U+2202).
@@ -764,18 +829,18 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
 inline constexpr may_be_prefixed_parser may_be_prefixed{};
 
 const auto unary_def = positioned[nest[x3::omit[
-    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | prefix_derivative[set_val])) |
-    power[set_val]]]];
+    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | into_value[prefix_derivative])) |
+    into_value[power]]]];
 
 const auto exponent_def = unary;
 
 const auto power_def = positioned[
-    x3::omit[primary[set_val] >>
+    x3::omit[into_value[primary] >>
                                 -(superscript_token[make_power(true)] |
                                   ((x3::lit("**") | '^') > exponent)[make_power(false)])]];
 
 const auto implicit_factor_def = positioned[
-    x3::omit[!x3::char_("0-9.") >> power[set_val]]];
+    x3::omit[&starts_factor >> into_value[power]]];
 
 struct root_signs : x3::symbols<std::uint8_t> {
     root_signs() { add("√", 2)("∛", 3)("∜", 4); }
@@ -793,7 +858,7 @@ struct first_byte_parser : x3::parser<first_byte_parser> {
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
-        x3::skip_over(p, last, context);
+        skip(p, last, context);
         if (p == last) return false;
         const char c = *p;
         switch (kind) {
@@ -812,11 +877,13 @@ inline constexpr first_byte_parser starts_bar{{}, first_byte_parser::what::bar};
 inline constexpr first_byte_parser starts_plain_letter{{}, first_byte_parser::what::plain_letter};
 
 const auto primary_def = positioned[
-    nest[x3::omit[(&starts_plain_letter >> word[set_val]) | (&starts_digit >> number_token[set_val]) |
-                  (&starts_open >> group[set_val]) | number_token[set_val] | group[set_val] |
-         absolute[set_val] | ((root_sign > power)[make_root]) |
-         ((x3::lit("∇") > power)[make_gradient]) | partial_call[set_val] | derivative[set_val] |
-         ((partial_sign >> any_name)[make_differential]) | d_bracket[set_val] | word[set_val]]]];
+    nest[x3::omit[&starts_operand >>
+                  ((&starts_plain_letter >> into_value[word]) |
+                   (&starts_digit >> into_value[number_token]) | (&starts_open >> into_value[group]) |
+                   into_value[absolute] | ((root_sign > power)[make_root]) |
+                   ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+                   into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
+                   into_value[d_bracket] | into_value[word])]]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];

@@ -9,6 +9,9 @@
 
 #include <nabla/diff.hpp>
 
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -160,12 +163,40 @@ private:
 
     // A name in a value position.
     expr name_value(const ast::name& n, bool may_split) {
+        if (is_plain_letter_name(n.text)) return plain_letter_value(n);
         std::vector<expr> factors = name_factors(n, may_split);
         return factors.size() == 1 ? factors.front() : mul(factors);
     }
 
+    // One ASCII letter with optional digits (x, y2): the common name. It has
+    // nothing to normalize or split and is never a function or command
+    // name, so it skips those lookups (and name_factors' vector).
+    static bool is_plain_letter_name(std::string_view name) {
+        if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+            return false;
+        for (std::size_t i = 1; i < name.size(); ++i)
+            if (name[i] < '0' || name[i] > '9') return false;
+        return true;
+    }
+
+    // name_factors' answer for a plain letter name, in the same order of checks.
+    expr plain_letter_value(const ast::name& n) {
+        const std::string_view name = n.text;
+        if (auto v = env_.variable(name)) return *v;
+        if (env_.function(name))
+            fail(n.begin, "'" + n.text + "' is a function; call it like " + n.text + "(…)");
+        if (name == "e") return e();
+        if (std::optional<expr>* cached = use(name, false, n.begin)) {
+            // x in x²y + 3x: the symbol is looked up once per expression.
+            if (!*cached) *cached = symbol(name);
+            return **cached;
+        }
+        return symbol(name);
+    }
+
     // The factors a name stands for: one, or the letters of a split name.
     std::vector<expr> name_factors(const ast::name& n, bool may_split) {
+        if (is_plain_letter_name(n.text)) return {plain_letter_value(n)};
         const std::string name = normalize_name(n.text);
         if (auto v = env_.variable(name)) return {*v};
         if (env_.function(name))
@@ -227,14 +258,31 @@ private:
 
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
-    void use(const std::string& name, bool as_function, std::uint32_t at) {
-        // Look up first: most uses repeat a name, and emplace would allocate.
-        if (auto it = uses_.find(name); it != uses_.end()) {
-            if (it->second != as_function)
-                fail(at, "'" + name + "' is used both as a function and as a variable");
-            return;
+    // Returns the slot that caches the name's symbol while it is in the
+    // short list (nullptr past it).
+    std::optional<expr>* use(std::string_view name, bool as_function, std::uint32_t at) {
+        const bool* seen = nullptr;
+        std::optional<expr>* slot = nullptr;
+        for (auto& used : few_uses_)
+            if (used.name == name) {
+                seen = &used.as_function;
+                slot = &used.symbol;
+                break;
+            }
+        if (!seen && !many_uses_.empty())
+            if (auto it = many_uses_.find(name); it != many_uses_.end()) seen = &it->second;
+        if (seen) {
+            if (*seen != as_function)
+                fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
+            return slot;
         }
-        uses_.emplace(name, as_function);
+        if (few_uses_.size() < few_names) {
+            // Reserved once: the slots handed out stay where they are.
+            if (few_uses_.empty()) few_uses_.reserve(few_names);
+            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
+        }
+        many_uses_.emplace(std::string(name), as_function);
+        return nullptr;
     }
 
     // ---------------------------------------------------------------- operators
@@ -249,17 +297,43 @@ private:
         if (e.rest.empty()) return operand(e.first);
         const ast::op first_op = e.rest.front().op;
         if (first_op == ast::op::add || first_op == ast::op::subtract) {
+            // a + b: the two-term sum needs no vector (add copies it again).
+            if (e.rest.size() == 1) {
+                expr a = operand(e.first);
+                return a + sum_term(e.rest.front());
+            }
             std::vector<expr> terms;
             terms.reserve(e.rest.size() + 1);
             terms.push_back(operand(e.first));
-            for (const auto& step : e.rest) {
-                expr v = operand(step.value);
-                terms.push_back(step.op == ast::op::subtract ? -v : v);
-            }
+            for (const auto& step : e.rest) terms.push_back(sum_term(step));
             return add(terms);
         }
+        return product(e, false);
+    }
+
+    // One `+ v` or `− v` step of a sum, as a term.
+    expr sum_term(const ast::operation& step) {
+        if (step.op != ast::op::subtract) return operand(step.value);
+        if (const ast::expression* p = as_chain(step.value);
+            p && !p->grouped && !p->rest.empty() && p->rest.front().op != ast::op::add &&
+            p->rest.front().op != ast::op::subtract) {
+            // a − 86w⁴z⁵: −1 joins the product's factors, one product
+            // instead of the product and then its negation (the same node).
+            if (++depth_ > options_.max_depth * 2 + 8) fail(0, "input nests too deeply");
+            struct leave {
+                std::size_t& d;
+                ~leave() { --d; }
+            } guard{depth_};
+            return product(*p, true);
+        }
+        return -operand(step.value);
+    }
+
+    // A product chain (·, /, juxtaposition), negated when `negate` is set.
+    expr product(const ast::expression& e, bool negate) {
         std::vector<expr> factors;
-        factors.reserve(e.rest.size() + 2);
+        factors.reserve(e.rest.size() + 3);
+        if (negate) factors.push_back(expr(-1));
         // −(x + 1)/y: the sign is a factor of the product, as printed.
         const auto* sign = boost::get<x3::forward_ast<ast::signed_>>(&e.first.get());
         if (sign && sign->get().negative) {
@@ -285,6 +359,8 @@ private:
                 factors.push_back(product_operand(step.value));
             }
         }
+        // a·b: operator* builds the same node as mul without copying the vector.
+        if (factors.size() == 2) return factors[0] * factors[1];
         return mul(factors);
     }
 
@@ -316,7 +392,14 @@ private:
         // x^x(log(x) + 1) is x^x·(log(x) + 1).
         std::vector<expr> factors;
         expr base;
-        if (const auto* n = boost::get<ast::name>(&p.base.get())) {
+        const auto* base_name = boost::get<ast::name>(&p.base.get());
+        if (base_name && is_plain_letter_name(base_name->text)) {
+            // x², w^5: one base and one exponent, no product around them.
+            base = plain_letter_value(*base_name);
+            if (!boost::get<x3::forward_ast<ast::call>>(&p.exponent.get()) &&
+                !boost::get<x3::forward_ast<ast::power>>(&p.exponent.get()))
+                return power_of(base, operand(p.exponent));
+        } else if (const auto* n = base_name) {
             factors = name_factors(*n, true);
             base = factors.back();
             factors.pop_back();
@@ -335,7 +418,9 @@ private:
             factors.push_back(power_of(base, name_value(ic->function, true)));
             factors.push_back(power_of(operand(ic->args.front().value), operand(inner->get().exponent)));
         } else {
-            factors.push_back(power_of(base, operand(p.exponent)));
+            expr powered = power_of(base, operand(p.exponent));
+            if (factors.empty()) return powered;
+            factors.push_back(std::move(powered));
         }
         return factors.size() == 1 ? factors.front() : mul(factors);
     }
@@ -412,6 +497,16 @@ private:
 
     expr node(const x3::forward_ast<ast::call>& cf) {
         const ast::call& c = cf.get();
+        if (!c.primes && c.partials.empty()) {
+            // sin(x), exp(y + 2z): an elementary function the user has not
+            // redefined. Its name is plain ASCII, so normalizing it changes
+            // nothing, and it never multiplies; the checks below agree.
+            const std::optional<function> fn = find_function(c.function.text);
+            if (fn && !env_.function(c.function.text)) {
+                check_arity(c, c.function.text, std::size_t(function_arity(*fn)));
+                return nabla::apply(*fn, positional(c, c.function.text));
+            }
+        }
         const std::string name = normalize_name(c.function.text);
 
         if (call_multiplies(c)) {
@@ -623,7 +718,21 @@ private:
     std::vector<note>* notes_;
     const lower_options& options_;
     std::size_t depth_ = 0;
-    std::map<std::string, bool, std::less<>> uses_;  // name → used as a function
+    // Looked up for every name in the expression. An expression has a few
+    // distinct names: a short list scanned in place is cheapest, and names
+    // past it go to a hash table so long inputs stay linear.
+    static constexpr std::size_t few_names = 8;
+    struct used_name {
+        std::string name;
+        bool as_function;
+        std::optional<expr> symbol;  // a variable's symbol, once built
+    };
+    std::vector<used_name> few_uses_;
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }
+    };
+    boost::unordered_flat_map<std::string, bool, name_hash, std::equal_to<>> many_uses_;
 };
 
 }  // namespace

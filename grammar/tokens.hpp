@@ -5,6 +5,7 @@
 // X3's char parsers don't have; the structure above them is X3 rules.
 
 #include "grammar/ast.hpp"
+#include "grammar/config.hpp"
 #include "grammar/error_handler.hpp"
 #include "grammar/unicode.hpp"
 
@@ -26,6 +27,8 @@ inline constexpr std::string_view application_names[] = {
     "ln", "sqrt"};
 
 inline bool is_application_name(std::string_view word) noexcept {
+    // Most words are one-letter names; every function name is longer.
+    if (word.size() < 2) return false;
     for (auto n : application_names)
         if (n == word) return true;
     return false;
@@ -36,6 +39,29 @@ inline std::uint32_t offset_of(const char* p, const parse_state& s) noexcept {
 }
 
 inline bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+/// Makes `attr` hold a default T and returns it: a token is then filled
+/// where it will live, instead of built aside and moved in (through a
+/// temporary operand, which moved its string twice).
+template <class T, class Attribute>
+T& emplace_into(Attribute& attr) {
+    attr = T{};
+    return boost::get<T>(attr);
+}
+
+/// The node `attr` will hold: `attr` itself when it is the node's type,
+/// else `spare`, which the caller then moves into `attr`.
+template <class T, class Attribute>
+T& node_for(Attribute& attr, T& spare) {
+    if constexpr (std::is_same_v<Attribute, ast::operand>) return emplace_into<T>(attr);
+    else if constexpr (std::is_same_v<Attribute, T>) return attr;
+    else return spare;
+}
+template <class T, class Attribute>
+void finish_node(Attribute& attr, T& spare) {
+    if constexpr (!std::is_same_v<Attribute, ast::operand> && !std::is_same_v<Attribute, T>)
+        x3::traits::move_to(std::move(spare), attr);
+}
 
 // ---------------------------------------------------------------- numbers
 
@@ -48,7 +74,7 @@ struct number_parser : x3::parser<number_parser> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* p = first;
         const char* start = p;
         bool integer = true;
@@ -81,13 +107,15 @@ struct number_parser : x3::parser<number_parser> {
                                "malformed number '" + std::string(start, end) + "'"};
         }
         auto& s = state_of(context);
-        ast::number n;
-        n.text.assign(start, p);
+        ast::number spare;
+        ast::number& n = node_for(attr, spare);
+        n.text.clear();
+        n.text.append(start, p);  // cheaper than assign, which allows for aliasing
         n.is_integer = integer;
         n.begin = offset_of(start, s);
         n.end = offset_of(p, s);
         first = p;
-        x3::traits::move_to(std::move(n), attr);
+        finish_node(attr, spare);
         return true;
     }
 };
@@ -104,6 +132,12 @@ inline const char* scan_word(const char* p, const char* last) noexcept {
     if (!unicode::is_letter(c)) return p;
     const char* q = p + len;
     while (q != last) {
+        // ASCII letters and digits continue a name without decoding.
+        const char a = *q;
+        if ((a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9')) {
+            ++q;
+            continue;
+        }
         c = unicode::decode(q, last, len);
         if (c == '_') {
             // `_` continues a name only before a letter or digit (`w_1`).
@@ -136,7 +170,7 @@ struct name_parser : x3::parser<name_parser<Mode>> {
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute& attr) const {
-        x3::skip_over(first, last, context);
+        skip(first, last, context);
         const char* end = scan_word(first, last);
         if (end == first) return false;
         std::string_view word(first, std::size_t(end - first));
@@ -145,7 +179,8 @@ struct name_parser : x3::parser<name_parser<Mode>> {
         }
         auto& s = state_of(context);
         ast::name n;
-        n.text.assign(word);
+        n.text.clear();
+        n.text.append(word);  // cheaper than assign, which allows for aliasing
         n.begin = offset_of(first, s);
         n.end = offset_of(end, s);
         first = end;
@@ -167,7 +202,8 @@ public:
 
     /// The end of the superscript run starting at p (p when none).
     static const char* scan(const char* p, const char* last) noexcept {
-        while (p != last) {
+        // Every superscript is outside ASCII: the usual next byte ends it at once.
+        while (p != last && static_cast<unsigned char>(*p) >= 0x80) {
             int len = 0;
             char32_t c = unicode::decode(p, last, len);
             if (!unicode::superscript_ascii(c)) break;
@@ -387,6 +423,7 @@ struct primes_parser : x3::parser<primes_parser> {
                 ++count;
                 continue;
             }
+            if (static_cast<unsigned char>(*p) < 0x80) break;  // ′ ″ ‴ are outside ASCII
             int len = 0;
             const char32_t c = unicode::decode(p, last, len);
             if (c == 0x2032) count += 1;

@@ -60,6 +60,25 @@ TEST_CASE("operators and their precedence", "[parse]") {
     CHECK_PARSES("x / y / z", x / (y * z));
 }
 
+TEST_CASE("a subtracted product is the negation of the product", "[parse]") {
+    // Lowering folds the −1 into the product's factors; the node must be the
+    // one negating the product gives.
+    CHECK_PARSES("x - 86*w^4*z^5", x - 86 * pow(w, 4) * pow(z, 5));
+    CHECK_PARSES("x - 2y", x - 2 * y);
+    CHECK_PARSES("x - y/z", x - y / z);
+    CHECK_PARSES("x - 2/(3y)", x - expr(2) / (3 * y));
+    CHECK_PARSES("x - -y*z", x - (-(y * z)));
+    CHECK_PARSES("x - -2*y", x + 2 * y);
+    CHECK_PARSES("x - 0.5*y", x - real(0.5) * y);
+    CHECK_PARSES("x - 0.0*y", x - real(0.0) * y);
+    CHECK_PARSES("x - 0*y", x);
+    CHECK_PARSES("x - y*x/y", expr(0));
+    CHECK_PARSES("x - (x+1)*y", x - (x + 1) * y);
+    CHECK_PARSES("x - sin(y)*cos(y) + z", x - sin(y) * cos(y) + z);
+    CHECK_PARSES("x*y - x*y", expr(0));
+    CHECK_PARSES("1 - 2*3", expr(-5));
+}
+
 TEST_CASE("superscripts", "[parse]") {
     CHECK_PARSES("x²", pow(x, 2));
     CHECK_PARSES("x⁻¹", 1 / x);
