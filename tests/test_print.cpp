@@ -165,6 +165,7 @@ static std::vector<golden> atom_goldens() {
         {cos(x + 1), "cos(x + 1)", "cos(x + 1)", "\\cos\\left(x + 1\\right)"},
         {call("f", {x}), "f(x)", "f(x)", "f\\left(x\\right)"},
         {call("f", {x, y}), "f(x, y)", "f(x, y)", "f\\left(x, y\\right)"},
+        {call("g", {}), "g()", "g()", "g\\left(\\right)"},  // no arguments: nothing to print inside
         {call("phi", {x}), "phi(x)", "phi(x)", "\\operatorname{phi}\\left(x\\right)"},
         {call_derivative("f", {x}, {0}), "f′(x)", "f'(x)", "f'\\left(x\\right)"},
         {call_derivative("f", {x}, {0, 0}), "f″(x)", "f''(x)", "f''\\left(x\\right)"},

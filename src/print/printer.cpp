@@ -883,7 +883,7 @@ void writer::print_apply(const node* n, std::string& out) {
     out += style_ == nabla::style::latex ? latex_function(f) : function_name(f);
     out += open();
     push_text(close());
-    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});
+    if (n->nops > 0) stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});  // g()
 }
 
 // A user function's name with its derivative marks: f, f′, ∂₁∂₂f, D[1,2](f).
@@ -941,7 +941,7 @@ void writer::print_call(const node* n, std::string& out) {
     out += call_head(n, style_);
     out += open();
     push_text(close());
-    stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});
+    if (n->nops > 0) stack_.push_back({n, {}, 0, act::args, print_mode::normal, 0, 0, none_layout});  // g()
 }
 
 void writer::args_task(const node* n, std::uint32_t i, std::string& out) {
