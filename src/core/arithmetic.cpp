@@ -622,7 +622,15 @@ expr& operator/=(expr& a, const expr& b) { return a = a / b; }
 
 expr pow(const expr& base, const expr& exponent) { return make_power(base, exponent); }
 expr sqrt(const expr& x) { return make_power(x, half()); }
-expr add(const std::vector<expr>& terms) { return make_sum(terms); }
-expr mul(const std::vector<expr>& factors) { return make_product(factors); }
+expr add(const std::vector<expr>& terms) {
+    small<const node*> nodes;  // the caller's terms stay alive: no copies, no counts
+    for (const expr& t : terms) nodes.push_back(t.get());
+    return make_sum_nodes(nodes);
+}
+expr mul(const std::vector<expr>& factors) {
+    small<const node*> nodes;
+    for (const expr& f : factors) nodes.push_back(f.get());
+    return make_product_nodes(nodes);
+}
 
 }  // namespace nabla

@@ -104,7 +104,7 @@ bool negative_form(const node* a) {
 
 expr negate(const expr& a) { return make_product({minus_one(), a}); }
 
-[[noreturn]] void domain(std::string_view what, function f, const std::vector<expr>& args) {
+[[noreturn]] void domain(std::string_view what, function f, const function_args& args) {
     std::string where = std::string(function_name(f)) + "(";
     for (std::size_t i = 0; i < args.size(); ++i) where += (i ? ", " : "") + to_string(args[i], style::ascii);
     where += ")";
@@ -158,7 +158,7 @@ bool odd_function(function f) {
 // Exposed for the evaluator so that both fold numbers the same way.
 double apply_function_double(function f, double a, double b) { return apply_double(f, a, b); }
 
-expr make_apply(function f, std::vector<expr> args) {
+expr make_apply(function f, function_args args) {
     const int arity = function_arity(f);
     if (static_cast<int>(args.size()) != arity)
         throw error(std::string(function_name(f)) + " takes " + std::to_string(arity) + " argument" +
@@ -309,7 +309,7 @@ expr rebuild(const node* n, std::vector<expr> ops) {
     case kind::sum: return make_sum(std::move(ops));
     case kind::product: return make_product(std::move(ops));
     case kind::power: return make_power(ops[0], ops[1]);
-    case kind::apply: return make_apply(n->fn(), std::move(ops));
+    case kind::apply: return make_apply(n->fn(), function_args(std::make_move_iterator(ops.begin()), std::make_move_iterator(ops.end())));
     case kind::call: return make_call(n->call().name, std::move(ops), n->call().derivative_indices);
     case kind::number:
     case kind::real:
@@ -325,11 +325,11 @@ namespace nabla {
 
 using namespace detail;
 
-expr apply(function f, const std::vector<expr>& args) { return make_apply(f, args); }
+expr apply(function f, const std::vector<expr>& args) { return make_apply(f, function_args(args.begin(), args.end())); }
 
 expr call(std::string_view name, const std::vector<expr>& args) {
     if (name.empty()) throw error("a function needs a name");
-    if (find_function(name)) return make_apply(*find_function(name), args);
+    if (find_function(name)) return make_apply(*find_function(name), function_args(args.begin(), args.end()));
     return make_call(std::string(name), args, {});
 }
 

@@ -661,6 +661,10 @@ std::string normalize_name(std::string_view name) {
 
 expr symbol(std::string_view name) {
     if (name.empty()) throw error("a symbol needs a name");
+    // Most names have nothing to normalize (no subscript digit, no
+    // underscore): look them up as they are, with no string built.
+    if (name.find('_') == std::string_view::npos && name.find('\xE2') == std::string_view::npos)
+        return make_symbol(name);
     return make_symbol(normalize_name(name));
 }
 

@@ -9,6 +9,7 @@
 
 #include <nabla/expr.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include <atomic>
@@ -100,7 +101,9 @@ expr make_product(std::vector<expr> factors);
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);
 expr make_power(const expr& base, const expr& exponent);
-expr make_apply(nabla::function f, std::vector<expr> args);
+// The arguments of an elementary function: one or two, held in place.
+using function_args = boost::container::small_vector<expr, 2>;
+expr make_apply(nabla::function f, function_args args);
 expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_t> derivative_indices);
 
 // A node of an operator kind built from operands that are already in
