@@ -177,13 +177,29 @@ const auto make_power = [](bool superscript) {
 
 // ---------------------------------------------------------------- nesting budget
 
+/// What the directives below share: one subject, whose attribute they pass
+/// through unchanged.
+template <class Subject, class Derived>
+struct pass_through : x3::unary_parser<Subject, Derived> {
+    static bool const is_pass_through_unary = true;
+    using x3::unary_parser<Subject, Derived>::unary_parser;
+};
+
+/// `name[subject]` for the directives below: wraps the subject in Directive.
+template <template <class> class Directive>
+struct directive_gen {
+    template <class Subject>
+    constexpr Directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+        const Subject& subject) const {
+        return {x3::as_parser(subject)};
+    }
+};
+
 /// Counts nesting through the recursive rules; deeper than the budget is
 /// an error, so deep input never exhausts the stack.
 template <class Subject>
-struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
-    using base_type = x3::unary_parser<Subject, nest_directive<Subject>>;
-    static bool const is_pass_through_unary = true;
-    constexpr nest_directive(const Subject& subject) : base_type(subject) {}
+struct nest_directive : pass_through<Subject, nest_directive<Subject>> {
+    using pass_through<Subject, nest_directive<Subject>>::pass_through;
 
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
@@ -203,14 +219,7 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject>> {
         return this->subject.parse(first, last, context, rcontext, attr);
     }
 };
-struct nest_gen {
-    template <class Subject>
-    constexpr nest_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
-        const Subject& subject) const {
-        return {x3::as_parser(subject)};
-    }
-};
-inline constexpr nest_gen nest{};
+inline constexpr directive_gen<nest_directive> nest{};
 
 // ---------------------------------------------------------------- positions
 
@@ -218,10 +227,8 @@ inline constexpr nest_gen nest{};
 /// matched. (on_success can't: a rule whose right side is omit[…] hands it
 /// no attribute. The rule's value arrives here as the RContext.)
 template <class Subject>
-struct positioned_directive : x3::unary_parser<Subject, positioned_directive<Subject>> {
-    using base_type = x3::unary_parser<Subject, positioned_directive<Subject>>;
-    static bool const is_pass_through_unary = true;
-    constexpr positioned_directive(const Subject& subject) : base_type(subject) {}
+struct positioned_directive : pass_through<Subject, positioned_directive<Subject>> {
+    using pass_through<Subject, positioned_directive<Subject>>::pass_through;
 
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
@@ -233,14 +240,7 @@ struct positioned_directive : x3::unary_parser<Subject, positioned_directive<Sub
         return true;
     }
 };
-struct positioned_gen {
-    template <class Subject>
-    constexpr positioned_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
-        const Subject& subject) const {
-        return {x3::as_parser(subject)};
-    }
-};
-inline constexpr positioned_gen positioned{};
+inline constexpr directive_gen<positioned_directive> positioned{};
 
 /// Parses its subject straight into the value of the rule it is in: a rule
 /// that hands its result on unchanged (sum → term → unary → power → primary)
@@ -248,10 +248,8 @@ inline constexpr positioned_gen positioned{};
 /// action moves up. The subjects write only on success, so a failed attempt
 /// leaves nothing behind.
 template <class Subject>
-struct into_value_directive : x3::unary_parser<Subject, into_value_directive<Subject>> {
-    using base_type = x3::unary_parser<Subject, into_value_directive<Subject>>;
-    static bool const is_pass_through_unary = true;
-    constexpr into_value_directive(const Subject& subject) : base_type(subject) {}
+struct into_value_directive : pass_through<Subject, into_value_directive<Subject>> {
+    using pass_through<Subject, into_value_directive<Subject>>::pass_through;
 
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
@@ -259,14 +257,7 @@ struct into_value_directive : x3::unary_parser<Subject, into_value_directive<Sub
         return this->subject.parse(first, last, context, rcontext, rcontext);
     }
 };
-struct into_value_gen {
-    template <class Subject>
-    constexpr into_value_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
-        const Subject& subject) const {
-        return {x3::as_parser(subject)};
-    }
-};
-inline constexpr into_value_gen into_value{};
+inline constexpr directive_gen<into_value_directive> into_value{};
 
 // ---------------------------------------------------------------- enclosed parts
 
