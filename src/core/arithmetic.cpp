@@ -414,6 +414,39 @@ expr make_product_nodes(std::span<const node* const> factors) {
     return intern_ops(kind::product, 0, merged);
 }
 
+expr replace_factor(const node* p, std::size_t skip, const node* f) {
+    auto ops = p->ops();
+    auto general = [&] {
+        small<const node*> factors{f};
+        for (std::size_t k = 0; k < ops.size(); ++k)
+            if (k != skip) factors.push_back(ops[k]);
+        return make_product_nodes(factors);
+    };
+    // The other factors are canonical and in base order already: f only has
+    // to find its place, unless it folds with them (a number, a product, a
+    // base they have, a sum left alone with the coefficient).
+    if (f->is_number() || f->kind == kind::product) return general();
+    const std::size_t first = ops[0]->is_number() ? 1 : 0;
+    if (f->kind == kind::sum && first == 1 && ops.size() == 2) return general();
+    const node* base = view_factor(f).base;
+    small<const node*> factors;
+    if (first == 1 && skip != 0) factors.push_back(ops[0]);
+    bool placed = false;
+    for (std::size_t k = first; k < ops.size(); ++k) {
+        if (k == skip) continue;
+        const node* other = view_factor(ops[k]).base;
+        if (other == base) return general();
+        if (!placed && compare(other, base) > 0) {
+            factors.push_back(f);
+            placed = true;
+        }
+        factors.push_back(ops[k]);
+    }
+    if (!placed) factors.push_back(f);
+    if (factors.size() == 1) return expr::share(f);
+    return intern_ops(kind::product, 0, factors);
+}
+
 expr make_product(std::vector<expr> factors) {
     small<const node*> nodes;
     for (const expr& f : factors) nodes.push_back(f.get());

@@ -100,6 +100,9 @@ expr make_product(std::vector<expr> factors);
 // The same over raw operands, which the caller keeps alive (no reference traffic).
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);
+// The canonical product p with its operand `skip` replaced by f (the product
+// rule's terms: d(uvw) has u′vw, uv′w, uvw′).
+expr replace_factor(const node* p, std::size_t skip, const node* f);
 expr make_power(const expr& base, const expr& exponent);
 // The arguments of an elementary function: one or two, held in place.
 using function_args = boost::container::small_vector<expr, 2>;

@@ -149,14 +149,6 @@ bool distributes(long long coefficient, std::span<const node* const> factors) {
 }
 
 // The product of f′ with every operand of `product` except the one at `skip`.
-expr replace_factor(const node* product, std::size_t skip, const node* derivative) {
-    boost::container::small_vector<const node*, 8> factors;
-    factors.push_back(derivative);
-    for (std::size_t k = 0; k < product->nops; ++k)
-        if (k != skip) factors.push_back(product->op(k));
-    return make_product_nodes(factors);
-}
-
 bool is_odd_integer(const node* n) {
     return n->is_exact_integer() && boost::multiprecision::bit_test(numerator(n->number()), 0);
 }
