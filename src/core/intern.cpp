@@ -5,9 +5,9 @@
 // the node is dead: no lookup may revive it (lookups only increment counts
 // that are not zero, with a CAS), and the releasing thread unlinks it under
 // its shard's lock and frees it. A lookup that meets a dead node that is
-// still linked unlinks it itself and inserts a fresh one; the `unlinked`
-// flag, read and written only under the shard lock, tells the releasing
-// thread that the work is done.
+// still linked puts a fresh node in its slot; the `unlinked` flag, read and
+// written only under the shard lock, tells the releasing thread that the
+// dead node is out of the table already.
 
 #include "core/node.hpp"
 #include "core/hash.hpp"
