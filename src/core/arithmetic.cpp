@@ -266,7 +266,8 @@ expr make_sum_nodes(std::span<const node* const> terms) {
     return intern_ops(kind::sum, 0, ops);
 }
 
-expr make_sum(std::vector<expr> terms) {
+expr make_sum(const std::vector<expr>& terms) {
+    // The caller keeps the terms alive: no copies, no reference counts.
     small<const node*> nodes;
     for (const expr& t : terms) nodes.push_back(t.get());
     return make_sum_nodes(nodes);
@@ -447,7 +448,7 @@ expr replace_factor(const node* p, std::size_t skip, const node* f) {
     return intern_ops(kind::product, 0, factors);
 }
 
-expr make_product(std::vector<expr> factors) {
+expr make_product(const std::vector<expr>& factors) {
     small<const node*> nodes;
     for (const expr& f : factors) nodes.push_back(f.get());
     return make_product_nodes(nodes);
@@ -655,15 +656,7 @@ expr& operator/=(expr& a, const expr& b) { return a = a / b; }
 
 expr pow(const expr& base, const expr& exponent) { return make_power(base, exponent); }
 expr sqrt(const expr& x) { return make_power(x, half()); }
-expr add(const std::vector<expr>& terms) {
-    small<const node*> nodes;  // the caller's terms stay alive: no copies, no counts
-    for (const expr& t : terms) nodes.push_back(t.get());
-    return make_sum_nodes(nodes);
-}
-expr mul(const std::vector<expr>& factors) {
-    small<const node*> nodes;
-    for (const expr& f : factors) nodes.push_back(f.get());
-    return make_product_nodes(nodes);
-}
+expr add(const std::vector<expr>& terms) { return make_sum(terms); }
+expr mul(const std::vector<expr>& factors) { return make_product(factors); }
 
 }  // namespace nabla

@@ -95,8 +95,8 @@ expr make_small_number(std::int64_t value);  // |value| < 2³¹
 expr make_real(double value);
 expr make_symbol(std::string_view normalized_name);
 expr make_constant(nabla::constant c);
-expr make_sum(std::vector<expr> terms);
-expr make_product(std::vector<expr> factors);
+expr make_sum(const std::vector<expr>& terms);
+expr make_product(const std::vector<expr>& factors);
 // The same over raw operands, which the caller keeps alive (no reference traffic).
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);
