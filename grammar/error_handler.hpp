@@ -32,6 +32,12 @@ struct parse_state {
     /// Offsets where |…| failed to parse: it fails there every time, and
     /// remembering it keeps nested bars from backtracking quadratically.
     boost::unordered_flat_set<std::uint32_t> failed_bars;
+    /// |…| open around the current position, inside the innermost ( ) or [ ].
+    /// While one is open, a '|' after an operand closes it rather than
+    /// starting an implicit factor: |a|b| + c| is |a|·b·|c|, as on paper.
+    /// An |…| therefore parses the same wherever it starts, which keeps
+    /// failed_bars valid.
+    std::uint32_t open_bars = 0;
 };
 struct state_tag;
 

@@ -278,6 +278,16 @@ inline std::string column_text(const parse_state& s, const char* p) {
 /// Parses `open content close`, with the errors people need: an empty or
 /// broken inside ("expected an expression after '('") and a missing close
 /// ("'(' at column 4 is never closed").
+/// Sets parse_state::open_bars for a nested part and restores it after.
+struct bars_reset {
+    bars_reset(parse_state& s, std::uint32_t bars) : state(s), saved(s.open_bars) { s.open_bars = bars; }
+    ~bars_reset() { state.open_bars = saved; }
+    bars_reset(const bars_reset&) = delete;
+    bars_reset& operator=(const bars_reset&) = delete;
+    parse_state& state;
+    std::uint32_t saved;
+};
+
 template <class Content, class Iterator, class Context>
 bool parse_enclosed(Iterator& first, Iterator const& last, Context const& context, char open,
                     char close, const char* what, Content&& content) {
@@ -286,6 +296,7 @@ bool parse_enclosed(Iterator& first, Iterator const& last, Context const& contex
     auto& s = state_of(context);
     const char* open_at = first;
     ++first;
+    const bars_reset inside_brackets(s, 0);
     if (!content(first)) {
         skip(first, last, context);
         throw syntax_error{offset_of(first, s), std::string("expected ") + what + " after '" +
@@ -322,9 +333,10 @@ struct group_parser : x3::parser<group_parser> {
         if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner); e && !e->get().grouped) {
             e->get().grouped = true;
         } else if (boost::get<x3::forward_ast<ast::call>>(&inner) ||
-                   boost::get<ast::name>(&inner)) {
-            // (x(y + 1)) and (xy) must stay one factor: a one-operand group
-            // keeps them whole where a power or root would split them.
+                   boost::get<ast::name>(&inner) || boost::get<x3::forward_ast<ast::power>>(&inner)) {
+            // (x(y + 1)), (xy) and (x(y + 1)²) must stay one factor: a
+            // one-operand group keeps them whole where a power or root
+            // would split them (w^(x(y + 1)²) is not w^x·(y + 1)²).
             ast::expression group;
             group.first = std::move(inner);
             group.grouped = true;
@@ -354,7 +366,12 @@ struct absolute_parser : x3::parser<absolute_parser> {
         if (s.failed_bars.contains(at)) return false;
         Iterator it = first + 1;
         ast::absolute b;
-        if (sum.parse(it, last, context, rcontext, b.inner)) {
+        bool inner_parsed;
+        {
+            const bars_reset inside_bars(s, s.open_bars + 1);
+            inner_parsed = sum.parse(it, last, context, rcontext, b.inner);
+        }
+        if (inner_parsed) {
             skip(it, last, context);
             if (it != last && *it == '|') {
                 ++it;
@@ -783,8 +800,8 @@ struct operand_start_parser : x3::parser<operand_start_parser> {
         if (p == last) return false;
         const char c = *p;
         if (static_cast<unsigned char>(c) >= 0x80) return true;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[' || c == '|')
-            return true;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[') return true;
+        if (c == '|') return !implicit_factor || state_of(context).open_bars == 0;
         return !implicit_factor && (is_ascii_digit(c) || c == '.');
     }
 };

@@ -84,6 +84,34 @@ std::string_view suggestion_for(std::string_view name) {
     return best;
 }
 
+// Splits an unknown multi-letter name into one-letter names, each keeping
+// the digits that follow it: xy → x, y; x1y2 → x1, y2. Empty when the
+// name stays whole.
+std::vector<std::string> split_name(std::string_view name) {
+    // One ASCII letter, maybe with digits (x, x12): nothing to split.
+    if (!name.empty() && static_cast<unsigned char>(name[0]) < 0x80 &&
+        std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return {};
+    if (contains_name(greek_names, name) || name.find('_') != std::string::npos) return {};
+    std::vector<std::string> parts;
+    const char* p = name.data();
+    const char* last = p + name.size();
+    while (p != last) {
+        int len = 0;
+        const char32_t c = unicode::decode(p, last, len);
+        if (unicode::is_letter(c)) {
+            if (parts.size() >= 32) return {};
+            parts.emplace_back(p, std::size_t(len));
+        } else if (!parts.empty() && ((c >= '0' && c <= '9'))) {
+            parts.back().append(p, std::size_t(len));
+        } else {
+            return {};
+        }
+        p += len;
+    }
+    return parts;
+}
+
 std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
     return boost::apply_visitor(
         [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
@@ -99,6 +127,44 @@ const ast::expression* as_chain(const ast::operand& o) {
     const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
     return e ? &e->get() : nullptr;
 }
+
+// A built-in function, sqrt or a command: never a product before '('.
+bool names_function(std::string_view name) {
+    return find_function(name) || name == "sqrt" || is_command(name);
+}
+
+}  // namespace
+
+bool name_before_paren_multiplies(std::string_view name, bool split_names) {
+    if (names_function(name)) return false;
+    if (name == "e" || name == "pi" || name == "π") return true;
+    // A run of letters is a product, as printed (xy(x + 1), x₁α(x − 1)),
+    // except a plain word of four or more ASCII letters, which is an
+    // undefined function (sigmoid(u), relu(x)).
+    // A near miss of a function name is a typo to report (sni(x)), but
+    // not a short run of letters in alphabetical order: that is how the
+    // printer writes a product (a·n·(c + z) prints an(c + z)).
+    const bool sorted_letters = name.size() <= 3 && std::is_sorted(name.begin(), name.end());
+    if (!sorted_letters && !suggestion_for(name).empty()) return false;
+    if (split_names) {
+        if (auto parts = split_name(name); parts.size() > 1) {
+            const bool plain_word = std::all_of(name.begin(), name.end(), [](char ch) {
+                return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+            });
+            return parts.size() <= 3 || !plain_word;
+        }
+    }
+    // One letter (with digits: x1(y + 1) multiplies too).
+    const char* p = name.data();
+    const char* last = p + name.size();
+    int len = 0;
+    const char32_t first = unicode::decode(p, last, len);
+    for (const char* q = p + len; q != last; ++q)
+        if (*q < '0' || *q > '9') return false;
+    return !(first < 0x80 && function_letters.find(char(first)) != std::string_view::npos);
+}
+
+namespace {
 
 class lowerer {
 public:
@@ -209,7 +275,7 @@ private:
         if (name == "pi" || name == "π") return {pi()};
         if (name == "e") return {e()};
         if (may_split && options_.split_names) {
-            if (auto parts = split(name); parts.size() > 1) {
+            if (auto parts = split_name(name); parts.size() > 1) {
                 std::vector<expr> factors;
                 std::string shown;
                 for (const auto& part : parts) {
@@ -226,34 +292,6 @@ private:
         }
         use(name, false, n.begin);
         return {symbol(name)};
-    }
-
-    // Splits an unknown multi-letter name into one-letter names, each keeping
-    // the digits that follow it: xy → x, y; x1y2 → x1, y2. Empty when the
-    // name stays whole.
-    std::vector<std::string> split(const std::string& name) const {
-        // One ASCII letter, maybe with digits (x, x12): nothing to split.
-        if (!name.empty() && static_cast<unsigned char>(name[0]) < 0x80 &&
-            std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return {};
-        if (contains_name(greek_names, name) || name.find('_') != std::string::npos) return {};
-        std::vector<std::string> parts;
-        const char* p = name.data();
-        const char* last = p + name.size();
-        while (p != last) {
-            int len = 0;
-            const char32_t c = unicode::decode(p, last, len);
-            if (unicode::is_letter(c)) {
-                if (parts.size() >= 32) return {};
-                parts.emplace_back(p, std::size_t(len));
-            } else if (!parts.empty() && ((c >= '0' && c <= '9'))) {
-                parts.back().append(p, std::size_t(len));
-            } else {
-                return {};
-            }
-            p += len;
-        }
-        return parts;
     }
 
     // Tracks undefined names used as functions and as variables: one name
@@ -439,41 +477,14 @@ private:
     // ---------------------------------------------------------------- calls
 
     // True when `name(args)` multiplies: the name is a variable, or an
-    // unknown one-letter name other than f, g, h with one plain argument.
+    // unknown name that name_before_paren_multiplies reads as a product.
     bool call_multiplies(const ast::call& c) const {
         if (c.primes || !c.partials.empty() || c.args.size() != 1 || !c.args[0].keyword.text.empty())
             return false;
         const std::string name = normalize_name(c.function.text);
-        if (env_.function(name) || find_function(name) || name == "sqrt" || is_command(name))
-            return false;
-        if (env_.variable(name)) return true;
-        if (name == "e" || name == "pi" || name == "π") return true;
-        // A run of letters is a product, as printed (xy(x + 1), x₁α(x − 1)),
-        // except a plain word of four or more ASCII letters, which is an
-        // undefined function (sigmoid(u), relu(x)).
-        // A near miss of a function name is a typo to report (sni(x)), but
-        // not a short run of letters in alphabetical order: that is how the
-        // printer writes a product (a·n·(c + z) prints an(c + z)).
-        const bool sorted_letters =
-            name.size() <= 3 && std::is_sorted(name.begin(), name.end());
-        if (!sorted_letters && !suggestion_for(name).empty()) return false;
-        if (options_.split_names) {
-            if (auto parts = split(name); parts.size() > 1) {
-                const bool plain_word =
-                    std::all_of(name.begin(), name.end(), [](char ch) {
-                        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-                    });
-                return parts.size() <= 3 || !plain_word;
-            }
-        }
-        // One letter (with digits: x1(y + 1) multiplies too).
-        const char* p = name.data();
-        const char* last = p + name.size();
-        int len = 0;
-        const char32_t first = unicode::decode(p, last, len);
-        for (const char* q = p + len; q != last; ++q)
-            if (*q < '0' || *q > '9') return false;
-        return !(first < 0x80 && function_letters.find(char(first)) != std::string_view::npos);
+        if (env_.function(name)) return false;
+        if (env_.variable(name) && !names_function(name)) return true;
+        return name_before_paren_multiplies(name, options_.split_names);
     }
 
     std::vector<expr> positional(const ast::call& c, const std::string& name) {
@@ -657,12 +668,16 @@ private:
     }
 
     expr node(const x3::forward_ast<ast::root>& r) {
-        // √x(x + 1) is √x·(x + 1), as for powers.
-        if (const ast::call* c = multiplying_call(r.get().radicand)) {
-            expr x = name_value(c->function, true);
-            expr root = r.get().degree == 2 ? sqrt(x) : pow(x, rational(1, r.get().degree));
-            return mul({root, operand(c->args.front().value)});
-        }
+        // √x(x + 1) is √x·(x + 1) and √x(x + 1)² is √x·(x + 1)², as for powers.
+        const auto root_of = [&](const expr& x) {
+            return r.get().degree == 2 ? sqrt(x) : pow(x, rational(1, r.get().degree));
+        };
+        if (const ast::call* c = multiplying_call(r.get().radicand))
+            return mul({root_of(name_value(c->function, true)), operand(c->args.front().value)});
+        if (const auto* p = boost::get<x3::forward_ast<ast::power>>(&r.get().radicand.get()))
+            if (const ast::call* c = multiplying_call(p->get().base))
+                return mul({root_of(name_value(c->function, true)),
+                            power_of(operand(c->args.front().value), operand(p->get().exponent))});
         expr x = operand(r.get().radicand);
         if (r.get().degree == 2) return sqrt(x);
         return pow(x, rational(1, r.get().degree));

@@ -72,6 +72,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 /// True if `name` is reserved for a command.
 bool is_command(std::string_view name) noexcept;
 
+/// True when `name(…)`, with `name` normalized and neither a variable nor a
+/// function of the session, reads as a product: x(y + 1), xy(x + 1),
+/// x₁α(x − 1), π(x + 1). False for built-in and command names, f, g, h,
+/// plain words of four or more letters (sigmoid(u)) and near misses of a
+/// function name (sni(x)). The Unicode printer asks it before writing a
+/// run of letters against '('.
+bool name_before_paren_multiplies(std::string_view name, bool split_names = true);
+
 /// Normalizes a name as written: subscript digits and `_digits` suffixes
 /// become ASCII digits (x₁, x_1 → x1).
 std::string normalize_name(std::string_view written);

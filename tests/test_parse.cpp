@@ -102,6 +102,15 @@ TEST_CASE("roots and constants", "[parse]") {
     CHECK_PARSES("e", e());
     CHECK_PARSES("|x|", abs(x));
     CHECK_PARSES("2|x|", 2 * abs(x));
+    // Inside bars, a '|' after an operand closes them.
+    const expr a = symbol("a"), b = symbol("b"), c = symbol("c");
+    CHECK_PARSES("|a|b|c|", abs(a) * b * abs(c));
+    CHECK_PARSES("|x||y|", abs(x) * abs(y));
+    CHECK_PARSES("|2·|x| + y|", abs(2 * abs(x) + y));
+    CHECK_PARSES("|y·|x||", abs(y * abs(x)));
+    CHECK_PARSES("||x|y|", abs(abs(x) * y));
+    CHECK_PARSES("|(a|b|)|", abs(a * abs(b)));
+    CHECK_PARSES("|sin(x|y|)|", abs(sin(x * abs(y))));
 }
 
 TEST_CASE("implicit multiplication", "[parse]") {

@@ -190,6 +190,8 @@ TEST_CASE("round trip of the printed forms listed in issue 3", "[parse][roundtri
         pow(x, rational(3, 2)),
         x * (y + 1),
         atan2(y, x),
+        abs(integer("123456789012345678901234567890") * abs(symbol("w")) + x),
+        abs(y * abs(x)),
     };
     for (const expr& e : cases) {
         check_round_trip(e, style::ascii);

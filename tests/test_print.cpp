@@ -77,6 +77,11 @@ static std::vector<golden> product_goldens() {
         {real(2.5) * x, "2.5x", "2.5*x", "2.5 x"},
         {real(1e-300) * x, "1e-300·x", "1e-300*x", "1 \\cdot 10^{-300} x"},
         {abs(x) * abs(y), "|x|·|y|", "abs(x)*abs(y)", "\\left|x\\right| \\left|y\\right|"},
+        {2 * abs(x), "2|x|", "2*abs(x)", "2 \\left|x\\right|"},
+        // Inside bars, juxtaposed |x| would read as the closing bar.
+        {abs(2 * abs(x) + y), "|2·|x| + y|", "abs(2*abs(x) + y)",
+         "\\left|2 \\left|x\\right| + y\\right|"},
+        {abs(y * abs(x)), "|y·|x||", "abs(y*abs(x))", "\\left|y \\left|x\\right|\\right|"},
         {x * sqrt(y), "x√y", "x*sqrt(y)", "x \\sqrt{y}"},
         {sqrt(x) * y, "√x·y", "sqrt(x)*y", "\\sqrt{x} y"},
         {erf(x) * sign(x), "erf(x)sign(x)", "erf(x)*sign(x)",

@@ -3,6 +3,9 @@
 
 #include "print/printer.hpp"
 
+#include "grammar/lower.hpp"
+#include "grammar/unicode.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -639,10 +642,32 @@ writer::shape writer::shape_of(const item& it) const {
 // What goes between two adjacent factors: `*` in ASCII, a space in LaTeX,
 // and in Unicode juxtaposition where it reads unambiguously (4xy, 2sin(x),
 // x^x(log(x) + 1)) and `·` where it would not (n·xⁿ⁻¹, −x·e^(−x²/2), x·sin(x)).
-std::string_view writer::separator(const item& a, const item& b) const {
+// The name the parser reads just before a '(' written now: the run of
+// letters, digits and subscripts at the end of `out`, from its first letter
+// (2.5ax₂ → ax2, normalized).
+std::string trailing_name(const std::string& out) {
+    const char* begin = out.data();
+    const char* p = begin + out.size();
+    const char* letter = nullptr;  // the earliest letter of the run so far
+    while (p != begin) {
+        const char* q = p - 1;
+        while (q != begin && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
+        int len = 0;
+        const char32_t c = unicode::decode(q, p, len);
+        if (!unicode::is_name_continue(c)) break;
+        if (unicode::is_letter(c)) letter = q;
+        p = q;
+    }
+    return letter ? detail::normalize_name(std::string_view(letter, std::size_t(begin + out.size() - letter)))
+                  : std::string();
+}
+
+std::string_view writer::separator(const item& a, const item& b, const std::string& out) const {
     if (style_ == nabla::style::ascii) return "*";
     const shape B = shape_of(b);
     if (style_ == nabla::style::latex) return B.f == first::digit ? " \\cdot " : " ";
+    // Inside |…|, a bar after an operand reads as the closing one: |2·|x| + y|.
+    if (B.f == first::bar && open_bars_ > 0) return "·";
     if (a.kind == item_kind::coef_num || a.kind == item_kind::coef_den) {
         // 1e-300·x: a float in exponent notation does not juxtapose.
         const bool scientific = a.n->kind == kind::real && real_text(a.n->real()).find('e') != std::string::npos;
@@ -655,6 +680,9 @@ std::string_view writer::separator(const item& a, const item& b) const {
     if (A.l == last::bar && B.f == first::bar) return "·";
     if (A.l == last::digit && B.f != first::paren) return "·";
     if (A.l == last::letter && B.f == first::func) return "·";
+    // xy(x + 1) reads as a product, abx₂(x + 1) as a call of abx₂.
+    if (A.l == last::letter && B.f == first::paren && !detail::name_before_paren_multiplies(trailing_name(out)))
+        return "·";
     if (A.l == last::letter && B.f == first::letter && (A.multi_last || B.multi_first)) return "·";
     return "";
 }
@@ -669,6 +697,7 @@ void writer::push_node(const node* n, print_mode m, prec min) {
 
 void writer::write(const node* root, print_mode mode, std::string& out) {
     stack_.clear();
+    open_bars_ = 0;
     push_node(root, mode, prec::none);
     run(out);
 }
@@ -684,6 +713,10 @@ void writer::run(std::string& out) {
         case act::items: items_task(t.n, t.lay, t.which, t.index, t.mode, out); break;
         case act::superscript: superscript(t.n, t.mode == print_mode::negated, out); break;
         case act::args: args_task(t.n, t.index, out); break;
+        case act::close_bar:
+            out += t.text;
+            --open_bars_;
+            break;
         }
     }
 }
@@ -792,7 +825,7 @@ void writer::items_task(const node* n, std::uint32_t lay, std::uint8_t which, st
     const std::size_t start = rest ? (which ? l.den_start : l.num_start) : 0;
     if (i + 1 < list.size()) stack_.push_back({n, {}, i + 1, act::items, m, 0, which, lay});
     const item& it = list[i];
-    if (i > start) out += separator(list[i - 1], it);
+    if (i > start) out += separator(list[i - 1], it, out);
     // Each factor binds tighter than the product around it: (x + 1)y, 1/(x + 1).
     // Inside \frac{}{} a lone numerator or denominator needs no parentheses.
     prec min = prec::power;
@@ -875,8 +908,14 @@ void writer::print_apply(const node* n, std::string& out) {
     }
     if (f == function::abs && style_ != nabla::style::ascii) {
         const bool latex = style_ == nabla::style::latex;
-        out += latex ? "\\left|" : "|";
-        push_text(latex ? "\\right|" : "|");
+        if (latex) {
+            out += "\\left|";
+            push_text("\\right|");
+        } else {
+            out += "|";
+            ++open_bars_;
+            stack_.push_back({nullptr, "|", 0, act::close_bar, print_mode::normal, 0, 0, none_layout});
+        }
         push_node(n->op(0), print_mode::normal, prec::none);
         return;
     }

@@ -127,7 +127,7 @@ public:
     void write(const node* root, print_mode mode, std::string& out);
 
 private:
-    enum class act : std::uint8_t { text, node, terms, items, superscript, args };
+    enum class act : std::uint8_t { text, node, terms, items, superscript, args, close_bar };
     struct task {
         const node* n;
         std::string_view text;
@@ -173,7 +173,7 @@ private:
     bool is_sqrt(const node* n, print_mode m) const;
     shape shape_of(const node* n, print_mode m) const;
     shape shape_of(const item& it) const;
-    std::string_view separator(const item& a, const item& b) const;
+    std::string_view separator(const item& a, const item& b, const std::string& out) const;
     std::string_view minus() const;
     std::string_view open() const;
     std::string_view close() const;
@@ -184,6 +184,7 @@ private:
     const name_map* names_ = nullptr;
     const node* self_ = nullptr;
     std::vector<task> stack_;
+    int open_bars_ = 0;  // |…| being printed around the current position
 };
 
 // A number < 0, or a product whose coefficient is: what prints with a minus.
