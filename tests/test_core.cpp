@@ -135,6 +135,11 @@ TEST_CASE("powers: identities, exact numbers, nesting", "[core][canonical]") {
     CHECK(pow(2 * x, 2) == 4 * pow(x, 2));
     // e^x is exp(x)
     CHECK(pow(e(), x) == exp(x));
+    // ... also when a coefficient comes out first: (4e)^y = 4^y·e^y, (2eˣ)^y = 2^y·e^(xy)
+    const expr y = symbol("y");
+    CHECK(pow(4 * e(), y) == pow(expr(4), y) * exp(y));
+    CHECK(pow(2 * exp(x), y) == pow(expr(2), y) * exp(x * y));
+    CHECK(sqrt(8 * e()) == 2 * sqrt(expr(2)) * exp(rational(1, 2)));
     // (x+1)² stays as written: no automatic expansion
     expr sq = pow(x + 1, 2);
     CHECK(sq.kind() == kind::power);

@@ -582,7 +582,9 @@ expr make_power(const expr& base, const expr& exponent) {
         // (4x)^(1/2) → 2·x^(1/2): a positive coefficient comes out.
         if (b->op(0)->is_number() && numeric::of(b->op(0)).value() > 0) {
             auto [c, rest] = split_coefficient(base);
-            return make_product({make_power(c, exponent), raw_power(rest, exponent)});
+            // (4e)^x → 4^x·eˣ: a lone factor left over still folds (eˣ is exp(x)).
+            expr rest_power = rest.get()->kind == kind::product ? raw_power(rest, exponent) : make_power(rest, exponent);
+            return make_product({make_power(c, exponent), std::move(rest_power)});
         }
     }
     return raw_power(base, exponent);
