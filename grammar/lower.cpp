@@ -135,6 +135,10 @@ bool names_function(std::string_view name) {
 
 }  // namespace
 
+bool is_reserved_word(std::string_view name) {
+    return names_function(name) || name == "ln" || name == "at" || name == "pi";
+}
+
 bool name_before_paren_multiplies(std::string_view name, bool split_names) {
     if (names_function(name)) return false;
     if (name == "e" || name == "pi" || name == "π") return true;

@@ -80,6 +80,12 @@ bool is_command(std::string_view name) noexcept;
 /// run of letters against '('.
 bool name_before_paren_multiplies(std::string_view name, bool split_names = true);
 
+/// True when the parser reads `name` (normalized), written alone, as
+/// something other than a name or a product of letters: a function (sin,
+/// ln, sqrt), a command (grad), the keyword `at` or the constant pi. The
+/// Unicode printer keeps juxtaposed letters from spelling one (ab·s²).
+bool is_reserved_word(std::string_view name);
+
 /// Normalizes a name as written: subscript digits and `_digits` suffixes
 /// become ASCII digits (x₁, x_1 → x1).
 std::string normalize_name(std::string_view written);

@@ -60,6 +60,29 @@ static std::vector<golden> sum_goldens() {
 
 TEST_CASE("sums print in descending degree, numbers last", "[print][golden]") { check_goldens(sum_goldens()); }
 
+// Juxtaposed letters never spell a word the parser reads otherwise: a
+// function (abs, acos, ln), the keyword `at`, or a call before '('.
+static std::vector<golden> spelling_goldens() {
+    const expr x = symbol("x"), y = symbol("y"), a = symbol("a"), b = symbol("b"), c = symbol("c"),
+               l = symbol("l"), n = symbol("n"), o = symbol("o"), s = symbol("s"), t = symbol("t"),
+               x2 = symbol("x2");
+    return {
+        {2 * a * b * pow(s, 2) * x * y, "2ab·s²xy", "2*a*b*s^2*x*y", "2 a b s^{2} x y"},
+        {a * c * o * s, "aco·s", "a*c*o*s", "a c o s"},
+        {c * o * s * x, "cosx", "c*o*s*x", "c o s x"},
+        {l * n, "l·n", "l*n", "l n"},
+        {a * t, "a·t", "a*t", "a t"},
+        {a * b * s * (x + 1), "ab·s(x + 1)", "a*b*s*(x + 1)", "a b s \\left(x + 1\\right)"},
+        {a * b * x2 * (x + 1), "abx₂·(x + 1)", "a*b*x2*(x + 1)", "a b x_{2} \\left(x + 1\\right)"},
+        {a * b * (x + 1), "ab(x + 1)", "a*b*(x + 1)", "a b \\left(x + 1\\right)"},
+    };
+}
+
+TEST_CASE("juxtaposed letters do not spell a function, a keyword or a call", "[print][golden]") {
+    check_goldens(spelling_goldens());
+    for (const golden& g : spelling_goldens()) CHECK(parse(g.unicode) == g.e);
+}
+
 static std::vector<golden> product_goldens() {
     const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
     return {

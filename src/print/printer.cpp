@@ -639,29 +639,53 @@ writer::shape writer::shape_of(const item& it) const {
     return {};
 }
 
-// What goes between two adjacent factors: `*` in ASCII, a space in LaTeX,
-// and in Unicode juxtaposition where it reads unambiguously (4xy, 2sin(x),
-// x^x(log(x) + 1)) and `·` where it would not (n·xⁿ⁻¹, −x·e^(−x²/2), x·sin(x)).
-// The name the parser reads just before a '(' written now: the run of
-// letters, digits and subscripts at the end of `out`, from its first letter
-// (2.5ax₂ → ax2, normalized).
-std::string trailing_name(const std::string& out) {
-    const char* begin = out.data();
-    const char* p = begin + out.size();
+// The word the parser reads at the end of `out`, as [begin, end) offsets:
+// the run of letters, digits and subscripts before `end`, from its first
+// letter (2.5ax₂ → ax₂). Empty (begin == end) when there is none.
+struct word_span {
+    std::size_t begin = 0, end = 0;
+};
+
+word_span trailing_word(const std::string& out, std::size_t end) {
+    const char* base = out.data();
+    const char* p = base + end;
     const char* letter = nullptr;  // the earliest letter of the run so far
-    while (p != begin) {
+    while (p != base) {
         const char* q = p - 1;
-        while (q != begin && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
+        while (q != base && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
         int len = 0;
         const char32_t c = unicode::decode(q, p, len);
         if (!unicode::is_name_continue(c)) break;
         if (unicode::is_letter(c)) letter = q;
         p = q;
     }
-    return letter ? detail::normalize_name(std::string_view(letter, std::size_t(begin + out.size() - letter)))
-                  : std::string();
+    return letter ? word_span{std::size_t(letter - base), end} : word_span{end, end};
 }
 
+// The name the parser reads just before a '(' written now (normalized: x₂ → x2).
+std::string trailing_name(const std::string& out) {
+    const word_span w = trailing_word(out, out.size());
+    return detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin));
+}
+
+// Where the word ends that a power written at the end of `out` leaves in
+// front of its superscript: abs² → the end of abs.
+std::size_t before_superscripts(const std::string& out) {
+    const char* base = out.data();
+    const char* p = base + out.size();
+    while (p != base) {
+        const char* q = p - 1;
+        while (q != base && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
+        int len = 0;
+        if (!unicode::superscript_ascii(unicode::decode(q, p, len))) break;
+        p = q;
+    }
+    return std::size_t(p - base);
+}
+
+// What goes between two adjacent factors: `*` in ASCII, a space in LaTeX,
+// and in Unicode juxtaposition where it reads unambiguously (4xy, 2sin(x),
+// x^x(log(x) + 1)) and `·` where it would not (n·xⁿ⁻¹, −x·e^(−x²/2), x·sin(x)).
 std::string_view writer::separator(const item& a, const item& b, const std::string& out) const {
     if (style_ == nabla::style::ascii) return "*";
     const shape B = shape_of(b);
@@ -710,7 +734,8 @@ void writer::run(std::string& out) {
         case act::text: out += t.text; break;
         case act::node: node_task(t.n, t.mode, static_cast<prec>(t.min), out); break;
         case act::terms: terms_task(t.n, t.lay, t.index, out); break;
-        case act::items: items_task(t.n, t.lay, t.which, t.index, t.mode, out); break;
+        case act::items: items_task(t.n, t.lay, t.which, t.index, t.mode, t.mark, out); break;
+        case act::end_items: (void)break_reserved_word(out, t.mark); break;
         case act::superscript: superscript(t.n, t.mode == print_mode::negated, out); break;
         case act::args: args_task(t.n, t.index, out); break;
         case act::close_bar:
@@ -817,15 +842,40 @@ void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::
     push_numerator();
 }
 
+// Juxtaposed letters can spell a word the parser reads otherwise: a·b·s²
+// would print abs² (|…|²), a·c·o·s acos, a·t the keyword at. The word is
+// broken with · before the factor that completed it: ab·s².
+bool writer::break_reserved_word(std::string& out, std::size_t item_start) const {
+    const word_span w = trailing_word(out, before_superscripts(out));
+    if (w.begin >= item_start || w.end <= item_start) return false;
+    if (!detail::is_reserved_word(detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin))))
+        return false;
+    out.insert(item_start, "·");
+    return true;
+}
+
 void writer::items_task(const node* n, std::uint32_t lay, std::uint8_t which, std::uint32_t i, print_mode m,
-                        std::string& out) {
+                        std::uint32_t mark, std::string& out) {
     const layout l = cache_.layout_at(lay);
     const std::span<const item> list = which ? l.den : l.num;
     const bool rest = m == print_mode::rest;
     const std::size_t start = rest ? (which ? l.den_start : l.num_start) : 0;
-    if (i + 1 < list.size()) stack_.push_back({n, {}, i + 1, act::items, m, 0, which, lay});
     const item& it = list[i];
-    if (i > start) out += separator(list[i - 1], it, out);
+    if (i > start) {
+        std::string_view sep = separator(list[i - 1], it, out);
+        // The word before ends unless this factor continues it (a b → ab;
+        // not s² x, where the superscript ended it).
+        if (style_ == nabla::style::unicode &&
+            !(sep.empty() && shape_of(it).f == first::letter && before_superscripts(out) == out.size()) &&
+            break_reserved_word(out, mark))
+            sep = separator(list[i - 1], it, out);  // ab·s(x + 1): s( now multiplies
+        out += sep;
+    }
+    const auto item_start = static_cast<std::uint32_t>(out.size());
+    if (i + 1 < list.size())
+        stack_.push_back({n, {}, i + 1, act::items, m, 0, which, lay, item_start});
+    else if (style_ == nabla::style::unicode)
+        stack_.push_back({n, {}, 0, act::end_items, m, 0, which, lay, item_start});
     // Each factor binds tighter than the product around it: (x + 1)y, 1/(x + 1).
     // Inside \frac{}{} a lone numerator or denominator needs no parentheses.
     prec min = prec::power;

@@ -127,7 +127,7 @@ public:
     void write(const node* root, print_mode mode, std::string& out);
 
 private:
-    enum class act : std::uint8_t { text, node, terms, items, superscript, args, close_bar };
+    enum class act : std::uint8_t { text, node, terms, items, superscript, args, close_bar, end_items };
     struct task {
         const node* n;
         std::string_view text;
@@ -137,6 +137,7 @@ private:
         std::uint8_t min;    // act::node: the precedence the context requires
         std::uint8_t which;  // act::items: 0 numerator, 1 denominator
         std::uint32_t lay;   // act::terms, act::items: the layout's index
+        std::uint32_t mark = 0;  // act::items, act::end_items: where the previous item starts in the output
     };
 
     // Shapes of a factor's first and last characters, for the Unicode
@@ -161,9 +162,11 @@ private:
     void print_power(const node* n, print_mode m, std::string& out);
     void print_apply(const node* n, std::string& out);
     void print_call(const node* n, std::string& out);
-    void items_task(const node* n, std::uint32_t lay, std::uint8_t which, std::uint32_t i, print_mode m, std::string& out);
+    void items_task(const node* n, std::uint32_t lay, std::uint8_t which, std::uint32_t i, print_mode m, std::uint32_t mark,
+                    std::string& out);
     void terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::string& out);
     void args_task(const node* n, std::uint32_t i, std::string& out);
+    bool break_reserved_word(std::string& out, std::size_t item_start) const;
     void superscript(const node* e, bool negate, std::string& out) const;
 
     bool named(const node* n) const;

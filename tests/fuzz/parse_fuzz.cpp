@@ -1,16 +1,44 @@
 // libFuzzer target for the parser: any bytes, as one expression, as a
 // program of statements (lowered like the session does) and as a rule file.
 // Errors are fine; crashes, hangs, leaks and sanitizer reports are not.
+// An expression that parses must also print in ASCII and Unicode text that
+// parses back to the same node (issue 3's round trip, on the fuzzer's inputs).
 
 #include "grammar/lower.hpp"
 #include "grammar/parser.hpp"
 
 #include <nabla/error.hpp>
 #include <nabla/parse.hpp>
+#include <nabla/print.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+namespace {
+
+// Aborts (a finding) unless `e` printed in `s` parses back to `e`. The
+// limits (nesting, size) may refuse the printed text; nothing else may.
+void check_round_trip(const nabla::expr& e, nabla::style s, const nabla::parse_options& options) {
+    const std::string text = nabla::to_string(e, s);
+    try {
+        if (nabla::parse(text, options) == e) return;
+        std::fprintf(stderr, "round trip: '%s' parses back to a different expression\n", text.c_str());
+    } catch (const nabla::error& err) {
+        const std::string what = err.what();
+        if (what.find("too deeply") != std::string::npos || what.find("limit is") != std::string::npos ||
+            what.find("too long") != std::string::npos)
+            return;
+        std::fprintf(stderr, "round trip: '%s' does not parse back: %s\n", text.c_str(), what.c_str());
+    }
+    std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -20,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // stack it takes in a release build; the limit itself is what is tested.
     options.max_depth = 1000;
     try {
-        (void)nabla::parse(text, options);
+        const nabla::expr e = nabla::parse(text, options);
+        check_round_trip(e, nabla::style::ascii, options);
+        check_round_trip(e, nabla::style::unicode, options);
     } catch (const nabla::error&) {
     }
     try {
