@@ -92,7 +92,9 @@ std::vector<std::string> split_name(std::string_view name) {
     if (!name.empty() && static_cast<unsigned char>(name[0]) < 0x80 &&
         std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return {};
-    if (contains_name(greek_names, name) || name.find('_') != std::string::npos) return {};
+    // A Greek name, with an index or not (theta, theta1 from θ written out).
+    const std::string_view letters = name.substr(0, name.find_last_not_of("0123456789") + 1);
+    if (contains_name(greek_names, letters) || name.find('_') != std::string::npos) return {};
     std::vector<std::string> parts;
     const char* p = name.data();
     const char* last = p + name.size();
@@ -135,8 +137,8 @@ bool names_function(std::string_view name) {
 
 }  // namespace
 
-bool is_reserved_word(std::string_view name) {
-    return names_function(name) || name == "ln" || name == "at" || name == "pi";
+bool reads_as_one_word(std::string_view name) {
+    return names_function(name) || name == "ln" || name == "at" || name == "pi" || split_name(name).size() < 2;
 }
 
 bool name_before_paren_multiplies(std::string_view name, bool split_names) {
@@ -773,31 +775,6 @@ expr differential_symbol(std::string_view variable) {
 std::span<const std::string_view> command_names() noexcept { return commands; }
 
 bool is_command(std::string_view name) noexcept { return contains_name(commands, name); }
-
-std::string normalize_name(std::string_view written) {
-    std::string out;
-    out.reserve(written.size());
-    const char* p = written.data();
-    const char* last = p + written.size();
-    while (p != last) {
-        int len = 0;
-        const char32_t c = unicode::decode(p, last, len);
-        if (const int d = unicode::subscript_digit(c); d >= 0) {
-            out += char('0' + d);
-        } else if (c == '_' && p + 1 != last && p[1] >= '0' && p[1] <= '9' && !out.empty() &&
-                   !(out.back() >= '0' && out.back() <= '9')) {
-            // x_1 is x1 (but W0_1 keeps its underscore).
-            bool digits_to_end = true;
-            for (const char* q = p + 1; q != last; ++q)
-                if (*q < '0' || *q > '9') digits_to_end = false;
-            if (!digits_to_end) out += '_';
-        } else {
-            out.append(p, std::size_t(len));
-        }
-        p += len;
-    }
-    return out;
-}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);

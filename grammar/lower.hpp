@@ -5,6 +5,8 @@
 #include "grammar/ast.hpp"
 #include "grammar/parser.hpp"
 
+#include "core/node.hpp"  // normalize_name: names as symbols spell them
+
 #include <nabla/expr.hpp>
 
 #include <optional>
@@ -80,14 +82,12 @@ bool is_command(std::string_view name) noexcept;
 /// run of letters against '('.
 bool name_before_paren_multiplies(std::string_view name, bool split_names = true);
 
-/// True when the parser reads `name` (normalized), written alone, as
-/// something other than a name or a product of letters: a function (sin,
-/// ln, sqrt), a command (grad), the keyword `at` or the constant pi. The
-/// Unicode printer keeps juxtaposed letters from spelling one (ab·s²).
-bool is_reserved_word(std::string_view name);
+/// True when the parser reads the run of letters `name` (normalized),
+/// written alone, as one word rather than a product of its letters: a
+/// function (sin, ln, sqrt), a command (grad), the keyword `at`, the
+/// constant pi, or a name that stays whole (Pi, Chi, x12). The Unicode
+/// printer keeps juxtaposed letters from spelling one (ab·s², P·i).
+bool reads_as_one_word(std::string_view name);
 
-/// Normalizes a name as written: subscript digits and `_digits` suffixes
-/// become ASCII digits (x₁, x_1 → x1).
-std::string normalize_name(std::string_view written);
 
 }  // namespace nabla::detail

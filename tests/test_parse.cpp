@@ -156,7 +156,13 @@ TEST_CASE("identifiers", "[parse]") {
     CHECK_PARSES("x1 w1", symbol("x1") * symbol("w1"));
     CHECK_PARSES("α + β", symbol("α") + symbol("β"));
     CHECK_PARSES("theta", symbol("theta"));
-    CHECK_PARSES("W0_1", symbol("W0_1"));
+    CHECK_PARSES("theta1", symbol("theta1"));
+    CHECK_PARSES("theta_1", symbol("theta1"));
+    CHECK_PARSES("alpha_2 x", symbol("alpha2") * x);
+    CHECK(parse("W0_1").name() == "W01");
+    CHECK(parse("my_var").name() == "my_var");
+    // The parser splits the name as the symbol spells it: qe12w4_29 is qe12w429 = q·e12·w429.
+    CHECK_PARSES("qe12w4_29", symbol("q") * symbol("e12") * symbol("w429"));
     // An unknown multi-letter name is a product of letters (4xy), unless asked not to.
     CHECK_PARSES("xy", x * y);
     parse_options whole;

@@ -61,7 +61,8 @@ static std::vector<golden> sum_goldens() {
 TEST_CASE("sums print in descending degree, numbers last", "[print][golden]") { check_goldens(sum_goldens()); }
 
 // Juxtaposed letters never spell a word the parser reads otherwise: a
-// function (abs, acos, ln), the keyword `at`, or a call before '('.
+// function (abs, acos, ln), the keyword `at`, a Greek name (Pi), or a call
+// before '('.
 static std::vector<golden> spelling_goldens() {
     const expr x = symbol("x"), y = symbol("y"), a = symbol("a"), b = symbol("b"), c = symbol("c"),
                l = symbol("l"), n = symbol("n"), o = symbol("o"), s = symbol("s"), t = symbol("t"),
@@ -72,6 +73,8 @@ static std::vector<golden> spelling_goldens() {
         {c * o * s * x, "cosx", "c*o*s*x", "c o s x"},
         {l * n, "l·n", "l*n", "l n"},
         {a * t, "a·t", "a*t", "a t"},
+        {symbol("P") * symbol("i"), "P·i", "P*i", "P i"},
+        {symbol("P") * symbol("h") * symbol("i"), "Ph·i", "P*h*i", "P h i"},
         {a * b * s * (x + 1), "ab·s(x + 1)", "a*b*s*(x + 1)", "a b s \\left(x + 1\\right)"},
         {a * b * x2 * (x + 1), "abx₂·(x + 1)", "a*b*x2*(x + 1)", "a b x_{2} \\left(x + 1\\right)"},
         {a * b * (x + 1), "ab(x + 1)", "a*b*(x + 1)", "a b \\left(x + 1\\right)"},

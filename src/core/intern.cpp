@@ -632,10 +632,7 @@ bool operator<(const expr& a, const expr& b) noexcept { return detail::compare(a
 
 // ---------------------------------------------------------------- atoms
 
-namespace {
-// x₁ and x_1 are spelled x1: subscript digits become ASCII digits, and an
-// underscore before a final run of digits is dropped.
-std::string normalize_name(std::string_view name) {
+std::string detail::normalize_name(std::string_view name) {
     std::string out;
     out.reserve(name.size());
     for (std::size_t i = 0; i < name.size(); ++i) {
@@ -657,7 +654,6 @@ std::string normalize_name(std::string_view name) {
         out.erase(us, 1);
     return out;
 }
-}  // namespace
 
 expr symbol(std::string_view name) {
     if (name.empty()) throw error("a symbol needs a name");

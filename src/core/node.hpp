@@ -146,6 +146,12 @@ std::string number_text(const node* n);
 // Shortest decimal that round-trips, for real constants ("0.1", "1e-300").
 std::string real_text(double v);
 
+// A name as symbol() stores it, and the one spelling the parser and the
+// printer compare names in: subscript digits become ASCII digits and an
+// underscore before a final run of digits is dropped (x₁, x_1, W0_1 → x1,
+// x1, W01; my_var and x_1y keep theirs).
+std::string normalize_name(std::string_view name);
+
 }  // namespace nabla::detail
 
 #include "core/traverse.hpp"

@@ -843,12 +843,12 @@ void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::
 }
 
 // Juxtaposed letters can spell a word the parser reads otherwise: a·b·s²
-// would print abs² (|…|²), a·c·o·s acos, a·t the keyword at. The word is
-// broken with · before the factor that completed it: ab·s².
+// would print abs² (|…|²), a·c·o·s acos, a·t the keyword at, P·i the name
+// Pi. The word is broken with · before the factor that completed it: ab·s².
 bool writer::break_reserved_word(std::string& out, std::size_t item_start) const {
     const word_span w = trailing_word(out, before_superscripts(out));
     if (w.begin >= item_start || w.end <= item_start) return false;
-    if (!detail::is_reserved_word(detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin))))
+    if (!detail::reads_as_one_word(detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin))))
         return false;
     out.insert(item_start, "·");
     return true;
