@@ -102,7 +102,7 @@ std::vector<std::string> split_name(std::string_view name) {
         int len = 0;
         const char32_t c = unicode::decode(p, last, len);
         if (unicode::is_letter(c)) {
-            if (parts.size() >= 32) return {};
+            if (parts.size() >= max_split_letters) return {};
             parts.emplace_back(p, std::size_t(len));
         } else if (!parts.empty() && ((c >= '0' && c <= '9'))) {
             parts.back().append(p, std::size_t(len));

@@ -82,6 +82,10 @@ bool is_command(std::string_view name) noexcept;
 /// run of letters against '('.
 bool name_before_paren_multiplies(std::string_view name, bool split_names = true);
 
+/// A name of more letters than this stays whole instead of splitting into
+/// a product of letters (a megabyte identifier is one name).
+inline constexpr std::size_t max_split_letters = 32;
+
 /// True when the parser reads the run of letters `name` (normalized),
 /// written alone, as one word rather than a product of its letters: a
 /// function (sin, ln, sqrt), a command (grad), the keyword `at`, the

@@ -668,6 +668,20 @@ std::string trailing_name(const std::string& out) {
     return detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin));
 }
 
+// The letters of the word at the end of `out`.
+std::size_t letters_before(const std::string& out) {
+    const word_span w = trailing_word(out, out.size());
+    std::size_t letters = 0;
+    const char* p = out.data() + w.begin;
+    const char* last = out.data() + w.end;
+    while (p != last) {
+        int len = 0;
+        if (unicode::is_letter(unicode::decode(p, last, len))) ++letters;
+        p += len;
+    }
+    return letters;
+}
+
 // Where the word ends that a power written at the end of `out` leaves in
 // front of its superscript: abs² → the end of abs.
 std::size_t before_superscripts(const std::string& out) {
@@ -708,6 +722,8 @@ std::string_view writer::separator(const item& a, const item& b, const std::stri
     if (A.l == last::letter && B.f == first::paren && !detail::name_before_paren_multiplies(trailing_name(out)))
         return "·";
     if (A.l == last::letter && B.f == first::letter && (A.multi_last || B.multi_first)) return "·";
+    // The parser reads a run of more letters than that as one name.
+    if (A.l == last::letter && B.f == first::letter && letters_before(out) >= detail::max_split_letters) return "·";
     return "";
 }
 
