@@ -61,8 +61,8 @@ static std::vector<golden> sum_goldens() {
 TEST_CASE("sums print in descending degree, numbers last", "[print][golden]") { check_goldens(sum_goldens()); }
 
 // Juxtaposed letters never spell a word the parser reads otherwise: a
-// function (abs, acos, ln), the keyword `at`, a Greek name (Pi), or a call
-// before '('.
+// function (abs, acos, ln), the keyword `at`, a Greek name (Pi), a call
+// before '(', or a derivative (dx/delta).
 static std::vector<golden> spelling_goldens() {
     const expr x = symbol("x"), y = symbol("y"), a = symbol("a"), b = symbol("b"), c = symbol("c"),
                l = symbol("l"), n = symbol("n"), o = symbol("o"), s = symbol("s"), t = symbol("t"),
@@ -78,6 +78,9 @@ static std::vector<golden> spelling_goldens() {
         {a * b * s * (x + 1), "ab·s(x + 1)", "a*b*s*(x + 1)", "a b s \\left(x + 1\\right)"},
         {a * b * x2 * (x + 1), "abx₂·(x + 1)", "a*b*x2*(x + 1)", "a b x_{2} \\left(x + 1\\right)"},
         {a * b * (x + 1), "ab(x + 1)", "a*b*(x + 1)", "a b \\left(x + 1\\right)"},
+        // dx/delta would read as a derivative
+        {symbol("d") * x / symbol("delta"), "dx/(delta)", "d*x/(delta)", "\\frac{d x}{\\delta}"},
+        {symbol("d") / pow(symbol("delta"), 2), "d/(delta²)", "d/(delta^2)", "\\frac{d}{\\delta^{2}}"},
     };
 }
 

@@ -824,6 +824,17 @@ void writer::terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::
     push_node(t, neg ? print_mode::magnitude : print_mode::normal, prec::none);
 }
 
+// A denominator that prints as d followed by a letter (a symbol delta, or
+// its power): after `/` it would read as the dx of dz/dx.
+bool starts_like_leibniz_variable(const item& it) {
+    const node* f = it.n;
+    while (f->kind == kind::power) f = f->op(0);
+    if (f->kind != kind::symbol) return false;
+    const std::string& name = f->name();
+    return name.size() > 1 && name[0] == 'd' && ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z') ||
+                                                 static_cast<unsigned char>(name[1]) >= 0x80);
+}
+
 void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::string& out) {
     const layout l = cache_.layout_at(lay);
     if (m == print_mode::normal && l.negative) out += minus();
@@ -851,7 +862,8 @@ void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::
         push_numerator();
         return;
     }
-    const bool group = l.den.size() - ds > 1;  // 3/(4x)
+    // 3/(4x); and x/(delta), since dx/delta and d/delta read as derivatives.
+    const bool group = l.den.size() - ds > 1 || starts_like_leibniz_variable(l.den[ds]);
     if (group) push_text(")");
     push_items(1, ds);
     push_text(group ? "/(" : "/");
