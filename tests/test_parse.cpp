@@ -160,6 +160,8 @@ TEST_CASE("identifiers", "[parse]") {
     CHECK_PARSES("theta_1", symbol("theta1"));
     CHECK_PARSES("alpha_2 x", symbol("alpha2") * x);
     CHECK(parse("W0_1").name() == "W01");
+    CHECK(symbol("w4_4_29").name() == "w4429");
+    CHECK(parse("w4_4_29") == symbol("w4429"));
     CHECK(parse("my_var").name() == "my_var");
     // The parser splits the name as the symbol spells it: qe12w4_29 is qe12w429 = q·e12·w429.
     CHECK_PARSES("qe12w4_29", symbol("q") * symbol("e12") * symbol("w429"));

@@ -648,9 +648,11 @@ std::string detail::normalize_name(std::string_view name) {
         }
         out.push_back(name[i]);
     }
-    auto us = out.rfind('_');
-    if (us != std::string::npos && us > 0 && us + 1 < out.size() &&
-        out.find_first_not_of("0123456789", us + 1) == std::string::npos)
+    // Until none is left, so that a normalized name normalizes to itself:
+    // w4_4_29 → w4_429 → w4429.
+    for (auto us = out.rfind('_'); us != std::string::npos && us > 0 && us + 1 < out.size() &&
+                                    out.find_first_not_of("0123456789", us + 1) == std::string::npos;
+         us = out.rfind('_'))
         out.erase(us, 1);
     return out;
 }

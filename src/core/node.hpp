@@ -148,8 +148,9 @@ std::string real_text(double v);
 
 // A name as symbol() stores it, and the one spelling the parser and the
 // printer compare names in: subscript digits become ASCII digits and an
-// underscore before a final run of digits is dropped (x₁, x_1, W0_1 → x1,
-// x1, W01; my_var and x_1y keep theirs).
+// underscore before a final run of digits is dropped, as often as there is
+// one (x₁, x_1, W0_1, w4_4_29 → x1, x1, W01, w4429; my_var and x_1y keep
+// theirs). A normalized name normalizes to itself.
 std::string normalize_name(std::string_view name);
 
 }  // namespace nabla::detail
