@@ -78,6 +78,9 @@ static std::vector<golden> spelling_goldens() {
         {a * b * s * (x + 1), "ab·s(x + 1)", "a*b*s*(x + 1)", "a b s \\left(x + 1\\right)"},
         {a * b * x2 * (x + 1), "abx₂·(x + 1)", "a*b*x2*(x + 1)", "a b x_{2} \\left(x + 1\\right)"},
         {a * b * (x + 1), "ab(x + 1)", "a*b*(x + 1)", "a b \\left(x + 1\\right)"},
+        // 13e1_x would read as the number 13e1
+        {13 * symbol("e1_x"), "13·e1_x", "13*e1_x", "13 \\mathrm{e1_x}"},
+        {2 * symbol("e1"), "2e₁", "2*e1", "2 e_{1}"},
         // dx/delta would read as a derivative
         {symbol("d") * x / symbol("delta"), "dx/(delta)", "d*x/(delta)", "\\frac{d x}{\\delta}"},
         {symbol("d") / pow(symbol("delta"), 2), "d/(delta²)", "d/(delta^2)", "\\frac{d}{\\delta^{2}}"},

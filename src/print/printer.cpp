@@ -697,6 +697,27 @@ std::size_t before_superscripts(const std::string& out) {
     return std::size_t(p - base);
 }
 
+// A factor whose text starts like a number's exponent: a symbol printed
+// e1… or E2… (e1_x: an underscore keeps its digits ASCII), or its power.
+bool reads_as_exponent(const item& it) {
+    const node* f = it.n;
+    while (f->kind == kind::power) f = f->op(0);
+    if (f->kind != kind::symbol) return false;
+    const std::string text = symbol_text(f->name(), nabla::style::unicode);
+    return text.size() > 1 && (text[0] == 'e' || text[0] == 'E') && text[1] >= '0' && text[1] <= '9';
+}
+
+// A denominator that prints as d followed by a letter (a symbol delta, or
+// its power): after `/` it would read as the dx of dz/dx.
+bool starts_like_leibniz_variable(const item& it) {
+    const node* f = it.n;
+    while (f->kind == kind::power) f = f->op(0);
+    if (f->kind != kind::symbol) return false;
+    const std::string& name = f->name();
+    return name.size() > 1 && name[0] == 'd' && ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z') ||
+                                                 static_cast<unsigned char>(name[1]) >= 0x80);
+}
+
 // What goes between two adjacent factors: `*` in ASCII, a space in LaTeX,
 // and in Unicode juxtaposition where it reads unambiguously (4xy, 2sin(x),
 // x^x(log(x) + 1)) and `·` where it would not (n·xⁿ⁻¹, −x·e^(−x²/2), x·sin(x)).
@@ -707,9 +728,10 @@ std::string_view writer::separator(const item& a, const item& b, const std::stri
     // Inside |…|, a bar after an operand reads as the closing one: |2·|x| + y|.
     if (B.f == first::bar && open_bars_ > 0) return "·";
     if (a.kind == item_kind::coef_num || a.kind == item_kind::coef_den) {
-        // 1e-300·x: a float in exponent notation does not juxtapose.
+        // 1e-300·x: a float in exponent notation does not juxtapose; nor
+        // does a number before a name printed e1…, which would read as 13e1.
         const bool scientific = a.n->kind == kind::real && real_text(a.n->real()).find('e') != std::string::npos;
-        return B.f == first::digit || scientific ? "·" : "";
+        return B.f == first::digit || scientific || reads_as_exponent(b) ? "·" : "";
     }
     const shape A = shape_of(a);
     if (B.caret || B.super_letters) return "·";
@@ -822,17 +844,6 @@ void writer::terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::
     else
         out += " + ";
     push_node(t, neg ? print_mode::magnitude : print_mode::normal, prec::none);
-}
-
-// A denominator that prints as d followed by a letter (a symbol delta, or
-// its power): after `/` it would read as the dx of dz/dx.
-bool starts_like_leibniz_variable(const item& it) {
-    const node* f = it.n;
-    while (f->kind == kind::power) f = f->op(0);
-    if (f->kind != kind::symbol) return false;
-    const std::string& name = f->name();
-    return name.size() > 1 && name[0] == 'd' && ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z') ||
-                                                 static_cast<unsigned char>(name[1]) >= 0x80);
 }
 
 void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::string& out) {
