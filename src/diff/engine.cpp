@@ -21,36 +21,56 @@ void dag_index::build(const node* root) {
     number_.clear();
     operand_start_.clear();
     operands_.clear();
-    parent_start_.clear();
-    parents_.clear();
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left; the
     // numbers of finished operands wait on `pending` until their parent is
-    // left, so each edge costs one hash probe. An operator node with one
-    // reference is held by a single operand slot, the one being followed: it
-    // cannot be met again, so it needs no entry (most nodes of a big
-    // expression are such). Leaves always get one, so a variable is found
-    // even if the core should ever keep shared leaves at a fixed count; an
-    // operator node met twice that way would only be differentiated twice.
-    struct frame {
-        const node* n;
-        std::uint32_t next;
-        bool in_map;
+    // left, so each edge costs at most one hash probe. An operator node with
+    // one reference is held by a single operand slot, the one being followed:
+    // it cannot be met again, so it needs no entry (most nodes of a big
+    // expression are such). Numbers and constants are never differentiated
+    // by anything: they are not numbered and cost no probe (most leaves of a
+    // big expression are such). Symbols always get an entry, so a variable is
+    // found even if the core should ever keep shared leaves at a fixed count;
+    // an operator node met twice that way would only be differentiated twice.
+    std::vector<frame>& stack = stack_;
+    std::vector<std::uint32_t>& pending = pending_;
+    stack.clear();
+    pending.clear();
+    auto leave = [&](const node* n) {
+        const auto number = static_cast<std::uint32_t>(nodes_.size());
+        nodes_.push_back(n);
+        const std::size_t first = pending.size() - n->nops;
+        for (std::size_t k = first; k < pending.size(); ++k) operands_.push_back(pending[k]);
+        operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
+        pending.resize(first);
+        pending.push_back(number);
+        return number;
     };
-    boost::container::small_vector<frame, 64> stack;
-    boost::container::small_vector<std::uint32_t, 64> pending;
-    nodes_.reserve(64);
-    operand_start_.reserve(65);
-    operands_.reserve(128);
-    stack.push_back({root, 0, true});
-    number_.emplace(root, npos);
     operand_start_.push_back(0);
+    if (root->nops == 0) {
+        number_.emplace(root, 0);
+        leave(root);
+    } else {
+        stack.push_back({root, 0, true});
+        number_.emplace(root, npos);
+    }
     while (!stack.empty()) {
         frame& top = stack.back();
         const node* n = top.n;
         if (top.next < n->nops) {
             const node* child = n->op(top.next++);
-            if (child->nops > 0 && child->refs.load(std::memory_order_relaxed) == 1) {
+            if (child->nops == 0) {
+                if (!child->is(kind::symbol)) {
+                    pending.push_back(npos);  // made inert() below, once the count is known
+                    continue;
+                }
+                // A leaf is left as soon as it is entered: it is numbered at once.
+                auto [it, fresh] = number_.try_emplace(child, static_cast<std::uint32_t>(nodes_.size()));
+                if (fresh) leave(child);
+                else pending.push_back(it->second);
+                continue;
+            }
+            if (child->refs.load(std::memory_order_relaxed) == 1) {
                 stack.push_back({child, 0, false});
                 continue;
             }
@@ -62,24 +82,28 @@ void dag_index::build(const node* root) {
             }
             continue;
         }
-        const auto number = static_cast<std::uint32_t>(nodes_.size());
-        if (top.in_map) number_.find(n)->second = number;
-        nodes_.push_back(n);
-        operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
-        operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
-        pending.erase(pending.end() - n->nops, pending.end());
-        pending.push_back(number);
+        const bool in_map = top.in_map;
         stack.pop_back();
+        const std::uint32_t number = leave(n);
+        if (in_map) number_.find(n)->second = number;
     }
 
-    const std::size_t count = nodes_.size();
+    // Parent lists, ascending, by counting: each node's count goes to its
+    // slot, the running sums make the slots the ends of the lists, and
+    // filling from the last edge backwards turns them into the starts.
+    const std::uint32_t count = size();
     parent_start_.assign(count + 1, 0);
-    for (std::uint32_t c : operands_) ++parent_start_[c + 1];
-    for (std::size_t i = 0; i < count; ++i) parent_start_[i + 1] += parent_start_[i];
-    parents_.resize(operands_.size());
-    std::vector<std::uint32_t> fill(parent_start_.begin(), parent_start_.end() - 1);
-    for (std::uint32_t i = 0; i < count; ++i)
-        for (std::uint32_t c : operands(i)) parents_[fill[c]++] = i;
+    for (std::uint32_t& c : operands_) {
+        if (c == npos) c = inert();
+        else ++parent_start_[c];
+    }
+    for (std::uint32_t i = 1; i <= count; ++i) parent_start_[i] += parent_start_[i - 1];
+    parents_.resize(parent_start_[count]);
+    for (std::uint32_t i = count; i-- > 0;) {
+        const auto ops = operands(i);
+        for (auto c = ops.rbegin(); c != ops.rend(); ++c)
+            if (*c != inert()) parents_[--parent_start_[*c]] = i;
+    }
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {
@@ -197,22 +221,26 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
-      index_(root_.get()),
-      mark_(index_.size(), 0),
-      value_(index_.size()),
-      lazy_(index_.size()),
-      hit_head_(index_.size(), dag_index::npos) {}
+      index_(root_.get()) {
+    size_per_node();
+}
+
+void differentiator::size_per_node() {
+    // One slot more, for inert(). The values start empty, not 0: a node's
+    // value is always set before it is read, and a million references to 0
+    // would cost a million atomic operations to take and to drop.
+    const std::size_t n = index_.size() + 1;
+    generation_ = 0;
+    mark_.assign(n, 0);
+    value_.assign(n, expr::adopt(nullptr));
+    lazy_.assign(n, lazy_product{});
+    hit_head_.assign(n, dag_index::npos);
+}
 
 void differentiator::reset(expr root) {
     root_ = std::move(root);
     index_.build(root_.get());
-    const std::size_t n = index_.size();
-    generation_ = 0;
-    mark_.assign(n, 0);
-    value_.clear();
-    value_.resize(n);
-    lazy_.assign(n, lazy_product{});
-    hit_head_.assign(n, dag_index::npos);
+    size_per_node();
     // Keyed by nodes of the old DAG that nothing keeps alive now.
     distributed_.clear();
 }
@@ -703,7 +731,7 @@ expr differentiator::derive_function(std::uint32_t i) {
             label = rule ? (rule->label.empty() ? "d-" + n->name() : rule->label) : "unknown-derivative";
         }
         std::string text;
-        if (ops.size() == 1 && index_.at(ops[0])->is(kind::symbol)) {
+        if (ops.size() == 1 && n->op(0)->is(kind::symbol)) {
             text = label + " on " + show(share(n));
         } else {
             text = "chain rule on " + show(share(n)) + ": ";

@@ -31,11 +31,16 @@ public:
     // Indexes another DAG, reusing this one's storage.
     void build(const node* root);
 
+    // The number of numbered nodes: the symbols and operator nodes.
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
+    // The number all numbers and constants share, size(): they are never
+    // differentiated, so they need no node of their own, only a slot that
+    // never becomes active.
+    std::uint32_t inert() const noexcept { return size(); }
     const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
-    // The number of n, or npos when n is not in the DAG. Only nodes with more
-    // than one reference are found besides the root: a node the caller holds
-    // (a variable) always is.
+    // The number of n, or npos when n is not in the DAG. Only symbols and
+    // nodes with more than one reference are found besides the root: a
+    // variable always is.
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
@@ -51,6 +56,14 @@ private:
     boost::unordered_flat_map<const node*, std::uint32_t> number_;
     std::vector<std::uint32_t> operand_start_, operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
+    // The traversal's work lists (see build), kept for the next build.
+    struct frame {
+        const node* n;
+        std::uint32_t next;  // the operand to follow next
+        bool in_map;         // n has an entry in number_ to complete
+    };
+    std::vector<frame> stack_;
+    std::vector<std::uint32_t> pending_;
 };
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
@@ -95,8 +108,6 @@ public:
     void reset(expr root);
     // Keeps and reuses derivatives of powers and functions in `memo` (not when tracing).
     void use_memo(derivative_memo* memo) noexcept { memo_ = trace_ ? nullptr : memo; }
-    // The number of distinct nodes of the expression.
-    std::size_t size() const noexcept { return index_.size(); }
 
 private:
     // A derivative kept as an unbuilt product coef·Π factors, so that chains
@@ -111,6 +122,8 @@ private:
         std::uint32_t count = 0;
     };
 
+    // Sizes the per-node state for a new index_.
+    void size_per_node();
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
     // The derivative of node i, built if it is still a lazy product.
     const expr& value(std::uint32_t i);
