@@ -147,24 +147,22 @@ bool view_scaled(long long k, const node* const* slot, scaled_view& view) {
 }
 
 // The term coefficient·rest, built as the core's like-term collection builds it.
-expr build_scaled(const scaled_view& view) {
+expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
     if (view.coefficient == 1)
         return view.rest.size() == 1 ? share(view.rest[0]) : intern_ops(kind::product, 0, view.rest);
-    const expr coefficient(view.coefficient);
-    boost::container::small_vector<const node*, 8> ops{coefficient.get()};
+    boost::container::small_vector<const node*, 8> ops{coefficients(view.coefficient).get()};
     ops.insert(ops.end(), view.rest.begin(), view.rest.end());
     return intern_ops(kind::product, 0, ops);
 }
 
 // k·t as make_product_nodes({k, t}) makes it.
-expr scaled_term(long long k, const node* const* slot) {
+expr scaled_term(long long k, const node* const* slot, coefficient_nodes& coefficients) {
     const node* t = *slot;
     long long r;
-    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
+    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return coefficients(r);
     scaled_view view;
-    if (view_scaled(k, slot, view)) return build_scaled(view);
-    const expr coefficient(k);
-    const node* pair[2] = {coefficient.get(), t};
+    if (view_scaled(k, slot, view)) return build_scaled(view, coefficients);
+    const node* pair[2] = {coefficients(k).get(), t};
     return make_product_nodes(pair);
 }
 
@@ -348,24 +346,19 @@ const expr& differentiator::value(std::uint32_t i) {
         if (p.coefficient == 0) {
             value_[i] = zero();
         } else if (fs.empty()) {
-            value_[i] = expr(p.coefficient);
+            value_[i] = coefficients_(p.coefficient);
         } else if (fs.size() == 1 && p.coefficient == 1) {
             value_[i] = share(fs[0]);
         } else if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
             auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
             if (fresh) {
-                const expr coefficient(p.coefficient);
-                const node* pair[2] = {coefficient.get(), fs[0]};
+                const node* pair[2] = {coefficients_(p.coefficient).get(), fs[0]};
                 it->second = real_cleanup(make_product_nodes(pair));
             }
             value_[i] = it->second;
         } else {
             boost::container::small_vector<const node*, 8> nodes;
-            expr coefficient;
-            if (p.coefficient != 1) {
-                coefficient = expr(p.coefficient);
-                nodes.push_back(coefficient.get());
-            }
+            if (p.coefficient != 1) nodes.push_back(coefficients_(p.coefficient).get());
             nodes.insert(nodes.end(), fs.begin(), fs.end());
             value_[i] = real_cleanup(make_product_nodes(nodes));
         }
@@ -377,42 +370,23 @@ bool differentiator::value_is_zero(std::uint32_t i) const {
     return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
 }
 
-differentiator::lazy_product differentiator::open_product() {
-    lazy_product p;
-    p.pending = true;
-    p.first = static_cast<std::uint32_t>(factor_arena_.size());
-    return p;
+void differentiator::multiply_beyond_word(lazy_product& p, long long c) {
+    // The exact number becomes a factor.
+    keep_.emplace_back(p.coefficient);
+    factor_arena_.push_back(keep_.back().get());
+    p.coefficient = c;
 }
 
-// p is the open product: its factors are the arena's tail.
-void differentiator::multiply(lazy_product& p, long long c) {
-    long long r;
-    if (__builtin_mul_overflow(p.coefficient, c, &r)) {
-        // Too big for a machine word: the exact number becomes a factor.
-        keep_.emplace_back(p.coefficient);
-        factor_arena_.push_back(keep_.back().get());
-        p.coefficient = c;
-    } else {
-        p.coefficient = r;
-    }
-}
-
-void differentiator::absorb_node(lazy_product& p, const node* f) {
+void differentiator::absorb_number(lazy_product& p, const node* f) {
     // A one-limb integer below 2⁶² folds into the machine-word coefficient
     // (read from the backend: no temporaries on this hot path).
-    if (f->is_small_integer()) {
-        multiply(p, f->small_value());
+    const auto& q = f->number().backend();
+    const auto& num = q.num();
+    const auto& den = q.denom();
+    if (den.size() == 1 && den.limbs()[0] == 1 && num.size() == 1 && num.limbs()[0] < (1ULL << 62)) {
+        const auto v = static_cast<long long>(num.limbs()[0]);
+        multiply(p, num.sign() ? -v : v);
         return;
-    }
-    if (f->kind == kind::number) {
-        const auto& q = f->number().backend();
-        const auto& num = q.num();
-        const auto& den = q.denom();
-        if (den.size() == 1 && den.limbs()[0] == 1 && num.size() == 1 && num.limbs()[0] < (1ULL << 62)) {
-            const auto v = static_cast<long long>(num.limbs()[0]);
-            multiply(p, num.sign() ? -v : v);
-            return;
-        }
     }
     factor_arena_.push_back(f);
 }
@@ -574,7 +548,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
                         continue;
                     }
                 }
-                made.push_back(scaled_term(q.coefficient, &us[k]));
+                made.push_back(scaled_term(q.coefficient, &us[k], coefficients_));
                 terms.push_back(made.back().get());
             }
             continue;
@@ -583,7 +557,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
     }
     for (const scaled_view& view : scaled) {
         if (view.coefficient == 0) continue;
-        made.push_back(build_scaled(view));
+        made.push_back(build_scaled(view, coefficients_));
         terms.push_back(made.back().get());
     }
     // One varying term: its derivative is the sum's (no factory call).

@@ -15,6 +15,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -92,6 +93,30 @@ struct derivative_memo {
     boost::unordered_flat_map<const node*, entry> entries;
 };
 
+// Machine-integer coefficients as number nodes. The core keeps the small
+// ones ready; the larger ones a derivation makes (the −400 of −400x, the
+// 3628800 of a 10th derivative) recur from one variable or step to the next,
+// and finding one here is much cheaper than in the intern table.
+class coefficient_nodes {
+public:
+    // The node of c, valid until the next call.
+    const expr& operator()(long long c) {
+        slot& s = slots_[static_cast<unsigned long long>(c) % slots_.size()];
+        if (!s.number.get() || s.value != c) {
+            s.value = c;
+            s.number = expr(c);
+        }
+        return s.number;
+    }
+
+private:
+    struct slot {
+        long long value = 0;
+        expr number = expr::adopt(nullptr);
+    };
+    std::array<slot, 61> slots_;  // direct-mapped; a prime spreads k, 2k, 4k…
+};
+
 // Differentiates one expression by any number of variables in turn, sharing
 // the DAG index and the instantiated function derivatives between them.
 class differentiator {
@@ -129,11 +154,39 @@ private:
     const expr& value(std::uint32_t i);
     bool value_is_zero(std::uint32_t i) const;
     bool derive_lazy(std::uint32_t i);
-    void multiply(lazy_product& p, long long c);
-    void absorb_node(lazy_product& p, const node* f);
+    // p is the open product: its factors are the arena's tail.
+    void multiply(lazy_product& p, long long c) {
+        long long r;
+        if (__builtin_mul_overflow(p.coefficient, c, &r)) [[unlikely]] {
+            multiply_beyond_word(p, c);
+            return;
+        }
+        p.coefficient = r;
+    }
+    // p's coefficient times c does not fit in a machine word.
+    void multiply_beyond_word(lazy_product& p, long long c);
+    // Numbers fold into the coefficient, other factors go to the arena.
+    void absorb_node(lazy_product& p, const node* f) {
+        if (f->is_small_integer()) {
+            multiply(p, f->small_value());
+            return;
+        }
+        if (f->kind == kind::number) {
+            absorb_number(p, f);
+            return;
+        }
+        factor_arena_.push_back(f);
+    }
+    // A number that is not a small integer.
+    void absorb_number(lazy_product& p, const node* f);
     void absorb_value(lazy_product& p, std::uint32_t c);
     // Starts a lazy product whose factors are appended at the end of the arena.
-    lazy_product open_product();
+    lazy_product open_product() const noexcept {
+        lazy_product p;
+        p.pending = true;
+        p.first = static_cast<std::uint32_t>(factor_arena_.size());
+        return p;
+    }
     void close_product(lazy_product& p) const noexcept {
         p.count = static_cast<std::uint32_t>(factor_arena_.size()) - p.first;
     }
@@ -161,6 +214,7 @@ private:
     expr kink_value_;
     std::vector<explanation_step>* trace_;
     dag_index index_;
+    coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
     std::vector<std::uint32_t> mark_;    // == generation_: an ancestor of the current variable
