@@ -280,6 +280,7 @@ expr differentiator::derive(const expr& x) {
     activate_ancestors(xi);
     keep_.clear();
     factor_arena_.clear();
+    term_arena_.clear();
     if (memo_ && memo_->variable != x) {
         memo_->entries.clear();
         memo_->variable = x;
@@ -316,6 +317,7 @@ bool differentiator::recall(std::uint32_t i) {
         close_product(p);
     } else {
         p.pending = false;
+        p.terms = false;
         value_[i] = e.value;
     }
     return true;
@@ -338,9 +340,12 @@ void differentiator::remember(std::uint32_t i) {
     memo_->entries.insert_or_assign(n, std::move(e));
 }
 
-const expr& differentiator::value(std::uint32_t i) {
+const expr& differentiator::build_value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
-    if (p.pending) {
+    if (p.terms) {
+        p.terms = false;
+        value_[i] = make_sum_nodes({term_arena_.data() + p.first, p.count});
+    } else if (p.pending) {
         p.pending = false;
         const auto fs = factors(p);
         if (p.coefficient == 0) {
@@ -366,8 +371,8 @@ const expr& differentiator::value(std::uint32_t i) {
     return value_[i];
 }
 
-bool differentiator::value_is_zero(std::uint32_t i) const {
-    return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
+bool differentiator::value_is_zero(std::uint32_t i) {
+    return lazy_[i].pending ? lazy_[i].coefficient == 0 : value(i).is_zero();
 }
 
 void differentiator::multiply_beyond_word(lazy_product& p, long long c) {
@@ -402,7 +407,7 @@ void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
         const node* const* from = factor_arena_.data() + q.first;
         factor_arena_.insert(factor_arena_.end(), from, from + q.count);
     } else {
-        absorb_node(p, value_[c].get());
+        absorb_node(p, value(c).get());
     }
 }
 
@@ -421,7 +426,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
             p = lazy_[c];
         } else {
             lazy_product q = open_product();
-            absorb_node(q, value_[c].get());
+            absorb_node(q, value(c).get());
             close_product(q);
             p = q;
         }
@@ -499,12 +504,13 @@ bool differentiator::derive_lazy(std::uint32_t i) {
 
 void differentiator::derive_node(std::uint32_t i) {
     lazy_[i].pending = false;
+    lazy_[i].terms = false;
     if (!trace_ && derive_lazy(i)) return;
     const node* n = index_.at(i);
     switch (n->kind) {
     case kind::symbol: value_[i] = one(); return;  // the only active symbol is x: ∂x/∂x = 1
     case kind::sum: value_[i] = derive_sum(i); return;
-    case kind::product: value_[i] = derive_product(i); return;
+    case kind::product: derive_product(i); return;
     case kind::power: value_[i] = derive_power(i); return;
     case kind::apply:
     case kind::call: value_[i] = derive_function(i); return;
@@ -522,8 +528,15 @@ expr differentiator::derive_sum(std::uint32_t i) {
     // 200x and 2x of 100(x − y²)² + (1 − x)² become 202x without building either).
     boost::container::small_vector<scaled_view, 8> scaled;
     constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
+    // Products whose derivatives are unsummed terms: a null in `terms` each, for now.
+    boost::container::small_vector<std::uint32_t, 8> unsummed;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
         const std::uint32_t c = edge_child_[e];
+        if (lazy_[c].terms) {
+            unsummed.push_back(c);
+            terms.push_back(nullptr);
+            continue;
+        }
         if (value_is_zero(c)) continue;
         const lazy_product& q = lazy_[c];
         if (q.pending && distributes(q.coefficient, factors(q)) &&
@@ -560,6 +573,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
         made.push_back(build_scaled(view, coefficients_));
         terms.push_back(made.back().get());
     }
+    if (!unsummed.empty()) take_in_terms(terms, unsummed);
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
@@ -567,9 +581,47 @@ expr differentiator::derive_sum(std::uint32_t i) {
     return result;
 }
 
+namespace {
+// True if adding t to other terms can take floating-point arithmetic: t is
+// a float, has a float coefficient or is a sum with such a term.
+bool adds_floats(const node* t) {
+    auto inexact = [](const node* u) {
+        return u->is(kind::real) || (u->is(kind::product) && u->op(0)->is(kind::real));
+    };
+    return t->is(kind::sum) ? std::any_of(t->ops().begin(), t->ops().end(), inexact) : inexact(t);
+}
+}  // namespace
+
+void differentiator::take_in_terms(boost::container::small_vector<const node*, 8>& terms,
+                                   std::span<const std::uint32_t> unsummed) {
+    // Exact coefficients add up to the same sum however they are grouped, so
+    // the terms of each product's derivative can join this sum directly: the
+    // sum of a product's terms alone, which the core would take apart again
+    // here, is never built. Floats are added in the order they always were.
+    bool exact = std::none_of(terms.begin(), terms.end(), [](const node* t) { return t && adds_floats(t); });
+    for (std::uint32_t c : unsummed)
+        for (std::uint32_t k = 0; exact && k < lazy_[c].count; ++k) exact = !adds_floats(term_arena_[lazy_[c].first + k]);
+    boost::container::small_vector<const node*, 8> all;
+    std::size_t next = 0;
+    for (const node* t : terms) {
+        if (t) {
+            all.push_back(t);
+            continue;
+        }
+        const std::uint32_t c = unsummed[next++];
+        if (exact) {
+            const lazy_product& p = lazy_[c];
+            all.insert(all.end(), term_arena_.begin() + p.first, term_arena_.begin() + p.first + p.count);
+        } else if (const expr& v = value(c); !v.is_zero()) {
+            all.push_back(v.get());
+        }
+    }
+    terms = std::move(all);
+}
+
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
 // with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
-expr differentiator::derive_product(std::uint32_t i) {
+void differentiator::derive_product(std::uint32_t i) {
     const node* n = index_.at(i);
     boost::container::small_vector<std::uint32_t, 8> hits;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
@@ -611,10 +663,24 @@ expr differentiator::derive_product(std::uint32_t i) {
                 terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
             }
         }
+        if (!trace_) {
+            // Added up only when needed: a sum that has this product as a
+            // term takes the terms in with its own (see derive_sum), so
+            // the sum of these alone, which it would take apart, is not built.
+            lazy_product& p = lazy_[i];
+            p.terms = true;
+            p.first = static_cast<std::uint32_t>(term_arena_.size());
+            p.count = static_cast<std::uint32_t>(terms.size());
+            for (expr& t : terms) {
+                term_arena_.push_back(t.get());
+                keep_.push_back(std::move(t));
+            }
+            return;
+        }
         boost::container::small_vector<const node*, 8> term_nodes;
         for (const expr& t : terms) term_nodes.push_back(t.get());
         result = make_sum_nodes(term_nodes);
-        if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
+        record("product-rule", "product rule on " + show(share(n)), result);
     } else {
         std::vector<expr> terms;
         terms.reserve(varying.size());
@@ -626,7 +692,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         if (trace_)
             record("log-product-rule", "product rule on " + show(share(n)) + " as f·Σ fᵢ′/fᵢ", result);
     }
-    return result;
+    value_[i] = std::move(result);
 }
 
 expr differentiator::derive_power(std::uint32_t i) {

@@ -13,6 +13,7 @@
 
 #include "core/node.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <array>
@@ -142,6 +143,9 @@ private:
     // written, so a lazy product is copied by copying the range, not the factors.
     struct lazy_product {
         bool pending = false;
+        // Instead: the terms of a product rule, not yet added up (see
+        // derive_product), the range [first, first + count) of term_arena_.
+        bool terms = false;
         long long coefficient = 1;
         std::uint32_t first = 0;  // into factor_arena_
         std::uint32_t count = 0;
@@ -150,9 +154,13 @@ private:
     // Sizes the per-node state for a new index_.
     void size_per_node();
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
-    // The derivative of node i, built if it is still a lazy product.
-    const expr& value(std::uint32_t i);
-    bool value_is_zero(std::uint32_t i) const;
+    // The derivative of node i, built if it is still a lazy product or unsummed terms.
+    const expr& value(std::uint32_t i) {
+        const lazy_product& p = lazy_[i];
+        return p.pending || p.terms ? build_value(i) : value_[i];
+    }
+    const expr& build_value(std::uint32_t i);
+    bool value_is_zero(std::uint32_t i);
     bool derive_lazy(std::uint32_t i);
     // p is the open product: its factors are the arena's tail.
     void multiply(lazy_product& p, long long c) {
@@ -196,7 +204,11 @@ private:
     void activate_ancestors(std::uint32_t x);
     void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
-    expr derive_product(std::uint32_t i);
+    // Replaces the nulls in the terms of a sum's derivative by the terms or
+    // values of the products in `unsummed`, in order.
+    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed);
+    // Sets the value of product i, or leaves it as unsummed terms.
+    void derive_product(std::uint32_t i);
     expr derive_power(std::uint32_t i);
     expr derive_function(std::uint32_t i);
     // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
@@ -222,6 +234,7 @@ private:
     std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
+    std::vector<const node*> term_arena_;    // the unsummed terms of this derivation (kept in keep_)
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
