@@ -170,7 +170,13 @@ bool distributes(long long coefficient, std::span<const node* const> factors) {
     return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
 }
 
-// The product of f′ with every operand of `product` except the one at `skip`.
+// The product rule's term: product n with its factor k replaced by f (f′).
+expr product_rule_term(const node* n, std::size_t k, const node* f) {
+    // f′ = f (eˣ): the factors are n's own, in n's order, so the product is n.
+    if (f == n->op(k)) return real_cleanup(share(n));
+    return real_cleanup(replace_scaled_factor(n, k, f));
+}
+
 bool is_odd_integer(const node* n) {
     return n->is_exact_integer() && boost::multiprecision::bit_test(numerator(n->number()), 0);
 }
@@ -643,7 +649,7 @@ void differentiator::derive_product(std::uint32_t i) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
         // c·x → c: with f′ = 1 and one other factor, that factor is the result.
-        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d.get()));
+        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : product_rule_term(n, k, d.get());
         if (trace_) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
@@ -658,9 +664,9 @@ void differentiator::derive_product(std::uint32_t i) {
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
             if (d.get()->is(kind::sum)) {
-                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, t)));
+                for (const node* t : d.get()->ops()) terms.push_back(product_rule_term(n, k, t));
             } else {
-                terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
+                terms.push_back(product_rule_term(n, k, d.get()));
             }
         }
         if (!trace_) {
