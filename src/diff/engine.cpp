@@ -16,6 +16,11 @@ namespace nabla::detail {
 
 // ---------------------------------------------------------------- dag_index
 
+namespace {
+// How many operands ahead dag_index::build asks for nodes.
+constexpr std::uint32_t prefetch_distance = 8;
+}  // namespace
+
 void dag_index::build(const node* root) {
     nodes_.clear();
     number_.clear();
@@ -58,6 +63,10 @@ void dag_index::build(const node* root) {
         frame& top = stack.back();
         const node* n = top.n;
         if (top.next < n->nops) {
+            // The nodes of a big DAG are scattered over memory: reading a
+            // node is a cache miss. Asking for the operands a few steps
+            // ahead lets those misses overlap instead of following in turn.
+            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(top.next + prefetch_distance));
             const node* child = n->op(top.next++);
             if (child->nops == 0) {
                 if (!child->is(kind::symbol)) {
@@ -70,6 +79,7 @@ void dag_index::build(const node* root) {
                 else pending.push_back(it->second);
                 continue;
             }
+            for (std::uint32_t k = 0; k < child->nops && k < prefetch_distance; ++k) __builtin_prefetch(child->op(k));
             if (child->refs.load(std::memory_order_relaxed) == 1) {
                 stack.push_back({child, 0, false});
                 continue;
