@@ -269,22 +269,21 @@ void differentiator::activate_ancestors(std::uint32_t x) {
         generation_ = 1;
     }
     active_.clear();
-    edge_child_.clear();
-    edge_next_.clear();
+    edges_.clear();
     mark_[x] = generation_;
     active_.push_back(x);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
         for (std::uint32_t p : index_.parents(c)) {
+            std::uint32_t next = hit_head_[p];
             if (!active(p)) {
                 mark_[p] = generation_;
-                hit_head_[p] = dag_index::npos;
+                next = dag_index::npos;
                 active_.push_back(p);
             }
-            edge_child_.push_back(c);
-            edge_next_.push_back(hit_head_[p]);
-            hit_head_[p] = static_cast<std::uint32_t>(edge_child_.size() - 1);
+            hit_head_[p] = static_cast<std::uint32_t>(edges_.size());
+            edges_.push_back({c, next});
         }
     }
     std::sort(active_.begin(), active_.end());
@@ -436,8 +435,8 @@ bool differentiator::derive_lazy(std::uint32_t i) {
     switch (n->kind) {
     case kind::sum: {
         std::uint32_t e = hit_head_[i];
-        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
-        const std::uint32_t c = edge_child_[e];
+        if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
+        const std::uint32_t c = edges_[e].child;
         if (lazy_[c].pending) {
             p = lazy_[c];
         } else {
@@ -450,8 +449,8 @@ bool differentiator::derive_lazy(std::uint32_t i) {
     }
     case kind::product: {
         std::uint32_t e = hit_head_[i];
-        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
-        const std::uint32_t c = edge_child_[e];
+        if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
+        const std::uint32_t c = edges_[e].child;
         lazy_product q = open_product();
         absorb_value(q, c);
         for (std::size_t k = 0; k < ops.size(); ++k)
@@ -546,8 +545,8 @@ expr differentiator::derive_sum(std::uint32_t i) {
     constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
     // Products whose derivatives are unsummed terms: a null in `terms` each, for now.
     boost::container::small_vector<std::uint32_t, 8> unsummed;
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
-        const std::uint32_t c = edge_child_[e];
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) {
+        const std::uint32_t c = edges_[e].child;
         if (lazy_[c].terms) {
             unsummed.push_back(c);
             terms.push_back(nullptr);
@@ -640,7 +639,7 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
 void differentiator::derive_product(std::uint32_t i) {
     const node* n = index_.at(i);
     boost::container::small_vector<std::uint32_t, 8> hits;
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) hits.push_back(edges_[e].child);
     // Positions of the varying factors in operand order (deterministic output).
     boost::container::small_vector<std::size_t, 8> varying;
     const auto ops = index_.operands(i);

@@ -238,7 +238,11 @@ private:
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
-    std::vector<std::uint32_t> edge_child_, edge_next_;
+    struct hit_edge {
+        std::uint32_t child;
+        std::uint32_t next;  // the parent's next edge, or npos
+    };
+    std::vector<hit_edge> edges_;
     // k·S for a long sum S, distributed (k·u₁ + k·u₂ + …), kept across
     // variables: a gradient or Hessian row meets the same k·S for many of them.
     boost::unordered_flat_map<std::pair<long long, const node*>, expr> distributed_;
