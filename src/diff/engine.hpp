@@ -46,7 +46,7 @@ public:
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
-        return {operands_.data() + operand_start_[i], operands_.data() + operand_start_[i + 1]};
+        return {operands_.data() + ranges_[i].first, ranges_[i].count};
     }
     // Numbers of the nodes that have i as an operand (once per occurrence).
     std::span<const std::uint32_t> parents(std::uint32_t i) const noexcept {
@@ -56,16 +56,21 @@ public:
 private:
     std::vector<const node*> nodes_;
     boost::unordered_flat_map<const node*, std::uint32_t> number_;
-    std::vector<std::uint32_t> operand_start_, operands_;
+    struct operand_range {
+        std::uint32_t first;  // into operands_
+        std::uint32_t count;
+    };
+    std::vector<operand_range> ranges_;
+    std::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
     // The traversal's work lists (see build), kept for the next build.
     struct frame {
         const node* n;
-        std::uint32_t next;  // the operand to follow next
-        bool in_map;         // n has an entry in number_ to complete
+        std::uint32_t first;  // n's operand slots in operands_
+        std::uint32_t next;   // the operand to follow next
+        bool in_map;          // n has an entry in number_ to complete
     };
     std::vector<frame> stack_;
-    std::vector<std::uint32_t> pending_;
 };
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
