@@ -448,6 +448,43 @@ expr replace_factor(const node* p, std::size_t skip, const node* f) {
     return intern_ops(kind::product, 0, factors);
 }
 
+expr replace_scaled_factor(const node* p, std::size_t skip, const node* f) {
+    // f = k·g: k joins p's coefficient and g takes the place of the factor,
+    // unless g folds with the others (a base they have, a sum left alone
+    // with the coefficient) or the coefficients are not machine integers.
+    auto ops = p->ops();
+    const bool scaled = f->kind == kind::product && f->nops == 2 && f->op(0)->is_small_integer();
+    if (!scaled) return replace_factor(p, skip, f);
+    const node* g = f->op(1);
+    const std::size_t first = ops[0]->is_number() ? 1 : 0;
+    std::int64_t k = f->op(0)->small_value();
+    if (first == 1 && skip != 0 &&
+        (!ops[0]->is_small_integer() || __builtin_mul_overflow(k, ops[0]->small_value(), &k) || !fits_small(k)))
+        return replace_factor(p, skip, f);
+    if (g->kind == kind::sum) return replace_factor(p, skip, f);
+    const node* base = view_factor(g).base;
+    expr coefficient;
+    small<const node*> factors;
+    if (k != 1) {
+        coefficient = make_small_number(k);
+        factors.push_back(coefficient.get());
+    }
+    bool placed = false;
+    for (std::size_t j = first; j < ops.size(); ++j) {
+        if (j == skip) continue;
+        const node* other = view_factor(ops[j]).base;
+        if (other == base) return replace_factor(p, skip, f);
+        if (!placed && compare(other, base) > 0) {
+            factors.push_back(g);
+            placed = true;
+        }
+        factors.push_back(ops[j]);
+    }
+    if (!placed) factors.push_back(g);
+    if (factors.size() == 1) return expr::share(g);
+    return intern_ops(kind::product, 0, factors);
+}
+
 expr make_product(const std::vector<expr>& factors) {
     small<const node*> nodes;
     for (const expr& f : factors) nodes.push_back(f.get());

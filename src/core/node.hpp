@@ -103,6 +103,9 @@ expr make_product_nodes(std::span<const node* const> factors);
 // The canonical product p with its operand `skip` replaced by f (the product
 // rule's terms: d(uvw) has u′vw, uv′w, uvw′).
 expr replace_factor(const node* p, std::size_t skip, const node* f);
+// The same, without the general product factory also when f is a machine
+// integer times one factor (d(x³) = 3x², d(cos(x)) = −sin(x)).
+expr replace_scaled_factor(const node* p, std::size_t skip, const node* f);
 expr make_power(const expr& base, const expr& exponent);
 // The arguments of an elementary function: one or two, held in place.
 using function_args = boost::container::small_vector<expr, 2>;

@@ -45,7 +45,7 @@ expr diff(const expr& e, const expr& x, std::size_t n, const diff_options& optio
         if (k > 0) step.reset(d);
         // An absurd order is only worth trying while the derivatives stay
         // small: a polynomial reaches 0, anything else is refused.
-        if (k == max_order || (n > max_order && step.size() > max_absurd_nodes))
+        if (k == max_order || (n > max_order && node_count(d) > max_absurd_nodes))
             throw limit_error("derivative order " + std::to_string(n) + " is above the limit of " +
                               std::to_string(max_order));
         d = step.derive(x);

@@ -16,70 +16,108 @@ namespace nabla::detail {
 
 // ---------------------------------------------------------------- dag_index
 
+namespace {
+// How many operands ahead dag_index::build asks for nodes.
+constexpr std::uint32_t prefetch_distance = 2;
+}  // namespace
+
 void dag_index::build(const node* root) {
     nodes_.clear();
     number_.clear();
-    operand_start_.clear();
+    ranges_.clear();
     operands_.clear();
     parent_start_.clear();
-    parents_.clear();
     // Iterative post-order. A node is in number_ from when it is first seen
-    // (npos while on the stack) and gets its number when it is left; the
-    // numbers of finished operands wait on `pending` until their parent is
-    // left, so each edge costs one hash probe. An operator node with one
-    // reference is held by a single operand slot, the one being followed: it
-    // cannot be met again, so it needs no entry (most nodes of a big
-    // expression are such). Leaves always get one, so a variable is found
-    // even if the core should ever keep shared leaves at a fixed count; an
-    // operator node met twice that way would only be differentiated twice.
-    struct frame {
-        const node* n;
-        std::uint32_t next;
-        bool in_map;
+    // (npos while on the stack) and gets its number when it is left, so each
+    // edge costs at most one hash probe. An operator node with one reference
+    // is held by a single operand slot, the one being followed: it cannot be
+    // met again, so it needs no entry (most nodes of a big expression are
+    // such). Numbers and constants are never differentiated by anything:
+    // they are not numbered and cost no probe (most leaves of a big
+    // expression are such). Symbols always get an entry, so a variable is
+    // found even if the core should ever keep shared leaves at a fixed count;
+    // an operator node met twice that way would only be differentiated twice.
+    //
+    // A node's operand slots are set aside when it is entered, and each is
+    // filled when its operand gets a number; the parents' counts are taken
+    // as nodes are left.
+    std::vector<frame>& stack = stack_;
+    stack.clear();
+    auto number_leaf = [&](const node* n) {
+        const auto number = size();
+        nodes_.push_back(n);
+        ranges_.push_back({0, 0});
+        parent_start_.push_back(0);
+        return number;
     };
-    boost::container::small_vector<frame, 64> stack;
-    boost::container::small_vector<std::uint32_t, 64> pending;
-    nodes_.reserve(64);
-    operand_start_.reserve(65);
-    operands_.reserve(128);
-    stack.push_back({root, 0, true});
-    number_.emplace(root, npos);
-    operand_start_.push_back(0);
+    auto enter = [&](const node* n, bool in_map) {
+        const auto first = static_cast<std::uint32_t>(operands_.size());
+        operands_.resize(first + n->nops);
+        for (std::uint32_t k = 0; k < n->nops && k < prefetch_distance; ++k) __builtin_prefetch(n->op(k));
+        stack.push_back({n, first, 0, in_map});
+    };
+    if (root->nops == 0) {
+        number_.emplace(root, number_leaf(root));
+    } else {
+        number_.emplace(root, npos);
+        enter(root, true);
+    }
     while (!stack.empty()) {
         frame& top = stack.back();
         const node* n = top.n;
         if (top.next < n->nops) {
+            // The nodes of a big DAG are scattered over memory: reading a
+            // node is a cache miss. Asking for the operands a few steps
+            // ahead lets those misses overlap instead of following in turn.
+            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(top.next + prefetch_distance));
+            std::uint32_t& slot = operands_[top.first + top.next];
             const node* child = n->op(top.next++);
-            if (child->nops > 0 && child->refs.load(std::memory_order_relaxed) == 1) {
-                stack.push_back({child, 0, false});
+            if (child->nops == 0) {
+                if (!child->is(kind::symbol)) {
+                    slot = npos;  // made inert() below, once the count is known
+                    continue;
+                }
+                // A leaf is left as soon as it is entered: it is numbered at once.
+                auto [it, fresh] = number_.try_emplace(child, size());
+                if (fresh) number_leaf(child);
+                slot = it->second;
+                continue;
+            }
+            if (child->refs.load(std::memory_order_relaxed) == 1) {
+                enter(child, false);
                 continue;
             }
             auto [it, fresh] = number_.try_emplace(child, npos);
-            if (fresh) {
-                stack.push_back({child, 0, true});
-            } else {
-                pending.push_back(it->second);
-            }
+            if (fresh) enter(child, true);
+            else slot = it->second;
             continue;
         }
-        const auto number = static_cast<std::uint32_t>(nodes_.size());
-        if (top.in_map) number_.find(n)->second = number;
+        const auto number = size();
         nodes_.push_back(n);
-        operands_.insert(operands_.end(), pending.end() - n->nops, pending.end());
-        operand_start_.push_back(static_cast<std::uint32_t>(operands_.size()));
-        pending.erase(pending.end() - n->nops, pending.end());
-        pending.push_back(number);
+        ranges_.push_back({top.first, n->nops});
+        parent_start_.push_back(0);
+        for (std::uint32_t k = 0; k < n->nops; ++k)
+            if (const std::uint32_t c = operands_[top.first + k]; c != npos) ++parent_start_[c];
+        if (top.in_map) number_.find(n)->second = number;
         stack.pop_back();
+        if (!stack.empty()) operands_[stack.back().first + stack.back().next - 1] = number;
     }
 
-    const std::size_t count = nodes_.size();
-    parent_start_.assign(count + 1, 0);
-    for (std::uint32_t c : operands_) ++parent_start_[c + 1];
-    for (std::size_t i = 0; i < count; ++i) parent_start_[i + 1] += parent_start_[i];
-    parents_.resize(operands_.size());
-    std::vector<std::uint32_t> fill(parent_start_.begin(), parent_start_.end() - 1);
-    for (std::uint32_t i = 0; i < count; ++i)
-        for (std::uint32_t c : operands(i)) parents_[fill[c]++] = i;
+    // Parent lists, ascending: the running sums of the counts make each
+    // node's slot the end of its list, and filling from the last edge
+    // backwards turns them into the starts.
+    const std::uint32_t count = size();
+    parent_start_.push_back(0);
+    for (std::uint32_t i = 1; i <= count; ++i) parent_start_[i] += parent_start_[i - 1];
+    parents_.resize(parent_start_[count]);
+    for (std::uint32_t i = count; i-- > 0;) {
+        const operand_range r = ranges_[i];
+        for (std::uint32_t k = r.count; k-- > 0;) {
+            std::uint32_t& c = operands_[r.first + k];
+            if (c == npos) c = inert();
+            else parents_[--parent_start_[c]] = i;
+        }
+    }
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {
@@ -123,24 +161,22 @@ bool view_scaled(long long k, const node* const* slot, scaled_view& view) {
 }
 
 // The term coefficient·rest, built as the core's like-term collection builds it.
-expr build_scaled(const scaled_view& view) {
+expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
     if (view.coefficient == 1)
         return view.rest.size() == 1 ? share(view.rest[0]) : intern_ops(kind::product, 0, view.rest);
-    const expr coefficient(view.coefficient);
-    boost::container::small_vector<const node*, 8> ops{coefficient.get()};
+    boost::container::small_vector<const node*, 8> ops{coefficients(view.coefficient).get()};
     ops.insert(ops.end(), view.rest.begin(), view.rest.end());
     return intern_ops(kind::product, 0, ops);
 }
 
 // k·t as make_product_nodes({k, t}) makes it.
-expr scaled_term(long long k, const node* const* slot) {
+expr scaled_term(long long k, const node* const* slot, coefficient_nodes& coefficients) {
     const node* t = *slot;
     long long r;
-    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return expr(r);
+    if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return coefficients(r);
     scaled_view view;
-    if (view_scaled(k, slot, view)) return build_scaled(view);
-    const expr coefficient(k);
-    const node* pair[2] = {coefficient.get(), t};
+    if (view_scaled(k, slot, view)) return build_scaled(view, coefficients);
+    const node* pair[2] = {coefficients(k).get(), t};
     return make_product_nodes(pair);
 }
 
@@ -148,7 +184,13 @@ bool distributes(long long coefficient, std::span<const node* const> factors) {
     return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
 }
 
-// The product of f′ with every operand of `product` except the one at `skip`.
+// The product rule's term: product n with its factor k replaced by f (f′).
+expr product_rule_term(const node* n, std::size_t k, const node* f) {
+    // f′ = f (eˣ): the factors are n's own, in n's order, so the product is n.
+    if (f == n->op(k)) return real_cleanup(share(n));
+    return real_cleanup(replace_scaled_factor(n, k, f));
+}
+
 bool is_odd_integer(const node* n) {
     return n->is_exact_integer() && boost::multiprecision::bit_test(numerator(n->number()), 0);
 }
@@ -197,22 +239,26 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
-      index_(root_.get()),
-      mark_(index_.size(), 0),
-      value_(index_.size()),
-      lazy_(index_.size()),
-      hit_head_(index_.size(), dag_index::npos) {}
+      index_(root_.get()) {
+    size_per_node();
+}
+
+void differentiator::size_per_node() {
+    // One slot more, for inert(). The values start empty, not 0: a node's
+    // value is always set before it is read, and a million references to 0
+    // would cost a million atomic operations to take and to drop.
+    const std::size_t n = index_.size() + 1;
+    generation_ = 0;
+    mark_.assign(n, 0);
+    value_.assign(n, expr::adopt(nullptr));
+    lazy_.assign(n, lazy_product{});
+    hit_head_.assign(n, dag_index::npos);
+}
 
 void differentiator::reset(expr root) {
     root_ = std::move(root);
     index_.build(root_.get());
-    const std::size_t n = index_.size();
-    generation_ = 0;
-    mark_.assign(n, 0);
-    value_.clear();
-    value_.resize(n);
-    lazy_.assign(n, lazy_product{});
-    hit_head_.assign(n, dag_index::npos);
+    size_per_node();
     // Keyed by nodes of the old DAG that nothing keeps alive now.
     distributed_.clear();
 }
@@ -227,22 +273,21 @@ void differentiator::activate_ancestors(std::uint32_t x) {
         generation_ = 1;
     }
     active_.clear();
-    edge_child_.clear();
-    edge_next_.clear();
+    edges_.clear();
     mark_[x] = generation_;
     active_.push_back(x);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
         for (std::uint32_t p : index_.parents(c)) {
+            std::uint32_t next = hit_head_[p];
             if (!active(p)) {
                 mark_[p] = generation_;
-                hit_head_[p] = dag_index::npos;
+                next = dag_index::npos;
                 active_.push_back(p);
             }
-            edge_child_.push_back(c);
-            edge_next_.push_back(hit_head_[p]);
-            hit_head_[p] = static_cast<std::uint32_t>(edge_child_.size() - 1);
+            hit_head_[p] = static_cast<std::uint32_t>(edges_.size());
+            edges_.push_back({c, next});
         }
     }
     std::sort(active_.begin(), active_.end());
@@ -254,6 +299,7 @@ expr differentiator::derive(const expr& x) {
     activate_ancestors(xi);
     keep_.clear();
     factor_arena_.clear();
+    term_arena_.clear();
     if (memo_ && memo_->variable != x) {
         memo_->entries.clear();
         memo_->variable = x;
@@ -290,6 +336,7 @@ bool differentiator::recall(std::uint32_t i) {
         close_product(p);
     } else {
         p.pending = false;
+        p.terms = false;
         value_[i] = e.value;
     }
     return true;
@@ -312,32 +359,30 @@ void differentiator::remember(std::uint32_t i) {
     memo_->entries.insert_or_assign(n, std::move(e));
 }
 
-const expr& differentiator::value(std::uint32_t i) {
+const expr& differentiator::build_value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
-    if (p.pending) {
+    if (p.terms) {
+        p.terms = false;
+        value_[i] = make_sum_nodes({term_arena_.data() + p.first, p.count});
+    } else if (p.pending) {
         p.pending = false;
         const auto fs = factors(p);
         if (p.coefficient == 0) {
             value_[i] = zero();
         } else if (fs.empty()) {
-            value_[i] = expr(p.coefficient);
+            value_[i] = coefficients_(p.coefficient);
         } else if (fs.size() == 1 && p.coefficient == 1) {
             value_[i] = share(fs[0]);
         } else if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
             auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
             if (fresh) {
-                const expr coefficient(p.coefficient);
-                const node* pair[2] = {coefficient.get(), fs[0]};
+                const node* pair[2] = {coefficients_(p.coefficient).get(), fs[0]};
                 it->second = real_cleanup(make_product_nodes(pair));
             }
             value_[i] = it->second;
         } else {
             boost::container::small_vector<const node*, 8> nodes;
-            expr coefficient;
-            if (p.coefficient != 1) {
-                coefficient = expr(p.coefficient);
-                nodes.push_back(coefficient.get());
-            }
+            if (p.coefficient != 1) nodes.push_back(coefficients_(p.coefficient).get());
             nodes.insert(nodes.end(), fs.begin(), fs.end());
             value_[i] = real_cleanup(make_product_nodes(nodes));
         }
@@ -345,46 +390,27 @@ const expr& differentiator::value(std::uint32_t i) {
     return value_[i];
 }
 
-bool differentiator::value_is_zero(std::uint32_t i) const {
-    return lazy_[i].pending ? lazy_[i].coefficient == 0 : value_[i].is_zero();
+bool differentiator::value_is_zero(std::uint32_t i) {
+    return lazy_[i].pending ? lazy_[i].coefficient == 0 : value(i).is_zero();
 }
 
-differentiator::lazy_product differentiator::open_product() {
-    lazy_product p;
-    p.pending = true;
-    p.first = static_cast<std::uint32_t>(factor_arena_.size());
-    return p;
+void differentiator::multiply_beyond_word(lazy_product& p, long long c) {
+    // The exact number becomes a factor.
+    keep_.emplace_back(p.coefficient);
+    factor_arena_.push_back(keep_.back().get());
+    p.coefficient = c;
 }
 
-// p is the open product: its factors are the arena's tail.
-void differentiator::multiply(lazy_product& p, long long c) {
-    long long r;
-    if (__builtin_mul_overflow(p.coefficient, c, &r)) {
-        // Too big for a machine word: the exact number becomes a factor.
-        keep_.emplace_back(p.coefficient);
-        factor_arena_.push_back(keep_.back().get());
-        p.coefficient = c;
-    } else {
-        p.coefficient = r;
-    }
-}
-
-void differentiator::absorb_node(lazy_product& p, const node* f) {
+void differentiator::absorb_number(lazy_product& p, const node* f) {
     // A one-limb integer below 2⁶² folds into the machine-word coefficient
     // (read from the backend: no temporaries on this hot path).
-    if (f->is_small_integer()) {
-        multiply(p, f->small_value());
+    const auto& q = f->number().backend();
+    const auto& num = q.num();
+    const auto& den = q.denom();
+    if (den.size() == 1 && den.limbs()[0] == 1 && num.size() == 1 && num.limbs()[0] < (1ULL << 62)) {
+        const auto v = static_cast<long long>(num.limbs()[0]);
+        multiply(p, num.sign() ? -v : v);
         return;
-    }
-    if (f->kind == kind::number) {
-        const auto& q = f->number().backend();
-        const auto& num = q.num();
-        const auto& den = q.denom();
-        if (den.size() == 1 && den.limbs()[0] == 1 && num.size() == 1 && num.limbs()[0] < (1ULL << 62)) {
-            const auto v = static_cast<long long>(num.limbs()[0]);
-            multiply(p, num.sign() ? -v : v);
-            return;
-        }
     }
     factor_arena_.push_back(f);
 }
@@ -400,7 +426,7 @@ void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
         const node* const* from = factor_arena_.data() + q.first;
         factor_arena_.insert(factor_arena_.end(), from, from + q.count);
     } else {
-        absorb_node(p, value_[c].get());
+        absorb_node(p, value(c).get());
     }
 }
 
@@ -413,13 +439,13 @@ bool differentiator::derive_lazy(std::uint32_t i) {
     switch (n->kind) {
     case kind::sum: {
         std::uint32_t e = hit_head_[i];
-        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
-        const std::uint32_t c = edge_child_[e];
+        if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
+        const std::uint32_t c = edges_[e].child;
         if (lazy_[c].pending) {
             p = lazy_[c];
         } else {
             lazy_product q = open_product();
-            absorb_node(q, value_[c].get());
+            absorb_node(q, value(c).get());
             close_product(q);
             p = q;
         }
@@ -427,8 +453,8 @@ bool differentiator::derive_lazy(std::uint32_t i) {
     }
     case kind::product: {
         std::uint32_t e = hit_head_[i];
-        if (e == dag_index::npos || edge_next_[e] != dag_index::npos) return false;
-        const std::uint32_t c = edge_child_[e];
+        if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
+        const std::uint32_t c = edges_[e].child;
         lazy_product q = open_product();
         absorb_value(q, c);
         for (std::size_t k = 0; k < ops.size(); ++k)
@@ -497,12 +523,13 @@ bool differentiator::derive_lazy(std::uint32_t i) {
 
 void differentiator::derive_node(std::uint32_t i) {
     lazy_[i].pending = false;
+    lazy_[i].terms = false;
     if (!trace_ && derive_lazy(i)) return;
     const node* n = index_.at(i);
     switch (n->kind) {
     case kind::symbol: value_[i] = one(); return;  // the only active symbol is x: ∂x/∂x = 1
     case kind::sum: value_[i] = derive_sum(i); return;
-    case kind::product: value_[i] = derive_product(i); return;
+    case kind::product: derive_product(i); return;
     case kind::power: value_[i] = derive_power(i); return;
     case kind::apply:
     case kind::call: value_[i] = derive_function(i); return;
@@ -520,8 +547,15 @@ expr differentiator::derive_sum(std::uint32_t i) {
     // 200x and 2x of 100(x − y²)² + (1 − x)² become 202x without building either).
     boost::container::small_vector<scaled_view, 8> scaled;
     constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) {
-        const std::uint32_t c = edge_child_[e];
+    // Products whose derivatives are unsummed terms: a null in `terms` each, for now.
+    boost::container::small_vector<std::uint32_t, 8> unsummed;
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) {
+        const std::uint32_t c = edges_[e].child;
+        if (lazy_[c].terms) {
+            unsummed.push_back(c);
+            terms.push_back(nullptr);
+            continue;
+        }
         if (value_is_zero(c)) continue;
         const lazy_product& q = lazy_[c];
         if (q.pending && distributes(q.coefficient, factors(q)) &&
@@ -546,7 +580,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
                         continue;
                     }
                 }
-                made.push_back(scaled_term(q.coefficient, &us[k]));
+                made.push_back(scaled_term(q.coefficient, &us[k], coefficients_));
                 terms.push_back(made.back().get());
             }
             continue;
@@ -555,9 +589,10 @@ expr differentiator::derive_sum(std::uint32_t i) {
     }
     for (const scaled_view& view : scaled) {
         if (view.coefficient == 0) continue;
-        made.push_back(build_scaled(view));
+        made.push_back(build_scaled(view, coefficients_));
         terms.push_back(made.back().get());
     }
+    if (!unsummed.empty()) take_in_terms(terms, unsummed);
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
@@ -565,12 +600,50 @@ expr differentiator::derive_sum(std::uint32_t i) {
     return result;
 }
 
+namespace {
+// True if adding t to other terms can take floating-point arithmetic: t is
+// a float, has a float coefficient or is a sum with such a term.
+bool adds_floats(const node* t) {
+    auto inexact = [](const node* u) {
+        return u->is(kind::real) || (u->is(kind::product) && u->op(0)->is(kind::real));
+    };
+    return t->is(kind::sum) ? std::any_of(t->ops().begin(), t->ops().end(), inexact) : inexact(t);
+}
+}  // namespace
+
+void differentiator::take_in_terms(boost::container::small_vector<const node*, 8>& terms,
+                                   std::span<const std::uint32_t> unsummed) {
+    // Exact coefficients add up to the same sum however they are grouped, so
+    // the terms of each product's derivative can join this sum directly: the
+    // sum of a product's terms alone, which the core would take apart again
+    // here, is never built. Floats are added in the order they always were.
+    bool exact = std::none_of(terms.begin(), terms.end(), [](const node* t) { return t && adds_floats(t); });
+    for (std::uint32_t c : unsummed)
+        for (std::uint32_t k = 0; exact && k < lazy_[c].count; ++k) exact = !adds_floats(term_arena_[lazy_[c].first + k]);
+    boost::container::small_vector<const node*, 8> all;
+    std::size_t next = 0;
+    for (const node* t : terms) {
+        if (t) {
+            all.push_back(t);
+            continue;
+        }
+        const std::uint32_t c = unsummed[next++];
+        if (exact) {
+            const lazy_product& p = lazy_[c];
+            all.insert(all.end(), term_arena_.begin() + p.first, term_arena_.begin() + p.first + p.count);
+        } else if (const expr& v = value(c); !v.is_zero()) {
+            all.push_back(v.get());
+        }
+    }
+    terms = std::move(all);
+}
+
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
 // with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
-expr differentiator::derive_product(std::uint32_t i) {
+void differentiator::derive_product(std::uint32_t i) {
     const node* n = index_.at(i);
     boost::container::small_vector<std::uint32_t, 8> hits;
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edge_next_[e]) hits.push_back(edge_child_[e]);
+    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) hits.push_back(edges_[e].child);
     // Positions of the varying factors in operand order (deterministic output).
     boost::container::small_vector<std::size_t, 8> varying;
     const auto ops = index_.operands(i);
@@ -589,7 +662,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
         // c·x → c: with f′ = 1 and one other factor, that factor is the result.
-        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : real_cleanup(replace_factor(n, k, d.get()));
+        result = d.is_one() && n->nops == 2 ? share(n->op(1 - k)) : product_rule_term(n, k, d.get());
         if (trace_) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
@@ -604,15 +677,29 @@ expr differentiator::derive_product(std::uint32_t i) {
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
             if (d.get()->is(kind::sum)) {
-                for (const node* t : d.get()->ops()) terms.push_back(real_cleanup(replace_factor(n, k, t)));
+                for (const node* t : d.get()->ops()) terms.push_back(product_rule_term(n, k, t));
             } else {
-                terms.push_back(real_cleanup(replace_factor(n, k, d.get())));
+                terms.push_back(product_rule_term(n, k, d.get()));
             }
+        }
+        if (!trace_) {
+            // Added up only when needed: a sum that has this product as a
+            // term takes the terms in with its own (see derive_sum), so
+            // the sum of these alone, which it would take apart, is not built.
+            lazy_product& p = lazy_[i];
+            p.terms = true;
+            p.first = static_cast<std::uint32_t>(term_arena_.size());
+            p.count = static_cast<std::uint32_t>(terms.size());
+            for (expr& t : terms) {
+                term_arena_.push_back(t.get());
+                keep_.push_back(std::move(t));
+            }
+            return;
         }
         boost::container::small_vector<const node*, 8> term_nodes;
         for (const expr& t : terms) term_nodes.push_back(t.get());
         result = make_sum_nodes(term_nodes);
-        if (trace_) record("product-rule", "product rule on " + show(share(n)), result);
+        record("product-rule", "product rule on " + show(share(n)), result);
     } else {
         std::vector<expr> terms;
         terms.reserve(varying.size());
@@ -624,7 +711,7 @@ expr differentiator::derive_product(std::uint32_t i) {
         if (trace_)
             record("log-product-rule", "product rule on " + show(share(n)) + " as f·Σ fᵢ′/fᵢ", result);
     }
-    return result;
+    value_[i] = std::move(result);
 }
 
 expr differentiator::derive_power(std::uint32_t i) {
@@ -703,7 +790,7 @@ expr differentiator::derive_function(std::uint32_t i) {
             label = rule ? (rule->label.empty() ? "d-" + n->name() : rule->label) : "unknown-derivative";
         }
         std::string text;
-        if (ops.size() == 1 && index_.at(ops[0])->is(kind::symbol)) {
+        if (ops.size() == 1 && n->op(0)->is(kind::symbol)) {
             text = label + " on " + show(share(n));
         } else {
             text = "chain rule on " + show(share(n)) + ": ";

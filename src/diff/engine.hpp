@@ -13,8 +13,10 @@
 
 #include "core/node.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -31,15 +33,20 @@ public:
     // Indexes another DAG, reusing this one's storage.
     void build(const node* root);
 
+    // The number of numbered nodes: the symbols and operator nodes.
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
+    // The number all numbers and constants share, size(): they are never
+    // differentiated, so they need no node of their own, only a slot that
+    // never becomes active.
+    std::uint32_t inert() const noexcept { return size(); }
     const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
-    // The number of n, or npos when n is not in the DAG. Only nodes with more
-    // than one reference are found besides the root: a node the caller holds
-    // (a variable) always is.
+    // The number of n, or npos when n is not in the DAG. Only symbols and
+    // nodes with more than one reference are found besides the root: a
+    // variable always is.
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
-        return {operands_.data() + operand_start_[i], operands_.data() + operand_start_[i + 1]};
+        return {operands_.data() + ranges_[i].first, ranges_[i].count};
     }
     // Numbers of the nodes that have i as an operand (once per occurrence).
     std::span<const std::uint32_t> parents(std::uint32_t i) const noexcept {
@@ -49,8 +56,21 @@ public:
 private:
     std::vector<const node*> nodes_;
     boost::unordered_flat_map<const node*, std::uint32_t> number_;
-    std::vector<std::uint32_t> operand_start_, operands_;
+    struct operand_range {
+        std::uint32_t first;  // into operands_
+        std::uint32_t count;
+    };
+    std::vector<operand_range> ranges_;
+    std::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
+    // The traversal's work lists (see build), kept for the next build.
+    struct frame {
+        const node* n;
+        std::uint32_t first;  // n's operand slots in operands_
+        std::uint32_t next;   // the operand to follow next
+        bool in_map;          // n has an entry in number_ to complete
+    };
+    std::vector<frame> stack_;
 };
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
@@ -79,6 +99,30 @@ struct derivative_memo {
     boost::unordered_flat_map<const node*, entry> entries;
 };
 
+// Machine-integer coefficients as number nodes. The core keeps the small
+// ones ready; the larger ones a derivation makes (the −400 of −400x, the
+// 3628800 of a 10th derivative) recur from one variable or step to the next,
+// and finding one here is much cheaper than in the intern table.
+class coefficient_nodes {
+public:
+    // The node of c, valid until the next call.
+    const expr& operator()(long long c) {
+        slot& s = slots_[static_cast<unsigned long long>(c) % slots_.size()];
+        if (!s.number.get() || s.value != c) {
+            s.value = c;
+            s.number = expr(c);
+        }
+        return s.number;
+    }
+
+private:
+    struct slot {
+        long long value = 0;
+        expr number = expr::adopt(nullptr);
+    };
+    std::array<slot, 61> slots_;  // direct-mapped; a prime spreads k, 2k, 4k…
+};
+
 // Differentiates one expression by any number of variables in turn, sharing
 // the DAG index and the instantiated function derivatives between them.
 class differentiator {
@@ -95,8 +139,6 @@ public:
     void reset(expr root);
     // Keeps and reuses derivatives of powers and functions in `memo` (not when tracing).
     void use_memo(derivative_memo* memo) noexcept { memo_ = trace_ ? nullptr : memo; }
-    // The number of distinct nodes of the expression.
-    std::size_t size() const noexcept { return index_.size(); }
 
 private:
     // A derivative kept as an unbuilt product coef·Π factors, so that chains
@@ -106,21 +148,58 @@ private:
     // written, so a lazy product is copied by copying the range, not the factors.
     struct lazy_product {
         bool pending = false;
+        // Instead: the terms of a product rule, not yet added up (see
+        // derive_product), the range [first, first + count) of term_arena_.
+        bool terms = false;
         long long coefficient = 1;
         std::uint32_t first = 0;  // into factor_arena_
         std::uint32_t count = 0;
     };
 
+    // Sizes the per-node state for a new index_.
+    void size_per_node();
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
-    // The derivative of node i, built if it is still a lazy product.
-    const expr& value(std::uint32_t i);
-    bool value_is_zero(std::uint32_t i) const;
+    // The derivative of node i, built if it is still a lazy product or unsummed terms.
+    const expr& value(std::uint32_t i) {
+        const lazy_product& p = lazy_[i];
+        return p.pending || p.terms ? build_value(i) : value_[i];
+    }
+    const expr& build_value(std::uint32_t i);
+    bool value_is_zero(std::uint32_t i);
     bool derive_lazy(std::uint32_t i);
-    void multiply(lazy_product& p, long long c);
-    void absorb_node(lazy_product& p, const node* f);
+    // p is the open product: its factors are the arena's tail.
+    void multiply(lazy_product& p, long long c) {
+        long long r;
+        if (__builtin_mul_overflow(p.coefficient, c, &r)) [[unlikely]] {
+            multiply_beyond_word(p, c);
+            return;
+        }
+        p.coefficient = r;
+    }
+    // p's coefficient times c does not fit in a machine word.
+    void multiply_beyond_word(lazy_product& p, long long c);
+    // Numbers fold into the coefficient, other factors go to the arena.
+    void absorb_node(lazy_product& p, const node* f) {
+        if (f->is_small_integer()) {
+            multiply(p, f->small_value());
+            return;
+        }
+        if (f->kind == kind::number) {
+            absorb_number(p, f);
+            return;
+        }
+        factor_arena_.push_back(f);
+    }
+    // A number that is not a small integer.
+    void absorb_number(lazy_product& p, const node* f);
     void absorb_value(lazy_product& p, std::uint32_t c);
     // Starts a lazy product whose factors are appended at the end of the arena.
-    lazy_product open_product();
+    lazy_product open_product() const noexcept {
+        lazy_product p;
+        p.pending = true;
+        p.first = static_cast<std::uint32_t>(factor_arena_.size());
+        return p;
+    }
     void close_product(lazy_product& p) const noexcept {
         p.count = static_cast<std::uint32_t>(factor_arena_.size()) - p.first;
     }
@@ -130,7 +209,11 @@ private:
     void activate_ancestors(std::uint32_t x);
     void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
-    expr derive_product(std::uint32_t i);
+    // Replaces the nulls in the terms of a sum's derivative by the terms or
+    // values of the products in `unsummed`, in order.
+    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed);
+    // Sets the value of product i, or leaves it as unsummed terms.
+    void derive_product(std::uint32_t i);
     expr derive_power(std::uint32_t i);
     expr derive_function(std::uint32_t i);
     // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
@@ -148,6 +231,7 @@ private:
     expr kink_value_;
     std::vector<explanation_step>* trace_;
     dag_index index_;
+    coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
     std::vector<std::uint32_t> mark_;    // == generation_: an ancestor of the current variable
@@ -155,10 +239,15 @@ private:
     std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
+    std::vector<const node*> term_arena_;    // the unsummed terms of this derivation (kept in keep_)
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
-    std::vector<std::uint32_t> edge_child_, edge_next_;
+    struct hit_edge {
+        std::uint32_t child;
+        std::uint32_t next;  // the parent's next edge, or npos
+    };
+    std::vector<hit_edge> edges_;
     // k·S for a long sum S, distributed (k·u₁ + k·u₂ + …), kept across
     // variables: a gradient or Hessian row meets the same k·S for many of them.
     boost::unordered_flat_map<std::pair<long long, const node*>, expr> distributed_;
