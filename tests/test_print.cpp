@@ -84,6 +84,8 @@ static std::vector<golden> spelling_goldens() {
         // dx/delta would read as a derivative
         {symbol("d") * x / symbol("delta"), "dx/(delta)", "d*x/(delta)", "\\frac{d x}{\\delta}"},
         {symbol("d") / pow(symbol("delta"), 2), "d/(delta²)", "d/(delta^2)", "\\frac{d}{\\delta^{2}}"},
+        {symbol("d") * x / call("dxd", {x, y}), "dx/(dxd(x, y))", "d*x/(dxd(x, y))",
+         "\\frac{d x}{\\operatorname{dxd}\\left(x, y\\right)}"},
     };
 }
 

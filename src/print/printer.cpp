@@ -707,12 +707,12 @@ bool reads_as_exponent(const item& it) {
     return text.size() > 1 && (text[0] == 'e' || text[0] == 'E') && text[1] >= '0' && text[1] <= '9';
 }
 
-// A denominator that prints as d followed by a letter (a symbol delta, or
-// its power): after `/` it would read as the dx of dz/dx.
+// A denominator that prints as d followed by a letter (a symbol delta, a
+// call dxd(…), or a power of one): after `/` it would read as the dx of dz/dx.
 bool starts_like_leibniz_variable(const item& it) {
     const node* f = it.n;
     while (f->kind == kind::power) f = f->op(0);
-    if (f->kind != kind::symbol) return false;
+    if (f->kind != kind::symbol && f->kind != kind::call) return false;
     const std::string& name = f->name();
     return name.size() > 1 && name[0] == 'd' && ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z') ||
                                                  static_cast<unsigned char>(name[1]) >= 0x80);
