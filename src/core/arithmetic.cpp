@@ -415,6 +415,31 @@ expr make_product_nodes(std::span<const node* const> factors) {
     return intern_ops(kind::product, 0, merged);
 }
 
+namespace {
+
+// Appends the factors ops[first…] but ops[skip] to `factors`, with g put in
+// its place in base order. False, with `factors` unfinished, when one of
+// them has g's base (they would fold).
+bool insert_in_base_order(std::span<const node* const> ops, std::size_t first, std::size_t skip, const node* g,
+                          small<const node*>& factors) {
+    const node* base = view_factor(g).base;
+    bool placed = false;
+    for (std::size_t k = first; k < ops.size(); ++k) {
+        if (k == skip) continue;
+        const node* other = view_factor(ops[k]).base;
+        if (other == base) return false;
+        if (!placed && compare(other, base) > 0) {
+            factors.push_back(g);
+            placed = true;
+        }
+        factors.push_back(ops[k]);
+    }
+    if (!placed) factors.push_back(g);
+    return true;
+}
+
+}  // namespace
+
 expr replace_factor(const node* p, std::size_t skip, const node* f) {
     auto ops = p->ops();
     auto general = [&] {
@@ -429,21 +454,9 @@ expr replace_factor(const node* p, std::size_t skip, const node* f) {
     if (f->is_number() || f->kind == kind::product) return general();
     const std::size_t first = ops[0]->is_number() ? 1 : 0;
     if (f->kind == kind::sum && first == 1 && ops.size() == 2) return general();
-    const node* base = view_factor(f).base;
     small<const node*> factors;
     if (first == 1 && skip != 0) factors.push_back(ops[0]);
-    bool placed = false;
-    for (std::size_t k = first; k < ops.size(); ++k) {
-        if (k == skip) continue;
-        const node* other = view_factor(ops[k]).base;
-        if (other == base) return general();
-        if (!placed && compare(other, base) > 0) {
-            factors.push_back(f);
-            placed = true;
-        }
-        factors.push_back(ops[k]);
-    }
-    if (!placed) factors.push_back(f);
+    if (!insert_in_base_order(ops, first, skip, f, factors)) return general();
     if (factors.size() == 1) return expr::share(f);
     return intern_ops(kind::product, 0, factors);
 }
@@ -462,25 +475,13 @@ expr replace_scaled_factor(const node* p, std::size_t skip, const node* f) {
         (!ops[0]->is_small_integer() || __builtin_mul_overflow(k, ops[0]->small_value(), &k) || !fits_small(k)))
         return replace_factor(p, skip, f);
     if (g->kind == kind::sum) return replace_factor(p, skip, f);
-    const node* base = view_factor(g).base;
     expr coefficient;
     small<const node*> factors;
     if (k != 1) {
         coefficient = make_small_number(k);
         factors.push_back(coefficient.get());
     }
-    bool placed = false;
-    for (std::size_t j = first; j < ops.size(); ++j) {
-        if (j == skip) continue;
-        const node* other = view_factor(ops[j]).base;
-        if (other == base) return replace_factor(p, skip, f);
-        if (!placed && compare(other, base) > 0) {
-            factors.push_back(g);
-            placed = true;
-        }
-        factors.push_back(ops[j]);
-    }
-    if (!placed) factors.push_back(g);
+    if (!insert_in_base_order(ops, first, skip, g, factors)) return replace_factor(p, skip, f);
     if (factors.size() == 1) return expr::share(g);
     return intern_ops(kind::product, 0, factors);
 }
