@@ -142,6 +142,7 @@ bool reads_as_one_word(std::string_view name) {
 }
 
 bool name_before_paren_multiplies(std::string_view name, bool split_names) {
+    if (name.empty()) return true;  // 2.5(x + 1): no name, nothing to call
     if (names_function(name)) return false;
     if (name == "e" || name == "pi" || name == "π") return true;
     // A run of letters is a product, as printed (xy(x + 1), x₁α(x − 1)),

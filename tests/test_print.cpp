@@ -78,6 +78,10 @@ static std::vector<golden> spelling_goldens() {
         {a * b * s * (x + 1), "ab·s(x + 1)", "a*b*s*(x + 1)", "a b s \\left(x + 1\\right)"},
         {a * b * x2 * (x + 1), "abx₂·(x + 1)", "a*b*x2*(x + 1)", "a b x_{2} \\left(x + 1\\right)"},
         {a * b * (x + 1), "ab(x + 1)", "a*b*(x + 1)", "a b \\left(x + 1\\right)"},
+        // a function letter in an exponent or under a root would call
+        {pow(x, symbol("G2")) * (x + y), "x^G₂·(x + y)", "x^G2*(x + y)", "x^{G_{2}} \\left(x + y\\right)"},
+        {sqrt(symbol("g")) * (x + y), "√g·(x + y)", "sqrt(g)*(x + y)", "\\sqrt{g} \\left(x + y\\right)"},
+        {pow(x, x) * (x + y), "x^x(x + y)", "x^x*(x + y)", "x^{x} \\left(x + y\\right)"},
         // 13e1_x would read as the number 13e1
         {13 * symbol("e1_x"), "13·e1_x", "13*e1_x", "13 \\mathrm{e1_x}"},
         {2 * symbol("e1"), "2e₁", "2*e1", "2 e_{1}"},

@@ -735,7 +735,9 @@ std::string_view writer::separator(const item& a, const item& b, const std::stri
     }
     const shape A = shape_of(a);
     if (B.caret || B.super_letters) return "·";
-    if (A.l == last::caret_open || A.l == last::radical_open) return B.f == first::paren ? "" : "·";
+    // x^x(log(x) + 1) and √x(x + 1) multiply, but x^G₂(…) would call G₂.
+    if (A.l == last::caret_open || A.l == last::radical_open)
+        return B.f == first::paren && detail::name_before_paren_multiplies(trailing_name(out)) ? "" : "·";
     if (B.f == first::digit) return "·";
     if (A.l == last::bar && B.f == first::bar) return "·";
     if (A.l == last::digit && B.f != first::paren) return "·";
