@@ -705,6 +705,7 @@ private:
             const expr x = symbol(normalize_name(v.variable.text));
             for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
         }
+        if (d.order > 100000) fail(d.begin, "derivative order is too large");
         if (d.order != 1 || total != 1) {
             if (d.order != total)
                 fail(d.begin, "the order on " + std::string(d.leibniz ? "d" : "∂") + " is " +

@@ -345,13 +345,16 @@ struct superscript_parser : x3::parser<superscript_parser> {
 };
 inline constexpr superscript_parser superscript_token{};
 
+/// Above any order lowering accepts: a longer superscript reads as this.
+inline constexpr std::uint64_t max_superscript_order = 1000001;
+
 /// A superscript of digits only (the order on ∂² or ∂x²): an unsigned.
 struct superscript_order_parser : x3::parser<superscript_order_parser> {
     using attribute_type = std::uint32_t;
     static bool const has_attribute = true;
 
     template <class Iterator, class Context, class RContext, class Attribute>
-    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+    bool parse(Iterator& first, Iterator const& last, Context const&, RContext&,
                Attribute& attr) const {
         const char* p = first;
         std::uint64_t value = 0;
@@ -360,11 +363,10 @@ struct superscript_order_parser : x3::parser<superscript_order_parser> {
             int len = 0;
             const char c = unicode::superscript_ascii(unicode::decode(p, last, len));
             if (!(c >= '0' && c <= '9')) break;
-            value = value * 10 + std::uint64_t(c - '0');
-            if (value > 1000000) {
-                auto& s = state_of(context);
-                throw syntax_error{offset_of(first, s), "derivative order is too large"};
-            }
+            // Saturates rather than throws: this may be a tentative parse
+            // (c²⁵⁵⁵⁵⁵⁵⁵⁵d²⁵⁵⁵⁵⁵⁵⁵⁵m, a product, starts like d²x/dy²);
+            // lowering refuses an order this large where it is one.
+            value = std::min<std::uint64_t>(value * 10 + std::uint64_t(c - '0'), max_superscript_order);
             p += len;
             ++digits;
         }

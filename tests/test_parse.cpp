@@ -149,6 +149,15 @@ TEST_CASE("function application", "[parse]") {
     CHECK_PARSES("f(x + 1)", call("f", {x + 1}));
 }
 
+TEST_CASE("a long superscript after d is a power, unless it is a derivative's order", "[parse]") {
+    // c^N·d^N·m prints c²⁵…d²⁵…m, which starts like d²ᴺm/dx²ᴺ until no '/' comes.
+    const expr big = integer("25555555555550");
+    const expr e = pow(symbol("c"), big) * pow(symbol("d"), big) * symbol("m");
+    CHECK(parse(to_string(e)) == e);
+    CHECK_THROWS_AS(parse("∂¹⁰⁰⁰⁰⁰¹z/∂x"), parse_error);
+    CHECK_THROWS_AS(parse("d²⁰⁰⁰⁰⁰⁰⁰⁰⁰z/dx²⁰⁰⁰⁰⁰⁰⁰⁰⁰"), parse_error);
+}
+
 TEST_CASE("identifiers", "[parse]") {
     CHECK_PARSES("x1", symbol("x1"));
     CHECK_PARSES("x₁", symbol("x1"));
