@@ -275,9 +275,6 @@ inline std::string column_text(const parse_state& s, const char* p) {
     return std::to_string(lc.column);
 }
 
-/// Parses `open content close`, with the errors people need: an empty or
-/// broken inside ("expected an expression after '('") and a missing close
-/// ("'(' at column 4 is never closed").
 /// Sets parse_state::open_bars for a nested part and restores it after.
 struct bars_reset {
     bars_reset(parse_state& s, std::uint32_t bars) : state(s), saved(s.open_bars) { s.open_bars = bars; }
@@ -288,6 +285,9 @@ struct bars_reset {
     std::uint32_t saved;
 };
 
+/// Parses `open content close`, with the errors people need: an empty or
+/// broken inside ("expected an expression after '('") and a missing close
+/// ("'(' at column 4 is never closed").
 template <class Content, class Iterator, class Context>
 bool parse_enclosed(Iterator& first, Iterator const& last, Context const& context, char open,
                     char close, const char* what, Content&& content) {

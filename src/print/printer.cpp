@@ -646,15 +646,22 @@ struct word_span {
     std::size_t begin = 0, end = 0;
 };
 
+// The code point that ends at `p` (after `base`): where it starts, and `c`.
+const char* previous_code_point(const char* base, const char* p, char32_t& c) {
+    const char* q = p - 1;
+    while (q != base && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
+    int len = 0;
+    c = unicode::decode(q, p, len);
+    return q;
+}
+
 word_span trailing_word(const std::string& out, std::size_t end) {
     const char* base = out.data();
     const char* p = base + end;
     const char* letter = nullptr;  // the earliest letter of the run so far
     while (p != base) {
-        const char* q = p - 1;
-        while (q != base && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
-        int len = 0;
-        const char32_t c = unicode::decode(q, p, len);
+        char32_t c;
+        const char* q = previous_code_point(base, p, c);
         if (!unicode::is_name_continue(c)) break;
         if (unicode::is_letter(c)) letter = q;
         p = q;
@@ -688,20 +695,25 @@ std::size_t before_superscripts(const std::string& out) {
     const char* base = out.data();
     const char* p = base + out.size();
     while (p != base) {
-        const char* q = p - 1;
-        while (q != base && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) --q;
-        int len = 0;
-        if (!unicode::superscript_ascii(unicode::decode(q, p, len))) break;
+        char32_t c;
+        const char* q = previous_code_point(base, p, c);
+        if (!unicode::superscript_ascii(c)) break;
         p = q;
     }
     return std::size_t(p - base);
 }
 
+// What a factor's text starts with: the innermost base of its powers.
+const node* leading_base(const item& it) {
+    const node* f = it.n;
+    while (f->kind == kind::power) f = f->op(0);
+    return f;
+}
+
 // A factor whose text starts like a number's exponent: a symbol printed
 // e1… or E2… (e1_x: an underscore keeps its digits ASCII), or its power.
 bool reads_as_exponent(const item& it) {
-    const node* f = it.n;
-    while (f->kind == kind::power) f = f->op(0);
+    const node* f = leading_base(it);
     if (f->kind != kind::symbol) return false;
     const std::string text = symbol_text(f->name(), nabla::style::unicode);
     return text.size() > 1 && (text[0] == 'e' || text[0] == 'E') && text[1] >= '0' && text[1] <= '9';
@@ -710,12 +722,12 @@ bool reads_as_exponent(const item& it) {
 // A denominator that prints as d followed by a letter (a symbol delta, a
 // call dxd(…), or a power of one): after `/` it would read as the dx of dz/dx.
 bool starts_like_leibniz_variable(const item& it) {
-    const node* f = it.n;
-    while (f->kind == kind::power) f = f->op(0);
+    const node* f = leading_base(it);
     if (f->kind != kind::symbol && f->kind != kind::call) return false;
     const std::string& name = f->name();
-    return name.size() > 1 && name[0] == 'd' && ((name[1] >= 'a' && name[1] <= 'z') || (name[1] >= 'A' && name[1] <= 'Z') ||
-                                                 static_cast<unsigned char>(name[1]) >= 0x80);
+    if (name.size() < 2 || name[0] != 'd') return false;
+    int len = 0;
+    return unicode::is_letter(unicode::decode(name.data() + 1, name.data() + name.size(), len));
 }
 
 // What goes between two adjacent factors: `*` in ASCII, a space in LaTeX,
