@@ -24,6 +24,8 @@
 #include <utility>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace nabla::detail {
 
 namespace {
@@ -74,6 +76,41 @@ bool key_equal(const node* n, const node_key& k) {
     return payload_equal(n, k);
 }
 
+// Slot arrays. A large table is probed at random, one slot per node built,
+// so with 4 KiB pages nearly every probe also misses the TLB; 2 MiB pages
+// (asked for, where the kernel offers them on request) keep the page walk
+// out of it. Fresh anonymous pages are zero, so no clearing either.
+constexpr std::size_t huge_page = std::size_t(2) << 20;
+
+std::uint64_t* allocate_slots(std::size_t count) {
+    const std::size_t bytes = count * sizeof(std::uint64_t);
+    if (bytes < huge_page) {
+        auto* p = static_cast<std::uint64_t*>(std::calloc(count, sizeof(std::uint64_t)));
+        if (!p) throw std::bad_alloc();
+        return p;
+    }
+    // Over-map by a page and trim, so the array starts on a huge-page boundary.
+    void* raw = mmap(nullptr, bytes + huge_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (start + huge_page - 1) & ~(huge_page - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    if (const std::size_t tail = huge_page - (aligned - start)) munmap(reinterpret_cast<void*>(aligned + bytes), tail);
+#ifdef MADV_HUGEPAGE
+    madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // advice: harmless where refused
+#endif
+    return reinterpret_cast<std::uint64_t*>(aligned);
+}
+
+void free_slots(std::uint64_t* slots, std::size_t count) noexcept {
+    if (!slots) return;
+    const std::size_t bytes = count * sizeof(std::uint64_t);
+    if (bytes < huge_page)
+        std::free(slots);
+    else
+        munmap(slots, bytes);
+}
+
 // The intern table of one shard: open addressing with linear probing over
 // 8-byte slots. A slot packs a node's address (nodes are 8-byte aligned and
 // user-space addresses have 48 bits, so 45 bits hold it) with the top 19 bits
@@ -88,7 +125,7 @@ public:
     node_table() = default;
     node_table(const node_table&) = delete;
     node_table& operator=(const node_table&) = delete;
-    ~node_table() { std::free(slots_); }
+    ~node_table() { free_slots(slots_, slots_ ? mask_ + 1 : 0); }
 
     // The slot holding the node equal to `k`, or the empty slot where it
     // belongs.
@@ -152,9 +189,7 @@ private:
     void grow() {
         const std::size_t old_capacity = slots_ ? mask_ + 1 : 0;
         const std::size_t capacity = old_capacity ? old_capacity * 2 : 64;
-        // calloc: large tables come from fresh pages that need no clearing.
-        auto* fresh = static_cast<std::uint64_t*>(std::calloc(capacity, sizeof(std::uint64_t)));
-        if (!fresh) throw std::bad_alloc();
+        auto* fresh = allocate_slots(capacity);
         std::uint64_t* old = std::exchange(slots_, fresh);
         mask_ = capacity - 1;
         shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
@@ -164,7 +199,7 @@ private:
             while (slots_[j] != 0) j = (j + 1) & mask_;
             slots_[j] = old[i];
         }
-        std::free(old);
+        free_slots(old, old_capacity);
     }
 
     std::uint64_t* slots_ = nullptr;
@@ -173,7 +208,9 @@ private:
     std::size_t size_ = 0;
 };
 
-constexpr std::size_t shard_count = 64;
+// Enough shards that threads building at once seldom wait for each other,
+// few enough that at a million nodes each shard's table fills huge pages.
+constexpr std::size_t shard_count = 8;
 
 // Small nodes come from slabs with a free list per size (8-byte steps):
 // malloc's 16-byte header and rounding would cost a third of a binary node.
