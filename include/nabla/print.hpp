@@ -19,8 +19,9 @@ enum class style {
     latex,
 };
 
-/// Prints an expression. Sums in descending degree, products with the
-/// coefficient first, parentheses only where needed.
+/// Prints an expression. Sums in descending degree, opening with a positive
+/// term when they have one (y − x², 1 − x², but −x³ + 2x² − 1), products with
+/// the coefficient first, parentheses only where needed.
 std::string to_string(const expr& e, style s = style::unicode);
 
 /// Prints with each large shared subexpression named once.

@@ -247,6 +247,23 @@ int compare_monomials(const monomial_t& ma, const monomial_t& mb) {
     return ma.size() == mb.size() ? 0 : ma.size() < mb.size() ? -1 : 1;
 }
 
+// True for a sum of numbers and terms c·x^k, all in the same symbol x.
+bool is_univariate_polynomial(const node* sum) {
+    const node* variable = nullptr;
+    for (const node* t : sum->ops()) {
+        if (t->is_number()) continue;
+        const node* f = t;
+        if (t->kind == kind::product) {
+            if (t->nops != 2 || !t->op(0)->is_number()) return false;
+            f = t->op(1);
+        }
+        if (f->kind == kind::power && f->op(1)->is_exact_integer() && f->op(1)->number() > 0) f = f->op(0);
+        if (f->kind != kind::symbol || (variable && f != variable)) return false;
+        variable = f;
+    }
+    return true;
+}
+
 }  // namespace
 
 print_cache::print_cache(const node* root, const name_map* names) : names_(names) {
@@ -417,6 +434,13 @@ void print_cache::sum_layout(const node* n, stored_layout& l) {
             for (std::size_t k = i; k < j; ++k) entries[k].n = run[k - i].n;
         }
         i = j;
+    }
+    // A sum opens with a positive term when it has one, as people write
+    // y − x², 1 − x² and cos(x) − x·sin(x), not −x² + y; a longer polynomial
+    // in one variable keeps its descending powers (−x³ + 2x² − 1).
+    if (has_minus(entries.front().n) && !(n->nops > 2 && is_univariate_polynomial(n))) {
+        const auto positive = std::find_if(entries.begin(), entries.end(), [](const entry& e) { return !has_minus(e.n); });
+        if (positive != entries.end()) std::rotate(entries.begin(), positive, positive + 1);
     }
     l.begin = static_cast<std::uint32_t>(term_pool_.size());
     l.terms = n->nops;
