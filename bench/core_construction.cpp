@@ -2,11 +2,15 @@
 //
 //   build/bench/bench_core_construction
 //
-// 1. Nodes created per second: distinct binary nodes (x_i·y_i + i) through
-//    the public operators, each new to the intern table.
+// 1. Nodes created per second: distinct binary nodes (s_a·s_b) through the
+//    public operators, each new to the intern table; 10,000 live at a time
+//    (the table fits the caches), then a million live (it does not: each
+//    node costs a probe at a random place of a 16 MiB table).
 // 2. Bytes per node: resident memory growth (from /proc/self/statm) divided
 //    by the live node count, intern table included.
-// 3. Build time of the N-variable Rosenbrock function
+// 3. The machine's latency of one random load over a buffer the size of that
+//    table: the floor of the million-node case.
+// 4. Build time of the N-variable Rosenbrock function
 //    Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², for N = 10⁴ and 10⁵, built as the
 //    peers build it (a vector of terms, one n-ary sum).
 
@@ -14,11 +18,16 @@
 
 #include "core/node.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
 #include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
 
@@ -43,6 +52,27 @@ std::size_t resident_bytes() {
     return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// Nanoseconds per dependent load at random places in a buffer of `bytes`,
+// in 2 MiB pages where the kernel offers them, as the intern table is.
+double random_load_ns(std::size_t bytes) {
+    const std::size_t lines = std::max<std::size_t>(bytes / 64, 2);
+    std::vector<std::uint64_t> order(lines);
+    for (std::size_t i = 0; i < lines; ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
+    void* memory = nullptr;
+    if (posix_memalign(&memory, std::size_t(2) << 20, lines * 64) != 0) return 0;
+    madvise(memory, lines * 64, MADV_HUGEPAGE);
+    auto* next = static_cast<std::uint64_t*>(memory);
+    for (std::size_t i = 0; i < lines; ++i) next[order[i] * 8] = order[(i + 1) % lines] * 8;
+    std::uint64_t at = order[0] * 8;
+    constexpr int steps = 2000000;
+    const double t0 = now();
+    for (int i = 0; i < steps; ++i) at = next[at];
+    const double ns = (now() - t0) / steps * 1e9;
+    std::free(memory);
+    return at == 1 ? 0 : ns;  // uses the chain's end, so the loop is not optimized away
+}
+
 expr rosenbrock(int n, const std::vector<expr>& xs) {
     std::vector<expr> terms;
     terms.reserve(n);
@@ -62,25 +92,9 @@ int main() {
     std::vector<expr> keep;
     keep.reserve(count);
     const expr warm = 1;  // the small-integer cache fills on first use: not part of the count
-    const std::size_t nodes_before = detail::live_node_count();
-    const std::size_t rss_before = resident_bytes();
-    double t0 = now(), c0 = cpu_now();
-    for (int i = 0; i < count; ++i) {
-        // s_a · s_b with a < 1000 ≤ b: a product node, new for each pair
-        keep.push_back(symbols[i % 1000] * symbols[1000 + (i / 1000) % 1000]);
-    }
-    double t1 = now(), c1 = cpu_now();
-    const std::size_t created = detail::live_node_count() - nodes_before;
-    const std::size_t rss_after = resident_bytes();
-    std::printf("construction: %zu product nodes in %.3f s wall = %.2f million nodes/s (%.2f per CPU-second)\n",
-                created, t1 - t0, created / (t1 - t0) / 1e6, created / (c1 - c0) / 1e6);
-    std::printf("memory: %.1f bytes per node (resident growth incl. intern table; %zu bytes of table)\n",
-                double(rss_after - rss_before) / double(created), detail::intern_table_bytes());
-
-    // The same, 10,000 at a time: the table stays small enough for the
-    // caches, which shows what the table's memory traffic costs above.
+    // 10,000 at a time, each batch freed before the next: the table stays
+    // small enough for the caches.
     {
-        keep.clear();
         double wall = 0, cpu = 0;
         std::size_t made = 0;
         for (int round = 0; round < 100; ++round) {
@@ -96,6 +110,29 @@ int main() {
         }
         std::printf("construction, 10,000 at a time: %zu product nodes in %.3f s wall = %.2f million nodes/s (%.2f per CPU-second)\n",
                     made, wall, made / wall / 1e6, made / cpu / 1e6);
+    }
+
+    const std::size_t nodes_before = detail::live_node_count();
+    const std::size_t rss_before = resident_bytes();
+    double t0 = now(), c0 = cpu_now();
+    for (int i = 0; i < count; ++i) {
+        // s_a · s_b with a < 1000 ≤ b: a product node, new for each pair
+        keep.push_back(symbols[i % 1000] * symbols[1000 + (i / 1000) % 1000]);
+    }
+    double t1 = now(), c1 = cpu_now();
+    const std::size_t created = detail::live_node_count() - nodes_before;
+    const std::size_t rss_after = resident_bytes();
+    std::printf("construction: %zu product nodes in %.3f s wall = %.2f million nodes/s (%.2f per CPU-second)\n",
+                created, t1 - t0, created / (t1 - t0) / 1e6, created / (c1 - c0) / 1e6);
+    std::printf("memory: %.1f bytes per node (resident growth incl. intern table; %zu bytes of table)\n",
+                double(rss_after - rss_before) / double(created), detail::intern_table_bytes());
+
+    // The floor for the million-node case: each new node is a probe at a
+    // random slot of a table of this size, so at best one memory latency.
+    {
+        const double ns = random_load_ns(detail::intern_table_bytes());
+        std::printf("memory latency: %.0f ns per random load over %zu MiB (at most %.2f million nodes/s at one miss each)\n",
+                    ns, detail::intern_table_bytes() >> 20, 1e3 / ns);
     }
 
     // Deeper node mix: sums of products with coefficients, like real workloads.
