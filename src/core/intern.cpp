@@ -214,8 +214,6 @@ constexpr std::size_t shard_count = 8;
 
 // Small nodes come from slabs with a free list per size (8-byte steps):
 // malloc's 16-byte header and rounding would cost a third of a binary node.
-// Each shard owns its pool, guarded by the shard's mutex, under which nodes
-// are both created and freed.
 class node_pool {
 public:
     static constexpr std::size_t max_pooled = 128;
@@ -285,8 +283,28 @@ private:
 struct shard {
     spin_lock mutex;
     node_table nodes;
+};
+
+// Each thread allocates from a pool of its own (shared when there are more
+// threads than pools), so the nodes of an expression lie in memory in the
+// order they were built: a later walk over the expression reads memory in
+// sequence, which the hardware prefetches, where pools chosen by hash would
+// scatter it. A node records its pool; it is freed into that pool.
+struct pool_slot {
+    spin_lock mutex;
     node_pool pool;
 };
+constexpr std::size_t pool_count = 16;
+
+std::array<pool_slot, pool_count>& pools() {
+    static auto* all = new std::array<pool_slot, pool_count>;  // never destroyed, as shards()
+    return *all;
+}
+std::uint8_t this_thread_pool() {
+    static std::atomic<unsigned> next{0};
+    thread_local const auto id = static_cast<std::uint8_t>(next.fetch_add(1, std::memory_order_relaxed) % pool_count);
+    return id;
+}
 
 // Never destroyed: nodes may be released by static destructors of user code.
 std::array<shard, shard_count>& shards() {
@@ -310,8 +328,14 @@ std::size_t node_bytes(nabla::kind k, std::size_t nops) {
     return sizeof(node) + sizeof(const node*) * nops + payload_size(key);
 }
 
-node* allocate(const node_key& k, node_pool& pool) {
-    void* memory = pool.allocate(node_bytes(k.kind, k.ops.size()), k.kind == kind::number);
+node* allocate(const node_key& k) {
+    const std::uint8_t pool = this_thread_pool();
+    void* memory;
+    {
+        pool_slot& p = pools()[pool];
+        std::lock_guard lock(p.mutex);
+        memory = p.pool.allocate(node_bytes(k.kind, k.ops.size()), k.kind == kind::number);
+    }
     node* n = static_cast<node*>(memory);
     // The intern table packs addresses into 45 bits (8-byte aligned, below 2^48).
     if (reinterpret_cast<std::uintptr_t>(memory) >> 48) throw std::bad_alloc();
@@ -319,7 +343,7 @@ node* allocate(const node_key& k, node_pool& pool) {
     n->kind = k.kind;
     n->aux = k.aux;
     n->unlinked = 0;
-    n->pad = 0;
+    n->pool = pool;
     n->nops = static_cast<std::uint32_t>(k.ops.size());
     n->hash = k.hash;
     auto** ops = reinterpret_cast<const node**>(n + 1);
@@ -343,7 +367,7 @@ node* allocate(const node_key& k, node_pool& pool) {
     return n;
 }
 
-void free_node(const node* n, node_pool& pool) {
+void free_node(const node* n) {
     void* payload = const_cast<void*>(n->payload());
     switch (n->kind) {
     case kind::number: static_cast<number_payload*>(payload)->~number_payload(); break;
@@ -351,7 +375,9 @@ void free_node(const node* n, node_pool& pool) {
     case kind::call: static_cast<call_payload*>(payload)->~call_payload(); break;
     default: break;
     }
-    pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops), n->kind == kind::number);
+    pool_slot& p = pools()[n->pool];
+    std::lock_guard lock(p.mutex);
+    p.pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops), n->kind == kind::number);
 }
 
 // Increments a count unless it is zero (a dead node stays dead).
@@ -371,11 +397,11 @@ const node* intern(const node_key& k) {
         const node* found = node_table::node_in(*slot);
         if (try_retain(found)) return found;
         const_cast<node*>(found)->unlinked = 1;  // dead: its releaser will not erase it
-        node* n = allocate(k, s.pool);
+        node* n = allocate(k);
         s.nodes.replace_at(slot, n);
         return n;
     }
-    node* n = allocate(k, s.pool);
+    node* n = allocate(k);
     s.nodes.insert_at(slot, n);
     return n;
 }
@@ -391,10 +417,12 @@ void release(const node* n) noexcept {
         dead.pop_back();
         for (const node* child : d->ops())
             if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
-        shard& s = shard_of(d->hash);
-        std::lock_guard lock(s.mutex);
-        if (!d->unlinked) s.nodes.erase(d);
-        free_node(d, s.pool);
+        {
+            shard& s = shard_of(d->hash);
+            std::lock_guard lock(s.mutex);
+            if (!d->unlinked) s.nodes.erase(d);
+        }
+        free_node(d);
     }
 }
 

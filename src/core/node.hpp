@@ -43,7 +43,7 @@ struct node {
     nabla::kind kind;
     std::uint8_t aux;       // function id (apply), constant id (constant)
     std::uint8_t unlinked;  // set under the shard lock once removed from the intern table
-    std::uint8_t pad;
+    std::uint8_t pool;      // the allocation pool it returns to when freed
     std::uint32_t nops;
     std::uint32_t hash;
 
