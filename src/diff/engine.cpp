@@ -722,7 +722,7 @@ scaled_view differentiator::product_rule_view(const node* n, std::size_t k, cons
     if (fresh) {
         m.product = share(n);
         m.term = share(t);
-        m.value = product_rule_term(n, k, t);
+        if (!merged_product_term(c, key.rest, key.factor, t, m.value)) m.value = product_rule_term(n, k, t);
         if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
         if (view.coefficient % c == 0) m.multiplier = view.coefficient / c;
         return view;
@@ -736,6 +736,64 @@ scaled_view differentiator::product_rule_view(const node* n, std::size_t k, cons
         view.whole = nullptr;
     }
     return view;
+}
+
+bool differentiator::merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip,
+                                         const node* t, expr& product) {
+    // rest's factors and t's (t = k·g₁…) are each in base order already: they
+    // are interleaved, and two of one base merged, as the general product
+    // factory would. It is not used where that factory does more: a merge
+    // that is not one factor of its base (x·x⁻¹ = 1), a coefficient that is
+    // not a machine integer, a lone sum the coefficient would distribute
+    // over, sign(u) that real_cleanup would rewrite.
+    scaled_view view;
+    if (!view_term(t, view) || __builtin_mul_overflow(c, view.coefficient, &c)) return false;
+    const auto gs = view.rest();
+    boost::container::small_vector<const node*, 8> ops;
+    if (c != 1) ops.push_back(coefficients_(c).get());
+    const std::size_t first = ops.size();
+    std::size_t i = 0, j = 0;
+    while (i < rest.size() || j < gs.size()) {
+        if (i == skip) {
+            ++i;
+        } else if (i == rest.size()) {
+            ops.push_back(gs[j++]);
+        } else if (j == gs.size()) {
+            ops.push_back(rest[i++]);
+        } else if (const node *a = factor_base(rest[i]), *b = factor_base(gs[j]); a == b) {
+            const node* m = merged_factor(rest[i++], gs[j++]);
+            if (!m) return false;
+            ops.push_back(m);
+        } else {
+            ops.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
+        }
+    }
+    const auto fs = std::span(ops).subspan(first);
+    if (fs.empty() || std::any_of(fs.begin(), fs.end(), [](const node* f) { return f->is_fn(function::sign); }))
+        return false;
+    if (fs.size() == 1) {
+        if (c == 1) {
+            product = share(fs[0]);
+            return true;
+        }
+        if (fs[0]->is(kind::sum)) return false;
+    }
+    product = intern_ops(kind::product, 0, ops);
+    return true;
+}
+
+const node* differentiator::merged_factor(const node* a, const node* b) {
+    auto [it, fresh] = memo_->merged_factors.try_emplace({a, b});
+    derivative_memo::merged_factor& m = it->second;
+    if (fresh) {
+        m.a = share(a);
+        m.b = share(b);
+        const node* pair[2] = {a, b};
+        m.product = make_product_nodes(pair);
+    }
+    const node* p = m.product.get();
+    if (p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a)) return nullptr;
+    return p;
 }
 
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
@@ -843,15 +901,31 @@ expr differentiator::derive_power(std::uint32_t i) {
         if (n->op(1)->is(kind::sum))
             for (const node* t : n->op(1)->ops())
                 if (t->is_number()) c = share(t);
-        if (!c.is_zero()) w = make_sum({exponent, make_product({minus_one(), c})});
+        // w of a sum c + w: the other term, without the factories (x of x − 3).
+        if (!c.is_zero())
+            w = n->op(1)->nops == 2 ? share(n->op(1)->op(n->op(1)->op(0) == c.get() ? 1 : 0))
+                                    : make_sum({exponent, make_product({minus_one(), c})});
         const expr over_u = make_power(base, minus_one());
-        expr main = make_product({share(n), make_sum({make_product({dv, make_apply(function::log, {base})}),
-                                                      make_product({w, du, over_u})})});
+        expr main = make_product({share(n), general_power_factor(base, w, du, dv, over_u)});
         result = c.is_zero() ? std::move(main)
                              : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
         if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), result);
     }
     return result;
+}
+
+expr differentiator::general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv,
+                                          const expr& over_u) {
+    auto make = [&] {
+        return make_sum({make_product({dv, make_apply(function::log, {u})}), make_product({w, du, over_u})});
+    };
+    if (!memo_) return make();
+    auto [it, fresh] = memo_->power_factors.try_emplace({u.get(), w.get(), du.get(), dv.get()});
+    if (fresh) {
+        it->second.key = {u, w, du, dv};
+        it->second.value = make();
+    }
+    return it->second.value;
 }
 
 // d f(a₁…aₙ) = Σ ∂ᵢf(a₁…aₙ)·aᵢ′ (chain rule)

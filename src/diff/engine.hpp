@@ -122,10 +122,27 @@ struct derivative_memo {
         expr value;
     };
     boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
+    // Two factors of one base multiplied, for new product_terms: the same
+    // x^(x−2)·x⁻¹ = x^(x−3) and L·L³ = L⁴ recur in many of them.
+    struct merged_factor {
+        expr a, b;  // keep the key's nodes alive
+        expr product;
+    };
+    boost::unordered_flat_map<std::pair<const node*, const node*>, merged_factor> merged_factors;
+
+    // v′·log(u) + w·u′/u of the general power rule by u, w, u′ and v′: it
+    // is the same for all u^(w+c), c a number (x^x, x^(x−1), x^(x−2)…).
+    struct power_factor {
+        std::array<expr, 4> key;  // keeps the key's nodes alive
+        expr value;
+    };
+    boost::unordered_flat_map<std::array<const node*, 4>, power_factor> power_factors;
 
     void clear() {
         entries.clear();
         product_terms.clear();
+        merged_factors.clear();
+        power_factors.clear();
     }
 };
 
@@ -269,9 +286,17 @@ private:
     void derive_product(std::uint32_t i);
     // The product rule's term of product n with its factor k replaced by t.
     scaled_view product_rule_view(const node* n, std::size_t k, const node* t);
+    // The product c·rest·t, rest[skip] left out, built from its canonical
+    // pieces; false when it is not a product of them (see engine.cpp).
+    bool merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip, const node* t,
+                             expr& product);
+    // a·b for factors of one base: the merged factor, or null when it is not one factor of that base.
+    const node* merged_factor(const node* a, const node* b);
     // A built term, kept for this derivation.
     scaled_view keep_term(expr t);
     expr derive_power(std::uint32_t i);
+    // v′·log(u) + w·u′/u (see derive_power), kept in the memo.
+    expr general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv, const expr& over_u);
     expr derive_function(std::uint32_t i);
     // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
     const expr& local_partial(std::uint32_t i, std::size_t k);
