@@ -16,6 +16,7 @@
 #include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -116,10 +117,11 @@ struct derivative_memo {
     };
     struct product_term {
         expr product, term;  // keep the key's nodes alive
-        // The term is multiplier·c·(the factors of `value` after its
-        // coefficient); a null value when it is not of that form (a sum).
-        long long multiplier = 0;
+        // The term for the first c met; for any c it is multiplier·c·(the
+        // factors of `value` after its coefficient). A multiplier of 0: the
+        // term is not of that form (a sum) and is built anew each time.
         expr value;
+        long long multiplier = 0;
     };
     boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
     // Two factors of one base multiplied, for new product_terms: the same
