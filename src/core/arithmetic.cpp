@@ -415,6 +415,8 @@ expr make_product_nodes(std::span<const node* const> factors) {
     return intern_ops(kind::product, 0, merged);
 }
 
+const node* factor_base(const node* f) { return view_factor(f).base; }
+
 namespace {
 
 // Appends the factors ops[first…] but ops[skip] to `factors`, with g put in

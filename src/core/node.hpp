@@ -107,6 +107,9 @@ expr replace_factor(const node* p, std::size_t skip, const node* f);
 // integer times one factor (d(x³) = 3x², d(cos(x)) = −sin(x)).
 expr replace_scaled_factor(const node* p, std::size_t skip, const node* f);
 expr make_power(const expr& base, const expr& exponent);
+// The base a factor has in a product, by which factors are ordered and merged
+// (x for x³, e for eˣ, the factor itself otherwise).
+const node* factor_base(const node* f);
 // The arguments of an elementary function: one or two, held in place.
 using function_args = boost::container::small_vector<expr, 2>;
 expr make_apply(nabla::function f, function_args args);

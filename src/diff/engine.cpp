@@ -125,6 +125,14 @@ std::uint32_t dag_index::find(const node* n) const noexcept {
     return it == number_.end() ? npos : it->second;
 }
 
+std::size_t derivative_memo::product_term_key_hash::operator()(const product_term_key& k) const noexcept {
+    // The structural hashes of the nodes: as good as their addresses, and
+    // already at hand in the nodes.
+    std::size_t h = k.term->hash * 0x9e3779b97f4a7c15ULL + k.factor;
+    for (const node* f : k.rest) h = (h ^ f->hash) * 0x100000001b3ULL;
+    return h;
+}
+
 // ---------------------------------------------------------------- helpers
 
 namespace {
@@ -135,47 +143,56 @@ expr share(const node* n) { return expr::share(n); }
 // remembered; shorter sums are distributed in place (derive_sum).
 constexpr std::uint32_t remembered_distribution_terms = 8;
 
-// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1) seen
-// as coefficient·rest, when the coefficient stays a machine integer: t's
-// factors are in canonical order already and only the coefficient changes.
-// `slot` is where t sits in its sum, so that a lone t can be the rest.
-struct scaled_view {
-    long long coefficient;
-    std::span<const node* const> rest;
-};
-
-bool view_scaled(long long k, const node* const* slot, scaled_view& view) {
-    const node* t = *slot;
-    if (t->is_number()) return false;
-    long long r = k;
-    std::span<const node* const> rest(slot, 1);
-    if (t->is(kind::product)) {
-        rest = t->ops();
-        if (rest[0]->is_number()) {
-            if (!rest[0]->is_small_integer() || __builtin_mul_overflow(k, rest[0]->small_value(), &r)) return false;
-            rest = rest.subspan(1);
-        }
+// t as coefficient·rest; false when it is not of that form (a number, a sum,
+// a coefficient beyond a machine integer).
+bool view_term(const node* t, scaled_view& view) {
+    if (t->is_number() || t->is(kind::sum)) return false;
+    view = {};
+    view.whole = t;
+    if (!t->is(kind::product)) {
+        view.single = t;
+        return true;
     }
-    view = {r, rest};
+    view.factors = t->ops();
+    if (view.factors[0]->is_number()) {
+        if (!view.factors[0]->is_small_integer()) return false;
+        view.coefficient = view.factors[0]->small_value();
+        view.factors = view.factors.subspan(1);
+    }
+    return true;
+}
+
+// A term that is not coefficient·rest.
+scaled_view whole_term(const node* t) {
+    scaled_view view;
+    view.whole = t;
+    return view;
+}
+
+// k·t for a term t of a canonical sum (k a machine integer, not 0 or 1), when
+// the coefficient stays a machine integer: t's factors are in canonical
+// order already and only the coefficient changes.
+bool view_scaled(long long k, const node* t, scaled_view& view) {
+    if (!view_term(t, view) || __builtin_mul_overflow(k, view.coefficient, &view.coefficient)) return false;
+    view.whole = nullptr;  // k·t is not t
     return true;
 }
 
 // The term coefficient·rest, built as the core's like-term collection builds it.
 expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
-    if (view.coefficient == 1)
-        return view.rest.size() == 1 ? share(view.rest[0]) : intern_ops(kind::product, 0, view.rest);
+    const auto rest = view.rest();
+    if (view.coefficient == 1) return rest.size() == 1 ? share(rest[0]) : intern_ops(kind::product, 0, rest);
     boost::container::small_vector<const node*, 8> ops{coefficients(view.coefficient).get()};
-    ops.insert(ops.end(), view.rest.begin(), view.rest.end());
+    ops.insert(ops.end(), rest.begin(), rest.end());
     return intern_ops(kind::product, 0, ops);
 }
 
 // k·t as make_product_nodes({k, t}) makes it.
-expr scaled_term(long long k, const node* const* slot, coefficient_nodes& coefficients) {
-    const node* t = *slot;
+expr scaled_term(long long k, const node* t, coefficient_nodes& coefficients) {
     long long r;
     if (t->is_small_integer() && !__builtin_mul_overflow(k, t->small_value(), &r)) return coefficients(r);
     scaled_view view;
-    if (view_scaled(k, slot, view)) return build_scaled(view, coefficients);
+    if (view_scaled(k, t, view)) return build_scaled(view, coefficients);
     const node* pair[2] = {coefficients(k).get(), t};
     return make_product_nodes(pair);
 }
@@ -199,6 +216,47 @@ bool is_even_integer(const node* n) { return n->is_exact_integer() && !is_odd_in
 std::string show(const expr& e) { return to_string(e, style::unicode); }
 
 }  // namespace
+
+// Terms coefficient·rest, like terms added up as they come: the terms of a
+// sum's derivative that the core would otherwise build one by one and then
+// add up (20x·eˣ + 4x·eˣ + … built once, as 24x·eˣ).
+class like_terms {
+public:
+    // False when t is not taken (too many different rests): the caller adds t built.
+    bool add(const scaled_view& t) {
+        const auto rest = t.rest();
+        const std::size_t key = rest_key(rest);
+        for (std::size_t k = 0; k < views_.size(); ++k) {
+            if (keys_[k] != key) continue;
+            scaled_view& s = views_[k];
+            const auto other = s.rest();
+            if (!std::equal(rest.begin(), rest.end(), other.begin(), other.end())) continue;
+            long long sum;
+            if (__builtin_add_overflow(s.coefficient, t.coefficient, &sum)) break;
+            s.coefficient = sum;
+            s.whole = nullptr;
+            return true;
+        }
+        if (views_.size() == max_collected) return false;  // beyond, the core collects (no quadratic search)
+        views_.push_back(t);
+        keys_.push_back(key);
+        return true;
+    }
+    std::span<const scaled_view> views() const noexcept { return views_; }
+
+private:
+    // Equal rests have equal keys; most different ones differ in the key,
+    // which is cheaper to compare than the factors.
+    static std::size_t rest_key(std::span<const node* const> rest) noexcept {
+        std::size_t key = rest.size();
+        for (const node* f : rest) key = (key ^ reinterpret_cast<std::uintptr_t>(f)) * 0x100000001b3ULL;
+        return key;
+    }
+
+    static constexpr std::size_t max_collected = 32;
+    boost::container::small_vector<scaled_view, 8> views_;
+    boost::container::small_vector<std::size_t, 8> keys_;
+};
 
 expr real_cleanup(const expr& e) {
     const node* p = e.get();
@@ -301,7 +359,7 @@ expr differentiator::derive(const expr& x) {
     factor_arena_.clear();
     term_arena_.clear();
     if (memo_ && memo_->variable != x) {
-        memo_->entries.clear();
+        memo_->clear();
         memo_->variable = x;
     }
     std::size_t steps = 0;
@@ -363,7 +421,7 @@ const expr& differentiator::build_value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
     if (p.terms) {
         p.terms = false;
-        value_[i] = make_sum_nodes({term_arena_.data() + p.first, p.count});
+        value_[i] = add_terms(p.first, p.count);
     } else if (p.pending) {
         p.pending = false;
         const auto fs = factors(p);
@@ -543,10 +601,10 @@ void differentiator::derive_node(std::uint32_t i) {
 expr differentiator::derive_sum(std::uint32_t i) {
     boost::container::small_vector<const node*, 8> terms;
     boost::container::small_vector<expr, 8> made;  // owns the terms built here
-    // Terms k·u of distributed derivatives, like terms already added up (the
-    // 200x and 2x of 100(x − y²)² + (1 − x)² become 202x without building either).
-    boost::container::small_vector<scaled_view, 8> scaled;
-    constexpr std::size_t max_collected = 32;  // beyond, the core collects (no quadratic search)
+    // Terms k·u of distributed derivatives and of product rules, like terms
+    // already added up (the 200x and 2x of 100(x − y²)² + (1 − x)² become
+    // 202x without building either).
+    like_terms like;
     // Products whose derivatives are unsummed terms: a null in `terms` each, for now.
     boost::container::small_vector<std::uint32_t, 8> unsummed;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) {
@@ -563,36 +621,19 @@ expr differentiator::derive_sum(std::uint32_t i) {
             // tᵢ′ = k·(u₁ + u₂ + …) would be distributed by the core to
             // k·u₁ + k·u₂ + …: its terms join this sum directly, without the
             // intermediate sum node.
-            const auto us = factor_arena_[q.first]->ops();
-            for (std::size_t k = 0; k < us.size(); ++k) {
+            for (const node* u : factor_arena_[q.first]->ops()) {
                 scaled_view view;
-                if (view_scaled(q.coefficient, &us[k], view)) {
-                    auto same = std::find_if(scaled.begin(), scaled.end(), [&](const scaled_view& s) {
-                        return std::equal(s.rest.begin(), s.rest.end(), view.rest.begin(), view.rest.end());
-                    });
-                    long long sum;
-                    if (same != scaled.end() && !__builtin_add_overflow(same->coefficient, view.coefficient, &sum)) {
-                        same->coefficient = sum;
-                        continue;
-                    }
-                    if (scaled.size() < max_collected) {
-                        scaled.push_back(view);
-                        continue;
-                    }
-                }
-                made.push_back(scaled_term(q.coefficient, &us[k], coefficients_));
+                if (view_scaled(q.coefficient, u, view) && like.add(view)) continue;
+                made.push_back(scaled_term(q.coefficient, u, coefficients_));
                 terms.push_back(made.back().get());
             }
             continue;
         }
         terms.push_back(value(c).get());
     }
-    for (const scaled_view& view : scaled) {
-        if (view.coefficient == 0) continue;
-        made.push_back(build_scaled(view, coefficients_));
-        terms.push_back(made.back().get());
-    }
-    if (!unsummed.empty()) take_in_terms(terms, unsummed);
+    if (!unsummed.empty()) take_in_terms(terms, unsummed, like, made);
+    for (const scaled_view& view : like.views())
+        if (view.coefficient != 0) terms.push_back(term_node(view, made));
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_.at(i)->nops > 1)
@@ -612,14 +653,19 @@ bool adds_floats(const node* t) {
 }  // namespace
 
 void differentiator::take_in_terms(boost::container::small_vector<const node*, 8>& terms,
-                                   std::span<const std::uint32_t> unsummed) {
+                                   std::span<const std::uint32_t> unsummed, like_terms& like,
+                                   boost::container::small_vector<expr, 8>& made) {
     // Exact coefficients add up to the same sum however they are grouped, so
     // the terms of each product's derivative can join this sum directly: the
     // sum of a product's terms alone, which the core would take apart again
     // here, is never built. Floats are added in the order they always were.
+    // A term seen as coefficient·rest has a machine-integer coefficient.
     bool exact = std::none_of(terms.begin(), terms.end(), [](const node* t) { return t && adds_floats(t); });
     for (std::uint32_t c : unsummed)
-        for (std::uint32_t k = 0; exact && k < lazy_[c].count; ++k) exact = !adds_floats(term_arena_[lazy_[c].first + k]);
+        for (std::uint32_t k = 0; exact && k < lazy_[c].count; ++k) {
+            const scaled_view& t = term_arena_[lazy_[c].first + k];
+            exact = t.collectable() || !adds_floats(t.whole);
+        }
     boost::container::small_vector<const node*, 8> all;
     std::size_t next = 0;
     for (const node* t : terms) {
@@ -630,12 +676,124 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
         const std::uint32_t c = unsummed[next++];
         if (exact) {
             const lazy_product& p = lazy_[c];
-            all.insert(all.end(), term_arena_.begin() + p.first, term_arena_.begin() + p.first + p.count);
+            for (std::uint32_t k = p.first; k < p.first + p.count; ++k) {
+                const scaled_view& u = term_arena_[k];
+                if (!u.collectable() || !like.add(u)) all.push_back(term_node(u, made));
+            }
         } else if (const expr& v = value(c); !v.is_zero()) {
             all.push_back(v.get());
         }
     }
     terms = std::move(all);
+}
+
+const node* differentiator::term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made) {
+    if (t.whole) return t.whole;
+    made.push_back(build_scaled(t, coefficients_));
+    return made.back().get();
+}
+
+expr differentiator::add_terms(std::uint32_t first, std::uint32_t count) {
+    boost::container::small_vector<expr, 8> made;
+    boost::container::small_vector<const node*, 8> nodes;
+    for (std::uint32_t k = first; k < first + count; ++k) nodes.push_back(term_node(term_arena_[k], made));
+    return make_sum_nodes(nodes);
+}
+
+scaled_view differentiator::keep_term(expr t) {
+    scaled_view view;
+    if (!view_term(t.get(), view)) view = whole_term(t.get());
+    keep_.push_back(std::move(t));
+    return view;
+}
+
+scaled_view differentiator::product_rule_view(const node* n, std::size_t k, const node* t) {
+    const bool has_coefficient = n->op(0)->is_number();
+    if (!memo_ || (has_coefficient && !n->op(0)->is_small_integer())) return keep_term(product_rule_term(n, k, t));
+    // The term for n = c·rest is c times the term for rest alone: the
+    // numbers multiply, and only rest and t merge (a term that is a sum,
+    // where c would distribute, is built anew each time).
+    const long long c = has_coefficient ? n->op(0)->small_value() : 1;
+    const derivative_memo::product_term_key key{n->ops().subspan(has_coefficient),
+                                                static_cast<std::uint32_t>(k - has_coefficient), t};
+    auto [it, fresh] = memo_->product_terms.try_emplace(key);
+    derivative_memo::product_term& m = it->second;
+    scaled_view view;
+    if (fresh) {
+        m.product = share(n);
+        m.term = share(t);
+        if (!merged_product_term(c, key.rest, key.factor, t, m.value)) m.value = product_rule_term(n, k, t);
+        if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
+        if (view.coefficient % c == 0) m.multiplier = view.coefficient / c;
+        return view;
+    }
+    long long coefficient;
+    if (m.multiplier == 0 || __builtin_mul_overflow(c, m.multiplier, &coefficient))
+        return keep_term(product_rule_term(n, k, t));
+    view_term(m.value.get(), view);
+    if (view.coefficient != coefficient) {
+        view.coefficient = coefficient;
+        view.whole = nullptr;
+    }
+    return view;
+}
+
+bool differentiator::merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip,
+                                         const node* t, expr& product) {
+    // rest's factors and t's (t = k·g₁…) are each in base order already: they
+    // are interleaved, and two of one base merged, as the general product
+    // factory would. It is not used where that factory does more: a merge
+    // that is not one factor of its base (x·x⁻¹ = 1), a coefficient that is
+    // not a machine integer, a lone sum the coefficient would distribute
+    // over, sign(u) that real_cleanup would rewrite.
+    scaled_view view;
+    if (!view_term(t, view) || __builtin_mul_overflow(c, view.coefficient, &c)) return false;
+    const auto gs = view.rest();
+    boost::container::small_vector<const node*, 8> ops;
+    if (c != 1) ops.push_back(coefficients_(c).get());
+    const std::size_t first = ops.size();
+    std::size_t i = 0, j = 0;
+    while (i < rest.size() || j < gs.size()) {
+        if (i == skip) {
+            ++i;
+        } else if (i == rest.size()) {
+            ops.push_back(gs[j++]);
+        } else if (j == gs.size()) {
+            ops.push_back(rest[i++]);
+        } else if (const node *a = factor_base(rest[i]), *b = factor_base(gs[j]); a == b) {
+            const node* m = merged_factor(rest[i++], gs[j++]);
+            if (!m) return false;
+            ops.push_back(m);
+        } else {
+            ops.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
+        }
+    }
+    const auto fs = std::span(ops).subspan(first);
+    if (fs.empty() || std::any_of(fs.begin(), fs.end(), [](const node* f) { return f->is_fn(function::sign); }))
+        return false;
+    if (fs.size() == 1) {
+        if (c == 1) {
+            product = share(fs[0]);
+            return true;
+        }
+        if (fs[0]->is(kind::sum)) return false;
+    }
+    product = intern_ops(kind::product, 0, ops);
+    return true;
+}
+
+const node* differentiator::merged_factor(const node* a, const node* b) {
+    auto [it, fresh] = memo_->merged_factors.try_emplace({a, b});
+    derivative_memo::merged_factor& m = it->second;
+    if (fresh) {
+        m.a = share(a);
+        m.b = share(b);
+        const node* pair[2] = {a, b};
+        m.product = make_product_nodes(pair);
+    }
+    const node* p = m.product.get();
+    if (p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a)) return nullptr;
+    return p;
 }
 
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
@@ -670,35 +828,28 @@ void differentiator::derive_product(std::uint32_t i) {
             record("constant-factor", "constant factor " + show(make_product(std::move(rest))), result);
         }
     } else if (varying.size() <= options_.product_rule_limit) {
-        boost::container::small_vector<expr, 8> terms;
+        lazy_product& p = lazy_[i];
+        p.first = static_cast<std::uint32_t>(term_arena_.size());
         for (std::size_t k : varying) {
             const expr& d = value(ops[k]);
             if (d.is_zero()) continue;
             // fᵢ′ a sum: each of its terms times the other factors, so that
             // repeated derivatives stay sums of monomials and like terms collect.
             if (d.get()->is(kind::sum)) {
-                for (const node* t : d.get()->ops()) terms.push_back(product_rule_term(n, k, t));
+                for (const node* t : d.get()->ops()) term_arena_.push_back(product_rule_view(n, k, t));
             } else {
-                terms.push_back(product_rule_term(n, k, d.get()));
+                term_arena_.push_back(product_rule_view(n, k, d.get()));
             }
         }
+        p.count = static_cast<std::uint32_t>(term_arena_.size()) - p.first;
         if (!trace_) {
             // Added up only when needed: a sum that has this product as a
             // term takes the terms in with its own (see derive_sum), so
             // the sum of these alone, which it would take apart, is not built.
-            lazy_product& p = lazy_[i];
             p.terms = true;
-            p.first = static_cast<std::uint32_t>(term_arena_.size());
-            p.count = static_cast<std::uint32_t>(terms.size());
-            for (expr& t : terms) {
-                term_arena_.push_back(t.get());
-                keep_.push_back(std::move(t));
-            }
             return;
         }
-        boost::container::small_vector<const node*, 8> term_nodes;
-        for (const expr& t : terms) term_nodes.push_back(t.get());
-        result = make_sum_nodes(term_nodes);
+        result = add_terms(p.first, p.count);
         record("product-rule", "product rule on " + show(share(n)), result);
     } else {
         std::vector<expr> terms;
@@ -750,15 +901,31 @@ expr differentiator::derive_power(std::uint32_t i) {
         if (n->op(1)->is(kind::sum))
             for (const node* t : n->op(1)->ops())
                 if (t->is_number()) c = share(t);
-        if (!c.is_zero()) w = make_sum({exponent, make_product({minus_one(), c})});
+        // w of a sum c + w: the other term, without the factories (x of x − 3).
+        if (!c.is_zero())
+            w = n->op(1)->nops == 2 ? share(n->op(1)->op(n->op(1)->op(0) == c.get() ? 1 : 0))
+                                    : make_sum({exponent, make_product({minus_one(), c})});
         const expr over_u = make_power(base, minus_one());
-        expr main = make_product({share(n), make_sum({make_product({dv, make_apply(function::log, {base})}),
-                                                      make_product({w, du, over_u})})});
+        expr main = make_product({share(n), general_power_factor(base, w, du, dv, over_u)});
         result = c.is_zero() ? std::move(main)
                              : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
         if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), result);
     }
     return result;
+}
+
+expr differentiator::general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv,
+                                          const expr& over_u) {
+    auto make = [&] {
+        return make_sum({make_product({dv, make_apply(function::log, {u})}), make_product({w, du, over_u})});
+    };
+    if (!memo_) return make();
+    auto [it, fresh] = memo_->power_factors.try_emplace({u.get(), w.get(), du.get(), dv.get()});
+    if (fresh) {
+        it->second.key = {u, w, du, dv};
+        it->second.value = make();
+    }
+    return it->second.value;
 }
 
 // d f(a₁…aₙ) = Σ ∂ᵢf(a₁…aₙ)·aᵢ′ (chain rule)

@@ -16,6 +16,7 @@
 #include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -97,7 +98,73 @@ struct derivative_memo {
     };
     expr variable;
     boost::unordered_flat_map<const node*, entry> entries;
+
+    // The product rule's terms c·rest·t (a factor of rest replaced by t) by
+    // rest, factor and t, for any machine-integer c: the terms of an nth
+    // derivative are c·(the same few monomials) with c changing from step to
+    // step, and merging t into rest (x^(x−2)·x⁻¹ = x^(x−3)) costs more than
+    // all the rest of a term.
+    struct product_term_key {
+        std::span<const node* const> rest;  // into the operands of `product` below
+        std::uint32_t factor;                // the position in rest of the factor t replaces
+        const node* term;
+        bool operator==(const product_term_key& o) const noexcept {
+            return factor == o.factor && term == o.term && std::equal(rest.begin(), rest.end(), o.rest.begin(), o.rest.end());
+        }
+    };
+    struct product_term_key_hash {
+        std::size_t operator()(const product_term_key& k) const noexcept;
+    };
+    struct product_term {
+        expr product, term;  // keep the key's nodes alive
+        // The term for the first c met; for any c it is multiplier·c·(the
+        // factors of `value` after its coefficient). A multiplier of 0: the
+        // term is not of that form (a sum) and is built anew each time.
+        expr value;
+        long long multiplier = 0;
+    };
+    boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
+    // Two factors of one base multiplied, for new product_terms: the same
+    // x^(x−2)·x⁻¹ = x^(x−3) and L·L³ = L⁴ recur in many of them.
+    struct merged_factor {
+        expr a, b;  // keep the key's nodes alive
+        expr product;
+    };
+    boost::unordered_flat_map<std::pair<const node*, const node*>, merged_factor> merged_factors;
+
+    // v′·log(u) + w·u′/u of the general power rule by u, w, u′ and v′: it
+    // is the same for all u^(w+c), c a number (x^x, x^(x−1), x^(x−2)…).
+    struct power_factor {
+        std::array<expr, 4> key;  // keeps the key's nodes alive
+        expr value;
+    };
+    boost::unordered_flat_map<std::array<const node*, 4>, power_factor> power_factors;
+
+    void clear() {
+        entries.clear();
+        product_terms.clear();
+        merged_factors.clear();
+        power_factors.clear();
+    }
 };
+
+// A term of a sum seen as coefficient·rest, rest its factors but the number
+// (canonical, in order), so that like terms are added up before any node is
+// built. A term not of that form is only `whole`.
+struct scaled_view {
+    long long coefficient = 1;
+    std::span<const node* const> factors;  // the rest, or empty: the rest is `single`
+    const node* single = nullptr;
+    const node* whole = nullptr;  // the term as a node, when one is at hand
+
+    bool collectable() const noexcept { return single || !factors.empty(); }
+    std::span<const node* const> rest() const noexcept {
+        return factors.empty() ? std::span<const node* const>(&single, 1) : factors;
+    }
+};
+
+// Adds up like scaled_views (engine.cpp).
+class like_terms;
 
 // Machine-integer coefficients as number nodes. The core keeps the small
 // ones ready; the larger ones a derivation makes (the −400 of −400x, the
@@ -210,11 +277,28 @@ private:
     void derive_node(std::uint32_t i);
     expr derive_sum(std::uint32_t i);
     // Replaces the nulls in the terms of a sum's derivative by the terms or
-    // values of the products in `unsummed`, in order.
-    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed);
+    // values of the products in `unsummed`, in order; like terms go to `like`.
+    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed,
+                       like_terms& like, boost::container::small_vector<expr, 8>& made);
+    // The node of a term, built into `made` if there is none yet.
+    const node* term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made);
+    // The sum of the unsummed terms [first, first + count) of term_arena_.
+    expr add_terms(std::uint32_t first, std::uint32_t count);
     // Sets the value of product i, or leaves it as unsummed terms.
     void derive_product(std::uint32_t i);
+    // The product rule's term of product n with its factor k replaced by t.
+    scaled_view product_rule_view(const node* n, std::size_t k, const node* t);
+    // The product c·rest·t, rest[skip] left out, built from its canonical
+    // pieces; false when it is not a product of them (see engine.cpp).
+    bool merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip, const node* t,
+                             expr& product);
+    // a·b for factors of one base: the merged factor, or null when it is not one factor of that base.
+    const node* merged_factor(const node* a, const node* b);
+    // A built term, kept for this derivation.
+    scaled_view keep_term(expr t);
     expr derive_power(std::uint32_t i);
+    // v′·log(u) + w·u′/u (see derive_power), kept in the memo.
+    expr general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv, const expr& over_u);
     expr derive_function(std::uint32_t i);
     // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
     const expr& local_partial(std::uint32_t i, std::size_t k);
@@ -239,7 +323,7 @@ private:
     std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
-    std::vector<const node*> term_arena_;    // the unsummed terms of this derivation (kept in keep_)
+    std::vector<scaled_view> term_arena_;    // the unsummed terms of this derivation (their nodes kept in keep_ or memo_)
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
     std::vector<std::uint32_t> hit_head_;
