@@ -20,6 +20,11 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// A bound that exponential work (a tree of 2^60 leaves, or n² over a deep
+// chain) cannot meet but a loaded machine or a sanitizer build always does:
+// these tests catch a lost memo, not slowness, which bench/ measures.
+constexpr double linear_work_seconds = 10.0;
+
 expr rosenbrock(const std::vector<expr>& xs) {
     std::vector<expr> terms;
     for (std::size_t i = 0; i + 1 < xs.size(); ++i)
@@ -273,7 +278,7 @@ TEST_CASE("shared subexpressions are differentiated once (linear cost on the DAG
     for (int k = 0; k < 60; ++k) g = sin(g) + cos(g);
     const auto t0 = std::chrono::steady_clock::now();
     const expr d = diff(g, x);
-    CHECK(seconds_since(t0) < 1.0);
+    CHECK(seconds_since(t0) < linear_work_seconds);
     CHECK(node_count(d) < 20 * node_count(g));
     const auto r = detail::reverse_gradient(g, {x}, {{"x", 0.3}});
     CHECK(test::close(evaluate(d, {{"x", 0.3}}), r.gradient[0], 1e-9));
@@ -286,7 +291,7 @@ TEST_CASE("deep and wide inputs finish fast with linear-size results", "[diff][d
         for (int k = 0; k < 1000; ++k) e = k % 2 ? sin(e) : cos(e);
         const auto t0 = std::chrono::steady_clock::now();
         const expr d = diff(e, x);
-        CHECK(seconds_since(t0) < 1.0);
+        CHECK(seconds_since(t0) < linear_work_seconds);
         CHECK(node_count(d) < 4 * node_count(e));
         const auto r = detail::reverse_gradient(e, {x}, {{"x", 0.7}});
         CHECK(test::close(evaluate(d, {{"x", 0.7}}), r.gradient[0], 1e-9));
@@ -297,7 +302,7 @@ TEST_CASE("deep and wide inputs finish fast with linear-size results", "[diff][d
         const expr e = mul(factors);
         const auto t0 = std::chrono::steady_clock::now();
         const expr d = diff(e, x);
-        CHECK(seconds_since(t0) < 1.0);
+        CHECK(seconds_since(t0) < linear_work_seconds);
         CHECK(node_count(d) < 4 * node_count(e));
     }
     SECTION("gradient of the 10⁵-variable Rosenbrock function") {
