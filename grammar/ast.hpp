@@ -58,6 +58,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace nabla::ast {
@@ -85,6 +87,36 @@ struct name : located {
     std::string text;
 };
 
+/// A node held by pointer, so that an operand can hold the nodes that hold
+/// operands. Like x3::forward_ast, whose noexcept specifications need the
+/// complete node type and so cannot be alternatives of a std::variant
+/// declared before the nodes are.
+template <class T>
+class boxed {
+public:
+    boxed() : node_(new T) {}
+    boxed(const T& node) : node_(new T(node)) {}
+    boxed(T&& node) : node_(new T(std::move(node))) {}
+    boxed(const boxed& other) : node_(new T(*other.node_)) {}
+    boxed(boxed&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    boxed& operator=(const boxed& other) {
+        boxed copy(other);
+        std::swap(node_, copy.node_);
+        return *this;
+    }
+    boxed& operator=(boxed&& other) noexcept {
+        std::swap(node_, other.node_);
+        return *this;
+    }
+    ~boxed() { delete node_; }
+
+    T& get() noexcept { return *node_; }
+    const T& get() const noexcept { return *node_; }
+
+private:
+    T* node_;
+};
+
 struct signed_;
 struct expression;
 struct power;
@@ -96,14 +128,22 @@ struct derivative;
 struct gradient;
 struct differential;
 
-/// Any operand of an operator.
+/// Any operand of an operator. A std::variant rather than an x3::variant
+/// (boost::variant): the grammar builds, moves and destroys operands for
+/// every token, and boost::variant's assignment (a temporary and several
+/// dispatches) and get (a dispatch) cost more than the parsing around them.
+/// The rules that produce operands set them by semantic actions and
+/// hand-written parsers, so X3 never needs to see inside.
 struct operand
-    : x3::variant<nil, number, name, x3::forward_ast<signed_>, x3::forward_ast<expression>,
-                  x3::forward_ast<power>, x3::forward_ast<call>, x3::forward_ast<application>,
-                  x3::forward_ast<root>, x3::forward_ast<absolute>, x3::forward_ast<derivative>,
-                  x3::forward_ast<gradient>, x3::forward_ast<differential>> {
+    : std::variant<nil, number, name, boxed<signed_>, boxed<expression>, boxed<power>,
+                   boxed<call>, boxed<application>, boxed<root>, boxed<absolute>,
+                   boxed<derivative>, boxed<gradient>, boxed<differential>> {
+    using base_type = variant;
     using base_type::base_type;
     using base_type::operator=;
+    /// The variant itself, for std::visit and std::get_if.
+    base_type& get() noexcept { return *this; }
+    const base_type& get() const noexcept { return *this; }
 };
 
 /// The binary operators of an `expression` chain.

@@ -115,7 +115,7 @@ std::vector<std::string> split_name(std::string_view name) {
 }
 
 std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
-    return boost::apply_visitor(
+    return std::visit(
         [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, ast::nil>) return {0, 0};
@@ -126,7 +126,7 @@ std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
 }
 
 const ast::expression* as_chain(const ast::operand& o) {
-    const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
+    const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     return e ? &e->get() : nullptr;
 }
 
@@ -185,7 +185,7 @@ public:
             std::size_t& d;
             ~leave() { --d; }
         } guard{depth_};
-        return boost::apply_visitor([this](const auto& n) { return this->node(n); }, o.get());
+        return std::visit([this](const auto& n) { return this->node(n); }, o.get());
     }
 
 private:
@@ -332,12 +332,12 @@ private:
 
     // ---------------------------------------------------------------- operators
 
-    expr node(const x3::forward_ast<ast::signed_>& s) {
+    expr node(const ast::boxed<ast::signed_>& s) {
         expr v = operand(s.get().value);
         return s.get().negative ? -v : v;
     }
 
-    expr node(const x3::forward_ast<ast::expression>& chain) {
+    expr node(const ast::boxed<ast::expression>& chain) {
         const ast::expression& e = chain.get();
         if (e.rest.empty()) return operand(e.first);
         const ast::op first_op = e.rest.front().op;
@@ -380,7 +380,7 @@ private:
         factors.reserve(e.rest.size() + 3);
         if (negate) factors.push_back(expr(-1));
         // −(x + 1)/y: the sign is a factor of the product, as printed.
-        const auto* sign = boost::get<x3::forward_ast<ast::signed_>>(&e.first.get());
+        const auto* sign = std::get_if<ast::boxed<ast::signed_>>(&e.first.get());
         if (sign && sign->get().negative) {
             factors.push_back(expr(-1));
             factors.push_back(operand(sign->get().value));
@@ -430,19 +430,19 @@ private:
     // A juxtaposed or multiplied operand.
     expr product_operand(const ast::operand& o) { return operand(o); }
 
-    expr node(const x3::forward_ast<ast::power>& pw) {
+    expr node(const ast::boxed<ast::power>& pw) {
         const ast::power& p = pw.get();
         // The power binds tighter than juxtaposition, so it takes only the
         // nearest factor: xy² is x·y², x(y + 1)² is x·(y + 1)², and
         // x^x(log(x) + 1) is x^x·(log(x) + 1).
         std::vector<expr> factors;
         expr base;
-        const auto* base_name = boost::get<ast::name>(&p.base.get());
+        const auto* base_name = std::get_if<ast::name>(&p.base.get());
         if (base_name && is_plain_letter_name(base_name->text)) {
             // x², w^5: one base and one exponent, no product around them.
             base = plain_letter_value(*base_name);
-            if (!boost::get<x3::forward_ast<ast::call>>(&p.exponent.get()) &&
-                !boost::get<x3::forward_ast<ast::power>>(&p.exponent.get()))
+            if (!std::get_if<ast::boxed<ast::call>>(&p.exponent.get()) &&
+                !std::get_if<ast::boxed<ast::power>>(&p.exponent.get()))
                 return power_of(base, operand(p.exponent));
         } else if (const auto* n = base_name) {
             factors = name_factors(*n, true);
@@ -454,7 +454,7 @@ private:
         } else {
             base = operand(p.base);
         }
-        const auto* inner = boost::get<x3::forward_ast<ast::power>>(&p.exponent.get());
+        const auto* inner = std::get_if<ast::boxed<ast::power>>(&p.exponent.get());
         if (const ast::call* c = multiplying_call(p.exponent)) {
             factors.push_back(power_of(base, name_value(c->function, true)));
             factors.push_back(operand(c->args.front().value));
@@ -472,7 +472,7 @@ private:
 
     // The call node of `x(…)` when it multiplies (see call_multiplies).
     const ast::call* multiplying_call(const ast::operand& o) const {
-        const auto* c = boost::get<x3::forward_ast<ast::call>>(&o.get());
+        const auto* c = std::get_if<ast::boxed<ast::call>>(&o.get());
         return c && call_multiplies(c->get()) ? &c->get() : nullptr;
     }
 
@@ -513,7 +513,7 @@ private:
                                    std::to_string(c.args.size()));
     }
 
-    expr node(const x3::forward_ast<ast::call>& cf) {
+    expr node(const ast::boxed<ast::call>& cf) {
         const ast::call& c = cf.get();
         if (!c.primes && c.partials.empty()) {
             // sin(x), exp(y + 2z): an elementary function the user has not
@@ -604,7 +604,7 @@ private:
             if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
         expr target = operand(c.args[0].value);
         if (c.args.size() == 3) {
-            if (const auto* n = boost::get<ast::number>(&c.args[2].value.get())) {
+            if (const auto* n = std::get_if<ast::number>(&c.args[2].value.get())) {
                 if (!n->is_integer) fail(n->begin, "the order of a derivative is a whole number");
                 if (n->text.size() > 9) fail(n->begin, "derivative order is too large");
                 const expr x = variable(c.args[1].value);
@@ -618,12 +618,12 @@ private:
 
     // A variable of differentiation: a plain name.
     expr variable(const ast::operand& o) {
-        const auto* n = boost::get<ast::name>(&o.get());
+        const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(range_of(o).first, "expected a variable to differentiate by");
         return symbol(normalize_name(n->text));
     }
 
-    expr node(const x3::forward_ast<ast::application>& af) {
+    expr node(const ast::boxed<ast::application>& af) {
         const ast::application& a = af.get();
         const std::string name = normalize_name(a.function.text);
         std::optional<function> fn = find_function(name);
@@ -649,9 +649,9 @@ private:
             }
         }
         const bool is_inverse = [&] {
-            const auto* s = boost::get<x3::forward_ast<ast::signed_>>(&a.exponent.get());
+            const auto* s = std::get_if<ast::boxed<ast::signed_>>(&a.exponent.get());
             if (!s || !s->get().negative) return false;
-            const auto* one = boost::get<ast::number>(&s->get().value.get());
+            const auto* one = std::get_if<ast::number>(&s->get().value.get());
             return one && one->text == "1";
         }();
         if (is_inverse) {
@@ -670,18 +670,18 @@ private:
             return nabla::apply(it->second, {argument});
         }
         expr value = fn ? nabla::apply(*fn, {argument}) : sqrt(argument);
-        if (a.exponent.get().which() != 0) value = pow(value, operand(a.exponent));
+        if (a.exponent.get().index() != 0) value = pow(value, operand(a.exponent));
         return value;
     }
 
-    expr node(const x3::forward_ast<ast::root>& r) {
+    expr node(const ast::boxed<ast::root>& r) {
         // √x(x + 1) is √x·(x + 1) and √x(x + 1)² is √x·(x + 1)², as for powers.
         const auto root_of = [&](const expr& x) {
             return r.get().degree == 2 ? sqrt(x) : pow(x, rational(1, r.get().degree));
         };
         if (const ast::call* c = multiplying_call(r.get().radicand))
             return mul({root_of(name_value(c->function, true)), operand(c->args.front().value)});
-        if (const auto* p = boost::get<x3::forward_ast<ast::power>>(&r.get().radicand.get()))
+        if (const auto* p = std::get_if<ast::boxed<ast::power>>(&r.get().radicand.get()))
             if (const ast::call* c = multiplying_call(p->get().base))
                 return mul({root_of(name_value(c->function, true)),
                             power_of(operand(c->args.front().value), operand(p->get().exponent))});
@@ -690,11 +690,11 @@ private:
         return pow(x, rational(1, r.get().degree));
     }
 
-    expr node(const x3::forward_ast<ast::absolute>& b) { return abs(operand(b.get().inner)); }
+    expr node(const ast::boxed<ast::absolute>& b) { return abs(operand(b.get().inner)); }
 
     // ---------------------------------------------------------------- derivatives
 
-    expr node(const x3::forward_ast<ast::derivative>& df) {
+    expr node(const ast::boxed<ast::derivative>& df) {
         const ast::derivative& d = df.get();
         expr target = operand(d.target);
         std::vector<expr> vars;
@@ -724,11 +724,11 @@ private:
         return diff(target, vars);
     }
 
-    expr node(const x3::forward_ast<ast::gradient>& g) {
+    expr node(const ast::boxed<ast::gradient>& g) {
         fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
     }
 
-    expr node(const x3::forward_ast<ast::differential>& d) {
+    expr node(const ast::boxed<ast::differential>& d) {
         if (!options_.allow_differentials)
             fail(d.get().begin, "a differential like '∂" + d.get().variable.text +
                                     "' belongs on the right side of a derivative declaration; "
