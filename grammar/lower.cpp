@@ -9,6 +9,7 @@
 
 #include <nabla/diff.hpp>
 
+#include <boost/container/static_vector.hpp>
 #include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -322,8 +323,7 @@ private:
             return slot;
         }
         if (few_uses_.size() < few_names) {
-            // Reserved once: the slots handed out stay where they are.
-            if (few_uses_.empty()) few_uses_.reserve(few_names);
+            // In place, never moved: the slots handed out stay where they are.
             return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
@@ -417,7 +417,10 @@ private:
         if (!product) {
             expr d = operand(divisor);
             if (d.is_zero()) fail(at, "division by zero");
-            factors.push_back(pow(d, expr(-1)));
+            // x/7: the number 1/7 itself, the node pow(7, −1) folds to,
+            // without raising a rational to a power.
+            if (d.get()->is_small_integer()) factors.push_back(rational(1, d.get()->small_value()));
+            else factors.push_back(pow(d, expr(-1)));
             return;
         }
         divide_by(chain->first, at, factors);
@@ -750,7 +753,7 @@ private:
         bool as_function;
         std::optional<expr> symbol;  // a variable's symbol, once built
     };
-    std::vector<used_name> few_uses_;
+    boost::container::static_vector<used_name, few_names> few_uses_;
     struct name_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }
