@@ -55,7 +55,9 @@
 #include <boost/container/small_vector.hpp>
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -87,6 +89,51 @@ struct name : located {
     std::string text;
 };
 
+/// Memory for the boxed nodes of one type: a free list per thread. A parse
+/// allocates and frees its tree's nodes by the hundred, and glibc's malloc
+/// caches only a few blocks per size: past them, freeing a tree cost more
+/// than building it. The list keeps at most `kept` blocks, so a huge input
+/// does not pin its tree's memory afterwards.
+template <class T>
+class node_memory {
+public:
+    static void* take() {
+        free_list& list = thread_list();
+        if (!list.head) return ::operator new(sizeof(T));
+        free_block* block = list.head;
+        list.head = block->next;
+        --list.size;
+        return block;
+    }
+    static void give(void* memory) noexcept {
+        free_list& list = thread_list();
+        if (list.size == kept) {
+            ::operator delete(memory);
+            return;
+        }
+        list.head = ::new (memory) free_block{list.head};
+        ++list.size;
+    }
+
+private:
+    static constexpr std::size_t kept = 4096;
+    struct free_block {
+        free_block* next;
+    };
+    static_assert(sizeof(T) >= sizeof(free_block));
+    struct free_list {
+        free_block* head = nullptr;
+        std::size_t size = 0;
+        ~free_list() {
+            while (head) ::operator delete(std::exchange(head, head->next));
+        }
+    };
+    static free_list& thread_list() {
+        thread_local free_list list;
+        return list;
+    }
+};
+
 /// A node held by pointer, so that an operand can hold the nodes that hold
 /// operands. Like x3::forward_ast, whose noexcept specifications need the
 /// complete node type and so cannot be alternatives of a std::variant
@@ -94,11 +141,11 @@ struct name : located {
 template <class T>
 class boxed {
 public:
-    boxed() : node_(new T) {}
-    boxed(const T& node) : node_(new T(node)) {}
-    boxed(T&& node) : node_(new T(std::move(node))) {}
-    boxed(const boxed& other) : node_(new T(*other.node_)) {}
-    boxed(boxed&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    boxed() : node_(make()) {}
+    boxed(const T& node) : node_(make(node)) {}
+    boxed(T&& node) : node_(make(std::move(node))) {}
+    boxed(const boxed& other) : node_(make(*other.node_)) {}
+    boxed(boxed&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
     boxed& operator=(const boxed& other) {
         boxed copy(other);
         std::swap(node_, copy.node_);
@@ -108,12 +155,27 @@ public:
         std::swap(node_, other.node_);
         return *this;
     }
-    ~boxed() { delete node_; }
+    ~boxed() {
+        if (!node_) return;
+        node_->~T();
+        node_memory<T>::give(node_);
+    }
 
     T& get() noexcept { return *node_; }
     const T& get() const noexcept { return *node_; }
 
 private:
+    template <class... Args>
+    static T* make(Args&&... args) {
+        void* memory = node_memory<T>::take();
+        try {
+            return ::new (memory) T(std::forward<Args>(args)...);
+        } catch (...) {
+            node_memory<T>::give(memory);
+            throw;
+        }
+    }
+
     T* node_;
 };
 
