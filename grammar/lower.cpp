@@ -9,6 +9,7 @@
 
 #include <nabla/diff.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/container/static_vector.hpp>
 #include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -17,6 +18,7 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <span>
 #include <string>
 
 namespace nabla::detail {
@@ -173,6 +175,10 @@ bool name_before_paren_multiplies(std::string_view name, bool split_names) {
 }
 
 namespace {
+
+// The operands of one sum or product chain, held in place: most chains are
+// short, and a std::vector allocated for every one of them.
+using chain_operands = boost::container::small_vector<expr, 8>;
 
 class lowerer {
 public:
@@ -347,11 +353,10 @@ private:
                 expr a = operand(e.first);
                 return a + sum_term(e.rest.front());
             }
-            std::vector<expr> terms;
-            terms.reserve(e.rest.size() + 1);
+            chain_operands terms;
             terms.push_back(operand(e.first));
             for (const auto& step : e.rest) terms.push_back(sum_term(step));
-            return add(terms);
+            return make_sum(std::span<const expr>(terms.data(), terms.size()));
         }
         return product(e, false);
     }
@@ -376,8 +381,7 @@ private:
 
     // A product chain (·, /, juxtaposition), negated when `negate` is set.
     expr product(const ast::expression& e, bool negate) {
-        std::vector<expr> factors;
-        factors.reserve(e.rest.size() + 3);
+        chain_operands factors;
         if (negate) factors.push_back(expr(-1));
         // −(x + 1)/y: the sign is a factor of the product, as printed.
         const auto* sign = std::get_if<ast::boxed<ast::signed_>>(&e.first.get());
@@ -404,12 +408,12 @@ private:
                 factors.push_back(product_operand(step.value));
             }
         }
-        // a·b: operator* builds the same node as mul without copying the vector.
+        // a·b: operator* builds the same node as mul, with less bookkeeping.
         if (factors.size() == 2) return factors[0] * factors[1];
-        return mul(factors);
+        return make_product(std::span<const expr>(factors.data(), factors.size()));
     }
 
-    void divide_by(const ast::operand& divisor, std::uint32_t at, std::vector<expr>& factors) {
+    void divide_by(const ast::operand& divisor, std::uint32_t at, chain_operands& factors) {
         const ast::expression* chain = as_chain(divisor);
         const bool product = chain && !chain->rest.empty() &&
                              chain->rest.front().op != ast::op::add &&
@@ -497,8 +501,9 @@ private:
         return name_before_paren_multiplies(name, options_.split_names);
     }
 
-    std::vector<expr> positional(const ast::call& c, const std::string& name) {
-        std::vector<expr> args;
+    template <class Arguments = std::vector<expr>>
+    Arguments positional(const ast::call& c, const std::string& name) {
+        Arguments args;
         args.reserve(c.args.size());
         for (const auto& a : c.args) {
             if (!a.keyword.text.empty())
@@ -525,7 +530,8 @@ private:
             const std::optional<function> fn = find_function(c.function.text);
             if (fn && !env_.function(c.function.text)) {
                 check_arity(c, c.function.text, std::size_t(function_arity(*fn)));
-                return nabla::apply(*fn, positional(c, c.function.text));
+                // What nabla::apply does, without its std::vector of arguments.
+                return make_apply(*fn, positional<function_args>(c, c.function.text));
             }
         }
         const std::string name = normalize_name(c.function.text);
