@@ -55,9 +55,13 @@
 #include <boost/container/small_vector.hpp>
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace nabla::ast {
@@ -85,6 +89,96 @@ struct name : located {
     std::string text;
 };
 
+/// Memory for the boxed nodes of one type: a free list per thread. A parse
+/// allocates and frees its tree's nodes by the hundred, and glibc's malloc
+/// caches only a few blocks per size: past them, freeing a tree cost more
+/// than building it. The list keeps at most `kept` blocks, so a huge input
+/// does not pin its tree's memory afterwards.
+template <class T>
+class node_memory {
+public:
+    static void* take() {
+        free_list& list = thread_list();
+        if (!list.head) return ::operator new(sizeof(T));
+        free_block* block = list.head;
+        list.head = block->next;
+        --list.size;
+        return block;
+    }
+    static void give(void* memory) noexcept {
+        free_list& list = thread_list();
+        if (list.size == kept) {
+            ::operator delete(memory);
+            return;
+        }
+        list.head = ::new (memory) free_block{list.head};
+        ++list.size;
+    }
+
+private:
+    static constexpr std::size_t kept = 4096;
+    struct free_block {
+        free_block* next;
+    };
+    static_assert(sizeof(T) >= sizeof(free_block));
+    struct free_list {
+        free_block* head = nullptr;
+        std::size_t size = 0;
+        ~free_list() {
+            while (head) ::operator delete(std::exchange(head, head->next));
+        }
+    };
+    static free_list& thread_list() {
+        thread_local free_list list;
+        return list;
+    }
+};
+
+/// A node held by pointer, so that an operand can hold the nodes that hold
+/// operands. Like x3::forward_ast, whose noexcept specifications need the
+/// complete node type and so cannot be alternatives of a std::variant
+/// declared before the nodes are.
+template <class T>
+class boxed {
+public:
+    boxed() : node_(make()) {}
+    boxed(const T& node) : node_(make(node)) {}
+    boxed(T&& node) : node_(make(std::move(node))) {}
+    boxed(const boxed& other) : node_(make(*other.node_)) {}
+    boxed(boxed&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+    boxed& operator=(const boxed& other) {
+        boxed copy(other);
+        std::swap(node_, copy.node_);
+        return *this;
+    }
+    boxed& operator=(boxed&& other) noexcept {
+        std::swap(node_, other.node_);
+        return *this;
+    }
+    ~boxed() {
+        if (!node_) return;
+        node_->~T();
+        node_memory<T>::give(node_);
+    }
+
+    T& get() noexcept { return *node_; }
+    const T& get() const noexcept { return *node_; }
+
+private:
+    template <class... Args>
+    static T* make(Args&&... args) {
+        void* memory = node_memory<T>::take();
+        try {
+            return ::new (memory) T(std::forward<Args>(args)...);
+        } catch (...) {
+            node_memory<T>::give(memory);
+            throw;
+        }
+    }
+
+    T* node_;
+};
+
 struct signed_;
 struct expression;
 struct power;
@@ -96,14 +190,22 @@ struct derivative;
 struct gradient;
 struct differential;
 
-/// Any operand of an operator.
+/// Any operand of an operator. A std::variant rather than an x3::variant
+/// (boost::variant): the grammar builds, moves and destroys operands for
+/// every token, and boost::variant's assignment (a temporary and several
+/// dispatches) and get (a dispatch) cost more than the parsing around them.
+/// The rules that produce operands set them by semantic actions and
+/// hand-written parsers, so X3 never needs to see inside.
 struct operand
-    : x3::variant<nil, number, name, x3::forward_ast<signed_>, x3::forward_ast<expression>,
-                  x3::forward_ast<power>, x3::forward_ast<call>, x3::forward_ast<application>,
-                  x3::forward_ast<root>, x3::forward_ast<absolute>, x3::forward_ast<derivative>,
-                  x3::forward_ast<gradient>, x3::forward_ast<differential>> {
+    : std::variant<nil, number, name, boxed<signed_>, boxed<expression>, boxed<power>,
+                   boxed<call>, boxed<application>, boxed<root>, boxed<absolute>,
+                   boxed<derivative>, boxed<gradient>, boxed<differential>> {
+    using base_type = variant;
     using base_type::base_type;
     using base_type::operator=;
+    /// The variant itself, for std::visit and std::get_if.
+    base_type& get() noexcept { return *this; }
+    const base_type& get() const noexcept { return *this; }
 };
 
 /// The binary operators of an `expression` chain.

@@ -63,10 +63,12 @@ struct annotate_position {
                 node.begin = static_cast<std::uint32_t>(first - base);
                 node.end = static_cast<std::uint32_t>(last - base);
             }
-        } else if constexpr (std::is_same_v<T, ast::operand> || std::is_same_v<T, ast::statement>) {
+        } else if constexpr (std::is_same_v<T, ast::operand>) {
+            std::visit([&](auto& alternative) { annotate(alternative, first, last, base); }, node.get());
+        } else if constexpr (std::is_same_v<T, ast::statement>) {
             boost::apply_visitor([&](auto& alternative) { annotate(alternative, first, last, base); },
                                  node);
-        } else if constexpr (requires { node.get(); }) {  // x3::forward_ast
+        } else if constexpr (requires { node.get(); }) {  // ast::boxed
             annotate(node.get(), first, last, base);
         }
     }

@@ -86,28 +86,28 @@ const x3::rule<leibniz_target_class, ast::operand> leibniz_target = "a name";
 // ---------------------------------------------------------------- helpers
 
 inline std::uint32_t begin_of(const ast::operand& o) {
-    return boost::apply_visitor(
+    return std::visit(
         [](const auto& n) -> std::uint32_t {
             using T = std::decay_t<decltype(n)>;
             if constexpr (std::is_same_v<T, ast::nil>) return 0;
             else if constexpr (std::is_base_of_v<ast::located, T>) return n.begin;
             else return n.get().begin;
         },
-        o);
+        o.get());
 }
 inline std::uint32_t end_of(const ast::operand& o) {
-    return boost::apply_visitor(
+    return std::visit(
         [](const auto& n) -> std::uint32_t {
             using T = std::decay_t<decltype(n)>;
             if constexpr (std::is_same_v<T, ast::nil>) return 0;
             else if constexpr (std::is_base_of_v<ast::located, T>) return n.end;
             else return n.get().end;
         },
-        o);
+        o.get());
 }
 
 inline bool is_chain_at(const ast::operand& o, bool sum_level) {
-    const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
+    const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     if (!e || e->get().grouped || e->get().rest.empty()) return false;
     const ast::op first = e->get().rest.front().op;
     const bool additive = first == ast::op::add || first == ast::op::subtract;
@@ -118,13 +118,13 @@ inline bool is_chain_at(const ast::operand& o, bool sum_level) {
 // `val` is still a single operand), so single operands are never wrapped.
 inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
     if (!is_chain_at(val, sum_level)) {
-        x3::forward_ast<ast::expression> node;
+        ast::boxed<ast::expression> node;
         ast::expression& chain = node.get();
         chain.begin = begin_of(val);
         chain.first = std::move(val);
         val = std::move(node);
     }
-    auto& chain = boost::get<x3::forward_ast<ast::expression>>(val).get();
+    auto& chain = std::get<ast::boxed<ast::expression>>(val.get()).get();
     ast::operation& step = chain.rest.emplace_back();
     step.op = op;
     step.begin = begin_of(value);
@@ -159,12 +159,12 @@ const auto make_signed = [](auto& ctx) {
     ast::signed_ s;
     s.negative = fusion::at_c<0>(a);
     s.value = std::move(fusion::at_c<1>(a));
-    x3::_val(ctx) = x3::forward_ast<ast::signed_>(std::move(s));
+    x3::_val(ctx) = ast::boxed<ast::signed_>(std::move(s));
 };
 const auto make_power = [](bool superscript) {
     return [superscript](auto& ctx) {
         // Filled where it will live: the operands move once, not twice.
-        x3::forward_ast<ast::power> node;
+        ast::boxed<ast::power> node;
         ast::power& p = node.get();
         p.begin = begin_of(x3::_val(ctx));
         p.base = std::move(x3::_val(ctx));
@@ -330,10 +330,11 @@ struct group_parser : x3::parser<group_parser> {
         ast::operand inner;
         parse_enclosed(first, last, context, open, open == '(' ? ')' : ']', "an expression",
                        [&](Iterator& it) { return sum.parse(it, last, context, rcontext, inner); });
-        if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner); e && !e->get().grouped) {
+        if (auto* e = std::get_if<ast::boxed<ast::expression>>(&inner.get()); e && !e->get().grouped) {
             e->get().grouped = true;
-        } else if (boost::get<x3::forward_ast<ast::call>>(&inner) ||
-                   boost::get<ast::name>(&inner) || boost::get<x3::forward_ast<ast::power>>(&inner)) {
+        } else if (std::holds_alternative<ast::boxed<ast::call>>(inner.get()) ||
+                   std::holds_alternative<ast::name>(inner.get()) ||
+                   std::holds_alternative<ast::boxed<ast::power>>(inner.get())) {
             // (x(y + 1)), (xy) and (x(y + 1)²) must stay one factor: a
             // one-operand group keeps them whole where a power or root
             // would split them (w^(x(y + 1)²) is not w^x·(y + 1)²).
@@ -342,7 +343,7 @@ struct group_parser : x3::parser<group_parser> {
             group.grouped = true;
             group.begin = offset_of(start, state_of(context));
             group.end = offset_of(first, state_of(context));
-            inner = x3::forward_ast<ast::expression>(std::move(group));
+            inner = ast::boxed<ast::expression>(std::move(group));
         }
         x3::traits::move_to(std::move(inner), attr);
         return true;
@@ -378,7 +379,7 @@ struct absolute_parser : x3::parser<absolute_parser> {
                 b.begin = at;
                 b.end = offset_of(it, s);
                 first = it;
-                x3::traits::move_to(ast::operand(x3::forward_ast<ast::absolute>(std::move(b))), attr);
+                x3::traits::move_to(ast::operand(ast::boxed<ast::absolute>(std::move(b))), attr);
                 return true;
             }
         }
@@ -487,7 +488,7 @@ struct word_parser : x3::parser<word_parser> {
         std::uint8_t primes = 0;
         primes_token.parse(p, last, context, rcontext, primes);
         if (p != last && *p == '(') {
-            x3::forward_ast<ast::call> node;
+            ast::boxed<ast::call> node;
             ast::call& c = node.get();
             set_name(c.function);
             c.primes = primes;
@@ -534,7 +535,7 @@ struct word_parser : x3::parser<word_parser> {
         }
         a.begin = offset_of(start, s);
         a.end = offset_of(first, s);
-        x3::traits::move_to(ast::operand(x3::forward_ast<ast::application>(std::move(a))), attr);
+        x3::traits::move_to(ast::operand(ast::boxed<ast::application>(std::move(a))), attr);
         return true;
     }
 
@@ -595,7 +596,7 @@ struct partial_call_parser : x3::parser<partial_call_parser> {
         if (partials.empty()) return false;
         ast::operand called;
         if (!word.parse(p, last, context, rcontext, called)) return false;
-        auto* c = boost::get<x3::forward_ast<ast::call>>(&called);
+        auto* c = std::get_if<ast::boxed<ast::call>>(&called.get());
         if (!c)
             throw syntax_error{offset_of(start, state_of(context)),
                                "expected a function call after '" + std::string(start, p) + "'"};
@@ -653,7 +654,7 @@ struct d_bracket_parser : x3::parser<d_bracket_parser> {
         auto& s = state_of(context);
         c.begin = offset_of(start, s);
         c.end = offset_of(first, s);
-        x3::traits::move_to(ast::operand(x3::forward_ast<ast::call>(std::move(c))), attr);
+        x3::traits::move_to(ast::operand(ast::boxed<ast::call>(std::move(c))), attr);
         return true;
     }
 };
@@ -670,7 +671,7 @@ const auto make_fraction = [](bool leibniz) {
         d.order = order ? *order : 1;
         d.target = std::move(fusion::at_c<1>(a));
         d.variables = std::move(fusion::at_c<2>(a));
-        x3::_val(ctx) = x3::forward_ast<ast::derivative>(std::move(d));
+        x3::_val(ctx) = ast::boxed<ast::derivative>(std::move(d));
     };
 };
 const auto make_prefix = [](bool leibniz) {
@@ -683,36 +684,36 @@ const auto make_prefix = [](bool leibniz) {
         d.order = order ? *order : 1;
         d.variables = std::move(fusion::at_c<1>(a));
         d.target = std::move(fusion::at_c<2>(a));
-        x3::_val(ctx) = x3::forward_ast<ast::derivative>(std::move(d));
+        x3::_val(ctx) = ast::boxed<ast::derivative>(std::move(d));
     };
 };
 const auto make_differential = [](auto& ctx) {
     ast::differential d;
     d.variable = std::move(x3::_attr(ctx));
-    x3::_val(ctx) = x3::forward_ast<ast::differential>(std::move(d));
+    x3::_val(ctx) = ast::boxed<ast::differential>(std::move(d));
 };
 const auto make_root = [](auto& ctx) {
     auto& a = x3::_attr(ctx);
     ast::root r;
     r.degree = fusion::at_c<0>(a);
     r.radicand = std::move(fusion::at_c<1>(a));
-    x3::_val(ctx) = x3::forward_ast<ast::root>(std::move(r));
+    x3::_val(ctx) = ast::boxed<ast::root>(std::move(r));
 };
 const auto make_gradient = [](auto& ctx) {
     ast::gradient g;
     g.target = std::move(x3::_attr(ctx));
-    x3::_val(ctx) = x3::forward_ast<ast::gradient>(std::move(g));
+    x3::_val(ctx) = ast::boxed<ast::gradient>(std::move(g));
 };
 const auto make_absolute = [](auto& ctx) {
     ast::absolute b;
     b.inner = std::move(x3::_attr(ctx));
-    x3::_val(ctx) = x3::forward_ast<ast::absolute>(std::move(b));
+    x3::_val(ctx) = ast::boxed<ast::absolute>(std::move(b));
 };
 const auto make_negative_number = [](auto& ctx) {
     ast::signed_ s;
     s.negative = true;
     s.value = std::move(x3::_attr(ctx));
-    x3::_val(ctx) = x3::forward_ast<ast::signed_>(std::move(s));
+    x3::_val(ctx) = ast::boxed<ast::signed_>(std::move(s));
 };
 const auto make_statement_tail = [](auto& ctx) {
     auto& a = x3::_attr(ctx);

@@ -9,6 +9,8 @@
 
 #include <nabla/diff.hpp>
 
+#include <boost/container/small_vector.hpp>
+#include <boost/container/static_vector.hpp>
 #include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -16,6 +18,7 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <span>
 #include <string>
 
 namespace nabla::detail {
@@ -115,7 +118,7 @@ std::vector<std::string> split_name(std::string_view name) {
 }
 
 std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
-    return boost::apply_visitor(
+    return std::visit(
         [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, ast::nil>) return {0, 0};
@@ -126,7 +129,7 @@ std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
 }
 
 const ast::expression* as_chain(const ast::operand& o) {
-    const auto* e = boost::get<x3::forward_ast<ast::expression>>(&o);
+    const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     return e ? &e->get() : nullptr;
 }
 
@@ -173,6 +176,10 @@ bool name_before_paren_multiplies(std::string_view name, bool split_names) {
 
 namespace {
 
+// The operands of one sum or product chain, held in place: most chains are
+// short, and a std::vector allocated for every one of them.
+using chain_operands = boost::container::small_vector<expr, 8>;
+
 class lowerer {
 public:
     lowerer(std::string_view source, const environment& env, std::vector<note>* notes,
@@ -185,7 +192,7 @@ public:
             std::size_t& d;
             ~leave() { --d; }
         } guard{depth_};
-        return boost::apply_visitor([this](const auto& n) { return this->node(n); }, o.get());
+        return std::visit([this](const auto& n) { return this->node(n); }, o.get());
     }
 
 private:
@@ -322,8 +329,7 @@ private:
             return slot;
         }
         if (few_uses_.size() < few_names) {
-            // Reserved once: the slots handed out stay where they are.
-            if (few_uses_.empty()) few_uses_.reserve(few_names);
+            // In place, never moved: the slots handed out stay where they are.
             return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
@@ -332,12 +338,12 @@ private:
 
     // ---------------------------------------------------------------- operators
 
-    expr node(const x3::forward_ast<ast::signed_>& s) {
+    expr node(const ast::boxed<ast::signed_>& s) {
         expr v = operand(s.get().value);
         return s.get().negative ? -v : v;
     }
 
-    expr node(const x3::forward_ast<ast::expression>& chain) {
+    expr node(const ast::boxed<ast::expression>& chain) {
         const ast::expression& e = chain.get();
         if (e.rest.empty()) return operand(e.first);
         const ast::op first_op = e.rest.front().op;
@@ -347,11 +353,10 @@ private:
                 expr a = operand(e.first);
                 return a + sum_term(e.rest.front());
             }
-            std::vector<expr> terms;
-            terms.reserve(e.rest.size() + 1);
+            chain_operands terms;
             terms.push_back(operand(e.first));
             for (const auto& step : e.rest) terms.push_back(sum_term(step));
-            return add(terms);
+            return make_sum(std::span<const expr>(terms.data(), terms.size()));
         }
         return product(e, false);
     }
@@ -376,11 +381,10 @@ private:
 
     // A product chain (·, /, juxtaposition), negated when `negate` is set.
     expr product(const ast::expression& e, bool negate) {
-        std::vector<expr> factors;
-        factors.reserve(e.rest.size() + 3);
+        chain_operands factors;
         if (negate) factors.push_back(expr(-1));
         // −(x + 1)/y: the sign is a factor of the product, as printed.
-        const auto* sign = boost::get<x3::forward_ast<ast::signed_>>(&e.first.get());
+        const auto* sign = std::get_if<ast::boxed<ast::signed_>>(&e.first.get());
         if (sign && sign->get().negative) {
             factors.push_back(expr(-1));
             factors.push_back(operand(sign->get().value));
@@ -404,12 +408,12 @@ private:
                 factors.push_back(product_operand(step.value));
             }
         }
-        // a·b: operator* builds the same node as mul without copying the vector.
+        // a·b: operator* builds the same node as mul, with less bookkeeping.
         if (factors.size() == 2) return factors[0] * factors[1];
-        return mul(factors);
+        return make_product(std::span<const expr>(factors.data(), factors.size()));
     }
 
-    void divide_by(const ast::operand& divisor, std::uint32_t at, std::vector<expr>& factors) {
+    void divide_by(const ast::operand& divisor, std::uint32_t at, chain_operands& factors) {
         const ast::expression* chain = as_chain(divisor);
         const bool product = chain && !chain->rest.empty() &&
                              chain->rest.front().op != ast::op::add &&
@@ -417,7 +421,10 @@ private:
         if (!product) {
             expr d = operand(divisor);
             if (d.is_zero()) fail(at, "division by zero");
-            factors.push_back(pow(d, expr(-1)));
+            // x/7: the number 1/7 itself, the node pow(7, −1) folds to,
+            // without raising a rational to a power.
+            if (d.get()->is_small_integer()) factors.push_back(rational(1, d.get()->small_value()));
+            else factors.push_back(pow(d, expr(-1)));
             return;
         }
         divide_by(chain->first, at, factors);
@@ -430,19 +437,19 @@ private:
     // A juxtaposed or multiplied operand.
     expr product_operand(const ast::operand& o) { return operand(o); }
 
-    expr node(const x3::forward_ast<ast::power>& pw) {
+    expr node(const ast::boxed<ast::power>& pw) {
         const ast::power& p = pw.get();
         // The power binds tighter than juxtaposition, so it takes only the
         // nearest factor: xy² is x·y², x(y + 1)² is x·(y + 1)², and
         // x^x(log(x) + 1) is x^x·(log(x) + 1).
         std::vector<expr> factors;
         expr base;
-        const auto* base_name = boost::get<ast::name>(&p.base.get());
+        const auto* base_name = std::get_if<ast::name>(&p.base.get());
         if (base_name && is_plain_letter_name(base_name->text)) {
             // x², w^5: one base and one exponent, no product around them.
             base = plain_letter_value(*base_name);
-            if (!boost::get<x3::forward_ast<ast::call>>(&p.exponent.get()) &&
-                !boost::get<x3::forward_ast<ast::power>>(&p.exponent.get()))
+            if (!std::get_if<ast::boxed<ast::call>>(&p.exponent.get()) &&
+                !std::get_if<ast::boxed<ast::power>>(&p.exponent.get()))
                 return power_of(base, operand(p.exponent));
         } else if (const auto* n = base_name) {
             factors = name_factors(*n, true);
@@ -454,7 +461,7 @@ private:
         } else {
             base = operand(p.base);
         }
-        const auto* inner = boost::get<x3::forward_ast<ast::power>>(&p.exponent.get());
+        const auto* inner = std::get_if<ast::boxed<ast::power>>(&p.exponent.get());
         if (const ast::call* c = multiplying_call(p.exponent)) {
             factors.push_back(power_of(base, name_value(c->function, true)));
             factors.push_back(operand(c->args.front().value));
@@ -472,7 +479,7 @@ private:
 
     // The call node of `x(…)` when it multiplies (see call_multiplies).
     const ast::call* multiplying_call(const ast::operand& o) const {
-        const auto* c = boost::get<x3::forward_ast<ast::call>>(&o.get());
+        const auto* c = std::get_if<ast::boxed<ast::call>>(&o.get());
         return c && call_multiplies(c->get()) ? &c->get() : nullptr;
     }
 
@@ -494,8 +501,9 @@ private:
         return name_before_paren_multiplies(name, options_.split_names);
     }
 
-    std::vector<expr> positional(const ast::call& c, const std::string& name) {
-        std::vector<expr> args;
+    template <class Arguments = std::vector<expr>>
+    Arguments positional(const ast::call& c, const std::string& name) {
+        Arguments args;
         args.reserve(c.args.size());
         for (const auto& a : c.args) {
             if (!a.keyword.text.empty())
@@ -513,7 +521,7 @@ private:
                                    std::to_string(c.args.size()));
     }
 
-    expr node(const x3::forward_ast<ast::call>& cf) {
+    expr node(const ast::boxed<ast::call>& cf) {
         const ast::call& c = cf.get();
         if (!c.primes && c.partials.empty()) {
             // sin(x), exp(y + 2z): an elementary function the user has not
@@ -522,7 +530,8 @@ private:
             const std::optional<function> fn = find_function(c.function.text);
             if (fn && !env_.function(c.function.text)) {
                 check_arity(c, c.function.text, std::size_t(function_arity(*fn)));
-                return nabla::apply(*fn, positional(c, c.function.text));
+                // What nabla::apply does, without its std::vector of arguments.
+                return make_apply(*fn, positional<function_args>(c, c.function.text));
             }
         }
         const std::string name = normalize_name(c.function.text);
@@ -604,7 +613,7 @@ private:
             if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
         expr target = operand(c.args[0].value);
         if (c.args.size() == 3) {
-            if (const auto* n = boost::get<ast::number>(&c.args[2].value.get())) {
+            if (const auto* n = std::get_if<ast::number>(&c.args[2].value.get())) {
                 if (!n->is_integer) fail(n->begin, "the order of a derivative is a whole number");
                 if (n->text.size() > 9) fail(n->begin, "derivative order is too large");
                 const expr x = variable(c.args[1].value);
@@ -618,12 +627,12 @@ private:
 
     // A variable of differentiation: a plain name.
     expr variable(const ast::operand& o) {
-        const auto* n = boost::get<ast::name>(&o.get());
+        const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(range_of(o).first, "expected a variable to differentiate by");
         return symbol(normalize_name(n->text));
     }
 
-    expr node(const x3::forward_ast<ast::application>& af) {
+    expr node(const ast::boxed<ast::application>& af) {
         const ast::application& a = af.get();
         const std::string name = normalize_name(a.function.text);
         std::optional<function> fn = find_function(name);
@@ -649,9 +658,9 @@ private:
             }
         }
         const bool is_inverse = [&] {
-            const auto* s = boost::get<x3::forward_ast<ast::signed_>>(&a.exponent.get());
+            const auto* s = std::get_if<ast::boxed<ast::signed_>>(&a.exponent.get());
             if (!s || !s->get().negative) return false;
-            const auto* one = boost::get<ast::number>(&s->get().value.get());
+            const auto* one = std::get_if<ast::number>(&s->get().value.get());
             return one && one->text == "1";
         }();
         if (is_inverse) {
@@ -670,18 +679,18 @@ private:
             return nabla::apply(it->second, {argument});
         }
         expr value = fn ? nabla::apply(*fn, {argument}) : sqrt(argument);
-        if (a.exponent.get().which() != 0) value = pow(value, operand(a.exponent));
+        if (a.exponent.get().index() != 0) value = pow(value, operand(a.exponent));
         return value;
     }
 
-    expr node(const x3::forward_ast<ast::root>& r) {
+    expr node(const ast::boxed<ast::root>& r) {
         // √x(x + 1) is √x·(x + 1) and √x(x + 1)² is √x·(x + 1)², as for powers.
         const auto root_of = [&](const expr& x) {
             return r.get().degree == 2 ? sqrt(x) : pow(x, rational(1, r.get().degree));
         };
         if (const ast::call* c = multiplying_call(r.get().radicand))
             return mul({root_of(name_value(c->function, true)), operand(c->args.front().value)});
-        if (const auto* p = boost::get<x3::forward_ast<ast::power>>(&r.get().radicand.get()))
+        if (const auto* p = std::get_if<ast::boxed<ast::power>>(&r.get().radicand.get()))
             if (const ast::call* c = multiplying_call(p->get().base))
                 return mul({root_of(name_value(c->function, true)),
                             power_of(operand(c->args.front().value), operand(p->get().exponent))});
@@ -690,11 +699,11 @@ private:
         return pow(x, rational(1, r.get().degree));
     }
 
-    expr node(const x3::forward_ast<ast::absolute>& b) { return abs(operand(b.get().inner)); }
+    expr node(const ast::boxed<ast::absolute>& b) { return abs(operand(b.get().inner)); }
 
     // ---------------------------------------------------------------- derivatives
 
-    expr node(const x3::forward_ast<ast::derivative>& df) {
+    expr node(const ast::boxed<ast::derivative>& df) {
         const ast::derivative& d = df.get();
         expr target = operand(d.target);
         std::vector<expr> vars;
@@ -724,11 +733,11 @@ private:
         return diff(target, vars);
     }
 
-    expr node(const x3::forward_ast<ast::gradient>& g) {
+    expr node(const ast::boxed<ast::gradient>& g) {
         fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
     }
 
-    expr node(const x3::forward_ast<ast::differential>& d) {
+    expr node(const ast::boxed<ast::differential>& d) {
         if (!options_.allow_differentials)
             fail(d.get().begin, "a differential like '∂" + d.get().variable.text +
                                     "' belongs on the right side of a derivative declaration; "
@@ -750,7 +759,7 @@ private:
         bool as_function;
         std::optional<expr> symbol;  // a variable's symbol, once built
     };
-    std::vector<used_name> few_uses_;
+    boost::container::static_vector<used_name, few_names> few_uses_;
     struct name_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }

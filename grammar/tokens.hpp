@@ -45,8 +45,7 @@ inline bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 /// temporary operand, which moved its string twice).
 template <class T, class Attribute>
 T& emplace_into(Attribute& attr) {
-    attr = T{};
-    return boost::get<T>(attr);
+    return attr.template emplace<T>();
 }
 
 /// The node `attr` will hold: `attr` itself when it is the node's type,
@@ -255,7 +254,7 @@ private:
         if (chain.rest.empty()) return std::move(chain.first);
         chain.begin = begin;
         chain.end = here();
-        return ast::operand(x3::forward_ast<ast::expression>(std::move(chain)));
+        return ast::operand(ast::boxed<ast::expression>(std::move(chain)));
     }
     ast::operand signed_term(int depth) {
         const std::uint32_t begin = here();
@@ -266,7 +265,7 @@ private:
             s.value = product(depth);
             s.begin = begin;
             s.end = here();
-            return ast::operand(x3::forward_ast<ast::signed_>(std::move(s)));
+            return ast::operand(ast::boxed<ast::signed_>(std::move(s)));
         }
         return product(depth);
     }
@@ -285,7 +284,7 @@ private:
         if (chain.rest.empty()) return std::move(chain.first);
         chain.begin = begin;
         chain.end = here();
-        return ast::operand(x3::forward_ast<ast::expression>(std::move(chain)));
+        return ast::operand(ast::boxed<ast::expression>(std::move(chain)));
     }
     ast::operand factor(int depth) {
         const std::uint32_t begin = here();
@@ -313,7 +312,7 @@ private:
             ast::operand inner = sum(depth + 1);
             if (peek() != ')') fail("expected '⁾' to close '⁽'");
             advance();
-            if (auto* e = boost::get<x3::forward_ast<ast::expression>>(&inner)) e->get().grouped = true;
+            if (auto* e = std::get_if<ast::boxed<ast::expression>>(&inner.get())) e->get().grouped = true;
             return inner;
         }
         fail("expected a superscript number or letter");

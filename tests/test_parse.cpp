@@ -253,7 +253,7 @@ TEST_CASE("statements", "[parse]") {
         const auto& a = boost::get<ast::assignment>(st.get());
         CHECK(a.target.text == "z");
         CHECK(a.begin == 0);
-        CHECK(a.value.get().which() != 0);
+        CHECK(a.value.get().index() != 0);
     }
     {
         const auto st = parse_statement("f(x, y) = x² + y");
@@ -288,7 +288,7 @@ TEST_CASE("statements", "[parse]") {
     {
         const auto st = parse_statement("eval(z, x=1, y=2)");
         const auto& e = boost::get<ast::expression_statement>(st.get());
-        const auto& c = boost::get<ast::x3::forward_ast<ast::call>>(e.value.get()).get();
+        const auto& c = std::get<ast::boxed<ast::call>>(e.value.get()).get();
         REQUIRE(c.args.size() == 3);
         CHECK(c.args[0].keyword.text.empty());
         CHECK(c.args[1].keyword.text == "x");
@@ -296,7 +296,7 @@ TEST_CASE("statements", "[parse]") {
     {
         const auto st = parse_statement("∇z");
         const auto& e = boost::get<ast::expression_statement>(st.get());
-        CHECK(boost::get<ast::x3::forward_ast<ast::gradient>>(&e.value.get()) != nullptr);
+        CHECK(std::get_if<ast::boxed<ast::gradient>>(&e.value.get()) != nullptr);
     }
     {
         const auto st = parse_statement("x^2  # a comment");

@@ -266,12 +266,13 @@ expr make_sum_nodes(std::span<const node* const> terms) {
     return intern_ops(kind::sum, 0, ops);
 }
 
-expr make_sum(const std::vector<expr>& terms) {
+expr make_sum(std::span<const expr> terms) {
     // The caller keeps the terms alive: no copies, no reference counts.
     small<const node*> nodes;
     for (const expr& t : terms) nodes.push_back(t.get());
     return make_sum_nodes(nodes);
 }
+expr make_sum(const std::vector<expr>& terms) { return make_sum(std::span<const expr>(terms)); }
 
 // ---------------------------------------------------------------- products
 
@@ -488,11 +489,12 @@ expr replace_scaled_factor(const node* p, std::size_t skip, const node* f) {
     return intern_ops(kind::product, 0, factors);
 }
 
-expr make_product(const std::vector<expr>& factors) {
+expr make_product(std::span<const expr> factors) {
     small<const node*> nodes;
     for (const expr& f : factors) nodes.push_back(f.get());
     return make_product_nodes(nodes);
 }
+expr make_product(const std::vector<expr>& factors) { return make_product(std::span<const expr>(factors)); }
 
 // ---------------------------------------------------------------- powers
 

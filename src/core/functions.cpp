@@ -5,7 +5,6 @@
 // asin(2)) are thrown here, with the offending call in the message.
 
 #include "core/node.hpp"
-#include "core/numeric.hpp"
 
 #include <nabla/print.hpp>
 
@@ -98,7 +97,8 @@ std::optional<expr> exact_cos(const rational_t& q) { return exact_sin(q + ration
 bool negative_form(const node* a) {
     if (a->kind == kind::number) return a->number() < 0;
     if (a->kind == kind::real) return a->real() < 0;
-    if (a->kind == kind::product && a->op(0)->is_number()) return numeric::of(a->op(0)).value() < 0;
+    // The coefficient's sign, read without converting it to a double.
+    if (a->kind == kind::product && a->op(0)->is_number()) return negative_form(a->op(0));
     return false;
 }
 

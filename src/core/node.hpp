@@ -97,6 +97,10 @@ expr make_symbol(std::string_view normalized_name);
 expr make_constant(nabla::constant c);
 expr make_sum(const std::vector<expr>& terms);
 expr make_product(const std::vector<expr>& factors);
+// The same over operands held elsewhere than in a std::vector (the parser's
+// lowering keeps a chain's operands in place).
+expr make_sum(std::span<const expr> terms);
+expr make_product(std::span<const expr> factors);
 // The same over raw operands, which the caller keeps alive (no reference traffic).
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);

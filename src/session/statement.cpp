@@ -55,7 +55,7 @@ private:
 // The operand itself, or the one operand inside parentheses: `(grad(z))`.
 const ast::operand* sole_operand(const ast::operand& e) {
     const ast::operand* at = &e;
-    while (const auto* inner = boost::get<ast::x3::forward_ast<ast::expression>>(&at->get())) {
+    while (const auto* inner = std::get_if<ast::boxed<ast::expression>>(&at->get())) {
         if (!inner->get().rest.empty()) return nullptr;
         at = &inner->get().first;
     }
@@ -67,9 +67,9 @@ const T* sole(const ast::operand& e) {
     const ast::operand* op = sole_operand(e);
     if (!op) return nullptr;
     if constexpr (std::is_same_v<T, ast::name> || std::is_same_v<T, ast::number>) {
-        return boost::get<T>(&op->get());
+        return std::get_if<T>(&op->get());
     } else {
-        const auto* p = boost::get<ast::x3::forward_ast<T>>(&op->get());
+        const auto* p = std::get_if<ast::boxed<T>>(&op->get());
         return p ? &p->get() : nullptr;
     }
 }
