@@ -116,7 +116,7 @@ void free_slots(std::uint64_t* slots, std::size_t count) noexcept {
 // user-space addresses have 48 bits, so 45 bits hold it) with the top 19 bits
 // of the node's spread hash, whose leading bits choose the slot. A probe
 // compares those bits before it touches a node, and while a shard has at most
-// 2^19 slots (some 25 million nodes in all) growing and deleting find each
+// 2^19 slots (some 3 million nodes in all) growing and deleting find each
 // slot's home from its bits alone: the nodes, which are the cache misses, are
 // not read. Deletion shifts the following slots back, so there are no
 // tombstones.
