@@ -21,15 +21,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <random>
-#include <ctime>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <random>
 #include <string>
+#include <vector>
+
 #include <sys/mman.h>
 #include <unistd.h>
-#include <vector>
 
 using namespace nabla;
 
