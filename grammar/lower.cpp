@@ -421,10 +421,7 @@ private:
         if (!product) {
             expr d = operand(divisor);
             if (d.is_zero()) fail(at, "division by zero");
-            // x/7: the number 1/7 itself, the node pow(7, −1) folds to,
-            // without raising a rational to a power.
-            if (d.get()->is_small_integer()) factors.push_back(rational(1, d.get()->small_value()));
-            else factors.push_back(pow(d, expr(-1)));
+            factors.push_back(pow(d, expr(-1)));
             return;
         }
         divide_by(chain->first, at, factors);

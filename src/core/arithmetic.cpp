@@ -604,6 +604,9 @@ expr make_power(const expr& base, const expr& exponent) {
             if (std::isinf(r)) throw domain_error("floating-point overflow", number_text(b) + "^" + number_text(x));
             return make_real(r);
         }
+        // k⁻¹, as in x/7: the reciprocal directly, without raising a rational to a power.
+        if (b->is_small_integer() && x->is_small_integer() && x->small_value() == -1)
+            return make_number(rational_t(1, b->small_value()));
         const rational_t& q = b->number();
         const rational_t& e = x->number();
         if (denominator(e) == 1) return make_number(exact_integer_power(q, numerator(e)));
