@@ -14,6 +14,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace nabla;
@@ -104,11 +105,17 @@ void w3(int n, const std::string& name, const std::string& what) {
         alone.push_back(now_s() - a);
     }
     std::sort(alone.begin(), alone.end());
+    // On the caller's thread only, as the peers run.
+    diff_options serial;
+    serial.threads = 1;
+    int serial_reps;
+    const double one_thread = median_time([&] { g = gradient(f, xs, serial); }, serial_reps, 1.0, 5);
     std::size_t size = 0;
     for (const expr& e : g) size += printed(e);
     emit(name + std::to_string(n), t, std::to_string(size),
-         what + "build_f=" + std::to_string(build) + "s; gradient_alone=" + std::to_string(alone[1]) + "s; " +
-             reps_note(reps));
+         what + "build_f=" + std::to_string(build) + "s; gradient_alone=" + std::to_string(alone[1]) +
+             "s; one_thread=" + std::to_string(one_thread) + "s; " + reps_note(reps) + ", " +
+             std::to_string(std::max(1U, std::thread::hardware_concurrency())) + " threads");
 }
 
 void w5(int n = 50) {

@@ -67,11 +67,7 @@ std::vector<expr> gradient(const expr& e) { return gradient(e, free_symbols(e));
 
 std::vector<expr> gradient(const expr& e, const std::vector<expr>& variables, const diff_options& options) {
     require_symbols(variables);
-    std::vector<expr> g;
-    g.reserve(variables.size());
-    detail::differentiator d(e, options);
-    for (const expr& x : variables) g.push_back(d.derive(x));
-    return g;
+    return detail::differentiator(e, options).derive_each(variables, options.threads);
 }
 
 std::vector<std::vector<expr>> jacobian(const std::vector<expr>& fs, const std::vector<expr>& variables,

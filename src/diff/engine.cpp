@@ -10,6 +10,11 @@
 #include <boost/container/small_vector.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace nabla::detail {
@@ -297,7 +302,17 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
-      index_(root_.get()) {
+      own_index_(root_.get()) {
+    size_per_node();
+}
+
+differentiator::differentiator(const differentiator& owner, std::vector<explanation_step>* trace)
+    : partials_(&own_partials_),
+      root_(owner.root_),
+      options_(owner.options_),
+      kink_value_(owner.kink_value_),
+      trace_(trace),
+      index_(owner.index_) {
     size_per_node();
 }
 
@@ -305,7 +320,7 @@ void differentiator::size_per_node() {
     // One slot more, for inert(). The values start empty, not 0: a node's
     // value is always set before it is read, and a million references to 0
     // would cost a million atomic operations to take and to drop.
-    const std::size_t n = index_.size() + 1;
+    const std::size_t n = index_->size() + 1;
     generation_ = 0;
     mark_.assign(n, 0);
     value_.assign(n, expr::adopt(nullptr));
@@ -315,7 +330,8 @@ void differentiator::size_per_node() {
 
 void differentiator::reset(expr root) {
     root_ = std::move(root);
-    index_.build(root_.get());
+    own_index_.build(root_.get());
+    index_ = &own_index_;
     size_per_node();
     // Keyed by nodes of the old DAG that nothing keeps alive now.
     distributed_.clear();
@@ -337,7 +353,7 @@ void differentiator::activate_ancestors(std::uint32_t x) {
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
-        for (std::uint32_t p : index_.parents(c)) {
+        for (std::uint32_t p : index_->parents(c)) {
             std::uint32_t next = hit_head_[p];
             if (!active(p)) {
                 mark_[p] = generation_;
@@ -352,7 +368,7 @@ void differentiator::activate_ancestors(std::uint32_t x) {
 }
 
 expr differentiator::derive(const expr& x) {
-    const std::uint32_t xi = index_.find(x.get());
+    const std::uint32_t xi = index_->find(x.get());
     if (xi == dag_index::npos) return zero();
     activate_ancestors(xi);
     keep_.clear();
@@ -369,7 +385,54 @@ expr differentiator::derive(const expr& x) {
         derive_node(i);
         if (memo_) remember(i);
     }
-    return value(index_.size() - 1);  // the root is numbered last
+    return value(index_->size() - 1);  // the root is numbered last
+}
+
+std::vector<expr> differentiator::derive_each(std::span<const expr> variables, unsigned threads) {
+    std::vector<expr> out(variables.size());
+    // Variables are handed out in blocks of consecutive ones: neighbours in a
+    // gradient tend to share ancestors, which then stay in one core's cache.
+    // A thread pays for per-node state the size of the DAG, so it is only
+    // started for at least two blocks' worth of derivatives.
+    constexpr std::size_t block = 256;
+    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, variables.size() / (2 * block)));
+    if (threads <= 1 || trace_ || memo_) {
+        for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
+        return out;
+    }
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<std::exception_ptr> errors(threads);
+    auto work = [&](unsigned t, differentiator* own) noexcept {
+        try {
+            std::optional<differentiator> worker;
+            if (!own) own = &worker.emplace(*this, nullptr);
+            for (;;) {
+                const std::size_t first = next.fetch_add(block, std::memory_order_relaxed);
+                if (first >= variables.size() || failed.load(std::memory_order_relaxed)) return;
+                poll_interrupt();  // each derivative may be too short to poll
+                const std::size_t last = std::min(first + block, variables.size());
+                for (std::size_t i = first; i < last; ++i) out[i] = own->derive(variables[i]);
+            }
+        } catch (...) {
+            errors[t] = std::current_exception();
+            failed.store(true, std::memory_order_relaxed);
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) {
+        try {
+            helpers.emplace_back(work, t, nullptr);
+        } catch (const std::system_error&) {
+            break;  // no more threads to be had: the ones running share the work
+        }
+    }
+    work(0, this);
+    for (std::thread& h : helpers) h.join();
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
+    return out;
 }
 
 namespace {
@@ -381,7 +444,7 @@ bool memorable(const node* n) {
 }  // namespace
 
 bool differentiator::recall(std::uint32_t i) {
-    const node* n = index_.at(i);
+    const node* n = index_->at(i);
     if (!memorable(n)) return false;
     const auto it = memo_->entries.find(n);
     if (it == memo_->entries.end()) return false;
@@ -401,7 +464,7 @@ bool differentiator::recall(std::uint32_t i) {
 }
 
 void differentiator::remember(std::uint32_t i) {
-    const node* n = index_.at(i);
+    const node* n = index_->at(i);
     if (!memorable(n)) return;
     derivative_memo::entry e;
     e.function = share(n);
@@ -491,8 +554,8 @@ void differentiator::absorb_value(lazy_product& p, std::uint32_t c) {
 // The steps that only multiply: power rule with a number exponent, one
 // varying factor, one varying term, a function of one varying argument.
 bool differentiator::derive_lazy(std::uint32_t i) {
-    const node* n = index_.at(i);
-    const auto ops = index_.operands(i);
+    const node* n = index_->at(i);
+    const auto ops = index_->operands(i);
     lazy_product& p = lazy_[i];
     switch (n->kind) {
     case kind::sum: {
@@ -583,7 +646,7 @@ void differentiator::derive_node(std::uint32_t i) {
     lazy_[i].pending = false;
     lazy_[i].terms = false;
     if (!trace_ && derive_lazy(i)) return;
-    const node* n = index_.at(i);
+    const node* n = index_->at(i);
     switch (n->kind) {
     case kind::symbol: value_[i] = one(); return;  // the only active symbol is x: ∂x/∂x = 1
     case kind::sum: value_[i] = derive_sum(i); return;
@@ -636,8 +699,8 @@ expr differentiator::derive_sum(std::uint32_t i) {
         if (view.coefficient != 0) terms.push_back(term_node(view, made));
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
-    if (trace_ && index_.at(i)->nops > 1)
-        record("sum-rule", "sum rule on " + show(share(index_.at(i))), result);
+    if (trace_ && index_->at(i)->nops > 1)
+        record("sum-rule", "sum rule on " + show(share(index_->at(i))), result);
     return result;
 }
 
@@ -799,16 +862,16 @@ const node* differentiator::merged_factor(const node* a, const node* b) {
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
 // with many fᵢ: d(Π fᵢ) = (Π fᵢ)·Σ fᵢ′/fᵢ, linear in size.
 void differentiator::derive_product(std::uint32_t i) {
-    const node* n = index_.at(i);
+    const node* n = index_->at(i);
     boost::container::small_vector<std::uint32_t, 8> hits;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) hits.push_back(edges_[e].child);
     // Positions of the varying factors in operand order (deterministic output).
     boost::container::small_vector<std::size_t, 8> varying;
-    const auto ops = index_.operands(i);
+    const auto ops = index_->operands(i);
     if (hits.size() * 8 < ops.size()) {
         for (std::uint32_t h : hits)
             varying.push_back(static_cast<std::size_t>(
-                std::find(n->ops().begin(), n->ops().end(), index_.at(h)) - n->ops().begin()));
+                std::find(n->ops().begin(), n->ops().end(), index_->at(h)) - n->ops().begin()));
         std::sort(varying.begin(), varying.end());
     } else {
         for (std::size_t k = 0; k < ops.size(); ++k)
@@ -866,8 +929,8 @@ void differentiator::derive_product(std::uint32_t i) {
 }
 
 expr differentiator::derive_power(std::uint32_t i) {
-    const node* n = index_.at(i);
-    const auto ops = index_.operands(i);
+    const node* n = index_->at(i);
+    const auto ops = index_->operands(i);
     const bool base_varies = active(ops[0]);
     const bool exponent_varies = active(ops[1]);
     const expr base = share(n->op(0));
@@ -930,8 +993,8 @@ expr differentiator::general_power_factor(const expr& u, const expr& w, const ex
 
 // d f(a₁…aₙ) = Σ ∂ᵢf(a₁…aₙ)·aᵢ′ (chain rule)
 expr differentiator::derive_function(std::uint32_t i) {
-    const node* n = index_.at(i);
-    const auto ops = index_.operands(i);
+    const node* n = index_->at(i);
+    const auto ops = index_->operands(i);
     boost::container::small_vector<expr, 4> terms;
     boost::container::small_vector<const node*, 4> term_nodes;
     for (std::size_t k = 0; k < ops.size(); ++k) {
@@ -975,7 +1038,7 @@ expr differentiator::derive_function(std::uint32_t i) {
 }
 
 const expr& differentiator::local_partial(std::uint32_t i, std::size_t k) {
-    const node* n = index_.at(i);
+    const node* n = index_->at(i);
     auto [it, fresh] = partials_->try_emplace(n);
     if (fresh) {
         it->second.function = share(n);  // the key stays valid while it is in the cache

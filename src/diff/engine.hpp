@@ -30,6 +30,7 @@ class dag_index {
 public:
     static constexpr std::uint32_t npos = ~std::uint32_t{0};
 
+    dag_index() = default;
     explicit dag_index(const node* root) { build(root); }
     // Indexes another DAG, reusing this one's storage.
     void build(const node* root);
@@ -199,8 +200,17 @@ public:
     differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr,
                    function_partial_cache* partials = nullptr);
 
+    // A differentiator of the same expression that reads owner's index
+    // instead of building its own; owner must outlive it and not be reset.
+    differentiator(const differentiator& owner, std::vector<explanation_step>* trace);
+    differentiator(const differentiator&) = delete;
+    differentiator& operator=(const differentiator&) = delete;
+
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
+    // ∂root/∂x for each variable, on up to `threads` threads (0: one per
+    // core) when there are enough variables to be worth it.
+    std::vector<expr> derive_each(std::span<const expr> variables, unsigned threads);
     // Starts over on another expression, keeping the storage, the partials
     // and the memo: the steps of an nth derivative are one differentiator.
     void reset(expr root);
@@ -314,7 +324,8 @@ private:
     diff_options options_;
     expr kink_value_;
     std::vector<explanation_step>* trace_;
-    dag_index index_;
+    dag_index own_index_;
+    const dag_index* index_ = &own_index_;  // own_index_, or the owner's (see above)
     coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
