@@ -395,8 +395,12 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     // A thread pays for per-node state the size of the DAG, so it is only
     // started for at least two blocks' worth of derivatives.
     constexpr std::size_t block = 256;
-    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, variables.size() / (2 * block)));
+    // Each helper's per-node state is about 48 bytes a node: helpers are
+    // capped so that it stays within a GiB.
+    constexpr std::size_t state_budget = std::size_t{1} << 30, state_bytes_per_node = 48;
+    if (threads == 0) threads = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
+    const std::size_t affordable = 1 + state_budget / (state_bytes_per_node * (std::size_t{index_->size()} + 1));
+    threads = static_cast<unsigned>(std::min({std::size_t{threads}, variables.size() / (2 * block), affordable}));
     if (threads <= 1 || trace_ || memo_) {
         for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
         return out;

@@ -209,7 +209,7 @@ public:
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
     // ∂root/∂x for each variable, on up to `threads` threads (0: one per
-    // core) when there are enough variables to be worth it.
+    // core, at most 8) when there are enough variables to be worth it.
     std::vector<expr> derive_each(std::span<const expr> variables, unsigned threads);
     // Starts over on another expression, keeping the storage, the partials
     // and the memo: the steps of an nth derivative are one differentiator.
