@@ -12,6 +12,7 @@
 #include <nabla/diff.hpp>
 
 #include "core/node.hpp"
+#include "diff/dag_index.hpp"
 
 #include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -23,57 +24,6 @@
 #include <vector>
 
 namespace nabla::detail {
-
-// The distinct nodes of a DAG numbered in post-order (operands before the
-// nodes that use them), with operand and parent lists as flat arrays.
-class dag_index {
-public:
-    static constexpr std::uint32_t npos = ~std::uint32_t{0};
-
-    dag_index() = default;
-    explicit dag_index(const node* root) { build(root); }
-    // Indexes another DAG, reusing this one's storage.
-    void build(const node* root);
-
-    // The number of numbered nodes: the symbols and operator nodes.
-    std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
-    // The number all numbers and constants share, size(): they are never
-    // differentiated, so they need no node of their own, only a slot that
-    // never becomes active.
-    std::uint32_t inert() const noexcept { return size(); }
-    const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
-    // The number of n, or npos when n is not in the DAG. Only symbols and
-    // nodes with more than one reference are found besides the root: a
-    // variable always is.
-    std::uint32_t find(const node* n) const noexcept;
-    // Operand numbers of node i, in operand order.
-    std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
-        return {operands_.data() + ranges_[i].first, ranges_[i].count};
-    }
-    // Numbers of the nodes that have i as an operand (once per occurrence).
-    std::span<const std::uint32_t> parents(std::uint32_t i) const noexcept {
-        return {parents_.data() + parent_start_[i], parents_.data() + parent_start_[i + 1]};
-    }
-
-private:
-    std::vector<const node*> nodes_;
-    boost::unordered_flat_map<const node*, std::uint32_t> number_;
-    struct operand_range {
-        std::uint32_t first;  // into operands_
-        std::uint32_t count;
-    };
-    std::vector<operand_range> ranges_;
-    std::vector<std::uint32_t> operands_;
-    std::vector<std::uint32_t> parent_start_, parents_;
-    // The traversal's work lists (see build), kept for the next build.
-    struct frame {
-        const node* n;
-        std::uint32_t first;  // n's operand slots in operands_
-        std::uint32_t next;   // the operand to follow next
-        bool in_map;          // n has an entry in number_ to complete
-    };
-    std::vector<frame> stack_;
-};
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
 // table once and shared by differentiators with the same options (the steps

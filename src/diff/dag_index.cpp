@@ -1,0 +1,116 @@
+// The DAG index (see dag_index.hpp).
+
+#include "diff/dag_index.hpp"
+
+namespace nabla::detail {
+
+namespace {
+// How many operands ahead dag_index::build asks for nodes.
+constexpr std::uint32_t prefetch_distance = 2;
+}  // namespace
+
+void dag_index::build(const node* root) {
+    nodes_.clear();
+    number_.clear();
+    ranges_.clear();
+    operands_.clear();
+    parent_start_.clear();
+    // Iterative post-order. A node is in number_ from when it is first seen
+    // (npos while on the stack) and gets its number when it is left, so each
+    // edge costs at most one hash probe. An operator node with one reference
+    // is held by a single operand slot, the one being followed: it cannot be
+    // met again, so it needs no entry (most nodes of a big expression are
+    // such). Numbers and constants are never differentiated by anything:
+    // they are not numbered and cost no probe (most leaves of a big
+    // expression are such). Symbols always get an entry, so a variable is
+    // found even if the core should ever keep shared leaves at a fixed count;
+    // an operator node met twice that way would only be differentiated twice.
+    //
+    // A node's operand slots are set aside when it is entered, and each is
+    // filled when its operand gets a number; the parents' counts are taken
+    // as nodes are left.
+    std::vector<frame>& stack = stack_;
+    stack.clear();
+    auto number_leaf = [&](const node* n) {
+        const auto number = size();
+        nodes_.push_back(n);
+        ranges_.push_back({0, 0});
+        parent_start_.push_back(0);
+        return number;
+    };
+    auto enter = [&](const node* n, bool in_map) {
+        const auto first = static_cast<std::uint32_t>(operands_.size());
+        operands_.resize(first + n->nops);
+        for (std::uint32_t k = 0; k < n->nops && k < prefetch_distance; ++k) __builtin_prefetch(n->op(k));
+        stack.push_back({n, first, 0, in_map});
+    };
+    if (root->nops == 0) {
+        number_.emplace(root, number_leaf(root));
+    } else {
+        number_.emplace(root, npos);
+        enter(root, true);
+    }
+    while (!stack.empty()) {
+        frame& top = stack.back();
+        const node* n = top.n;
+        if (top.next < n->nops) {
+            // The nodes of a big DAG are scattered over memory: reading a
+            // node is a cache miss. Asking for the operands a few steps
+            // ahead lets those misses overlap instead of following in turn.
+            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(top.next + prefetch_distance));
+            std::uint32_t& slot = operands_[top.first + top.next];
+            const node* child = n->op(top.next++);
+            if (child->nops == 0) {
+                if (!child->is(kind::symbol)) {
+                    slot = npos;  // made inert() below, once the count is known
+                    continue;
+                }
+                // A leaf is left as soon as it is entered: it is numbered at once.
+                auto [it, fresh] = number_.try_emplace(child, size());
+                if (fresh) number_leaf(child);
+                slot = it->second;
+                continue;
+            }
+            if (child->refs.load(std::memory_order_relaxed) == 1) {
+                enter(child, false);
+                continue;
+            }
+            auto [it, fresh] = number_.try_emplace(child, npos);
+            if (fresh) enter(child, true);
+            else slot = it->second;
+            continue;
+        }
+        const auto number = size();
+        nodes_.push_back(n);
+        ranges_.push_back({top.first, n->nops});
+        parent_start_.push_back(0);
+        for (std::uint32_t k = 0; k < n->nops; ++k)
+            if (const std::uint32_t c = operands_[top.first + k]; c != npos) ++parent_start_[c];
+        if (top.in_map) number_.find(n)->second = number;
+        stack.pop_back();
+        if (!stack.empty()) operands_[stack.back().first + stack.back().next - 1] = number;
+    }
+
+    // Parent lists, ascending: the running sums of the counts make each
+    // node's slot the end of its list, and filling from the last edge
+    // backwards turns them into the starts.
+    const std::uint32_t count = size();
+    parent_start_.push_back(0);
+    for (std::uint32_t i = 1; i <= count; ++i) parent_start_[i] += parent_start_[i - 1];
+    parents_.resize(parent_start_[count]);
+    for (std::uint32_t i = count; i-- > 0;) {
+        const operand_range r = ranges_[i];
+        for (std::uint32_t k = r.count; k-- > 0;) {
+            std::uint32_t& c = operands_[r.first + k];
+            if (c == npos) c = inert();
+            else parents_[--parent_start_[c]] = i;
+        }
+    }
+}
+
+std::uint32_t dag_index::find(const node* n) const noexcept {
+    auto it = number_.find(n);
+    return it == number_.end() ? npos : it->second;
+}
+
+}  // namespace nabla::detail
