@@ -138,7 +138,9 @@ struct expr_hash {
 // ---------------------------------------------------------------- atoms
 
 /// A symbol. `x1` and `x₁` name the same symbol (subscripts are normalized
-/// to ASCII digits); any Unicode letters are allowed.
+/// to ASCII digits); any Unicode letters are allowed. A name of several
+/// letters (`speed`) prints as written, but parse() reads such a word as a
+/// product of letters (`4xy`) unless parse_options::split_names is off.
 expr symbol(std::string_view name);
 /// An exact integer written in decimal, of any size ("-123456789012345678901").
 expr integer(std::string_view decimal);

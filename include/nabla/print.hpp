@@ -13,7 +13,8 @@ namespace nabla {
 enum class style {
     /// The way a person writes it: 4xy, 2x² + 3y, √x, π, sin(x)², e^(−x).
     unicode,
-    /// Plain text that parses back: 4*x*y, 2*x^2 + 3*y.
+    /// Plain text that parses back: 4*x*y, 2*x^2 + 3*y. (Symbols with names
+    /// of several letters read back whole with parse_options::split_names off.)
     ascii,
     /// LaTeX math: 4 x y, \frac{1}{x}, \sqrt{x}, \sin\left(x\right).
     latex,
