@@ -195,3 +195,13 @@ TEST_CASE("round trip of powers of e and negative zero", "[parse][roundtrip]") {
     // pow(exp(u), 1/2) and sqrt(exp(u)) are both exp(u/2).
     check_round_trip(pow(exp(-pow(x, 2)), rational(1, 2)), style::unicode);
 }
+
+TEST_CASE("symbols with names of several letters read back whole without splitting", "[parse][roundtrip]") {
+    const expr speed = symbol("speed"), t = symbol("t");
+    const expr distance = speed * t + pow(speed, 2) / 2;
+    parse_options whole;
+    whole.split_names = false;
+    CHECK(parse(to_string(distance, style::ascii), whole) == distance);
+    // By default a word is a product of letters, as 4xy is (and e is Euler's number).
+    CHECK(parse("speed") == symbol("s") * symbol("p") * pow(e(), 2) * symbol("d"));
+}
