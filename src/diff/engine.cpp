@@ -235,25 +235,40 @@ void differentiator::activate_ancestors(std::uint32_t x) {
         std::fill(mark_.begin(), mark_.end(), 0);
         generation_ = 1;
     }
+    // Locals, not members: the compiler cannot tell that the stores below
+    // leave the members alone, and would reload them at every edge.
+    const std::uint32_t generation = generation_;
+    std::uint32_t* const mark = mark_.data();
+    std::uint32_t* const hit_head = hit_head_.data();
     active_.clear();
     edges_.clear();
-    mark_[x] = generation_;
+    mark[x] = generation;
     active_.push_back(x);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
         for (std::uint32_t p : index_->parents(c)) {
-            std::uint32_t next = hit_head_[p];
-            if (!active(p)) {
-                mark_[p] = generation_;
+            std::uint32_t next = hit_head[p];
+            if (mark[p] != generation) {
+                mark[p] = generation;
                 next = dag_index::npos;
                 active_.push_back(p);
             }
-            hit_head_[p] = static_cast<std::uint32_t>(edges_.size());
+            hit_head[p] = static_cast<std::uint32_t>(edges_.size());
             edges_.push_back({c, next});
         }
     }
-    std::sort(active_.begin(), active_.end());
+    // Post-order is ascending numbers, all of them from x on. When the
+    // ancestors are most of those nodes (an nth derivative, where nearly
+    // everything depends on x), reading the marks in turn beats sorting.
+    const std::uint32_t end = index_->size();
+    if ((end - x) / 4 > active_.size()) {
+        std::sort(active_.begin(), active_.end());
+        return;
+    }
+    active_.clear();
+    for (std::uint32_t i = x; i < end; ++i)
+        if (mark[i] == generation) active_.push_back(i);
 }
 
 expr differentiator::derive(const expr& x) {
