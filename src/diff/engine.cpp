@@ -120,13 +120,21 @@ public:
     bool add(const scaled_view& t) {
         const auto rest = t.rest();
         const std::size_t key = rest_key(rest);
-        for (std::size_t k = 0; k < views_.size(); ++k) {
-            if (keys_[k] != key) continue;
+        // Open addressing, linear probing: a rest's views lie along its key's
+        // probe sequence in the order they were added, up to the first free slot.
+        std::size_t h = (key * 0x9e3779b97f4a7c15ULL) >> (64 - slot_bits);
+        bool overflowed = false;
+        for (; slots_[h] != 0; h = (h + 1) % slots_.size()) {
+            const std::size_t k = slots_[h] - 1;
+            if (overflowed || keys_[k] != key) continue;
             scaled_view& s = views_[k];
             const auto other = s.rest();
             if (!std::equal(rest.begin(), rest.end(), other.begin(), other.end())) continue;
             long long sum;
-            if (__builtin_add_overflow(s.coefficient, t.coefficient, &sum)) break;
+            if (__builtin_add_overflow(s.coefficient, t.coefficient, &sum)) {
+                overflowed = true;  // t becomes a view of its own
+                continue;
+            }
             s.coefficient = sum;
             s.whole = nullptr;
             return true;
@@ -134,6 +142,7 @@ public:
         if (views_.size() == max_collected) return false;  // beyond, the core collects (no quadratic search)
         views_.push_back(t);
         keys_.push_back(key);
+        slots_[h] = static_cast<std::uint8_t>(views_.size());
         return true;
     }
     std::span<const scaled_view> views() const noexcept { return views_; }
@@ -148,8 +157,10 @@ private:
     }
 
     static constexpr std::size_t max_collected = 32;
+    static constexpr int slot_bits = 6;  // twice max_collected: probe sequences stay short
     boost::container::small_vector<scaled_view, 8> views_;
     boost::container::small_vector<std::size_t, 8> keys_;
+    std::array<std::uint8_t, std::size_t{1} << slot_bits> slots_{};  // 1 + the view's index, 0: free
 };
 
 expr real_cleanup(const expr& e) {
