@@ -120,13 +120,21 @@ public:
     bool add(const scaled_view& t) {
         const auto rest = t.rest();
         const std::size_t key = rest_key(rest);
-        for (std::size_t k = 0; k < views_.size(); ++k) {
-            if (keys_[k] != key) continue;
+        // Open addressing, linear probing: a rest's views lie along its key's
+        // probe sequence in the order they were added, up to the first free slot.
+        std::size_t h = (key * 0x9e3779b97f4a7c15ULL) >> (64 - slot_bits);
+        bool overflowed = false;
+        for (; slots_[h] != 0; h = (h + 1) % slots_.size()) {
+            const std::size_t k = slots_[h] - 1;
+            if (overflowed || keys_[k] != key) continue;
             scaled_view& s = views_[k];
             const auto other = s.rest();
             if (!std::equal(rest.begin(), rest.end(), other.begin(), other.end())) continue;
             long long sum;
-            if (__builtin_add_overflow(s.coefficient, t.coefficient, &sum)) break;
+            if (__builtin_add_overflow(s.coefficient, t.coefficient, &sum)) {
+                overflowed = true;  // t becomes a view of its own
+                continue;
+            }
             s.coefficient = sum;
             s.whole = nullptr;
             return true;
@@ -134,6 +142,7 @@ public:
         if (views_.size() == max_collected) return false;  // beyond, the core collects (no quadratic search)
         views_.push_back(t);
         keys_.push_back(key);
+        slots_[h] = static_cast<std::uint8_t>(views_.size());
         return true;
     }
     std::span<const scaled_view> views() const noexcept { return views_; }
@@ -148,8 +157,10 @@ private:
     }
 
     static constexpr std::size_t max_collected = 32;
+    static constexpr int slot_bits = 6;  // twice max_collected: probe sequences stay short
     boost::container::small_vector<scaled_view, 8> views_;
     boost::container::small_vector<std::size_t, 8> keys_;
+    std::array<std::uint8_t, std::size_t{1} << slot_bits> slots_{};  // 1 + the view's index, 0: free
 };
 
 expr real_cleanup(const expr& e) {
@@ -235,25 +246,40 @@ void differentiator::activate_ancestors(std::uint32_t x) {
         std::fill(mark_.begin(), mark_.end(), 0);
         generation_ = 1;
     }
+    // Locals, not members: the compiler cannot tell that the stores below
+    // leave the members alone, and would reload them at every edge.
+    const std::uint32_t generation = generation_;
+    std::uint32_t* const mark = mark_.data();
+    std::uint32_t* const hit_head = hit_head_.data();
     active_.clear();
     edges_.clear();
-    mark_[x] = generation_;
+    mark[x] = generation;
     active_.push_back(x);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
         for (std::uint32_t p : index_->parents(c)) {
-            std::uint32_t next = hit_head_[p];
-            if (!active(p)) {
-                mark_[p] = generation_;
+            std::uint32_t next = hit_head[p];
+            if (mark[p] != generation) {
+                mark[p] = generation;
                 next = dag_index::npos;
                 active_.push_back(p);
             }
-            hit_head_[p] = static_cast<std::uint32_t>(edges_.size());
+            hit_head[p] = static_cast<std::uint32_t>(edges_.size());
             edges_.push_back({c, next});
         }
     }
-    std::sort(active_.begin(), active_.end());
+    // Post-order is ascending numbers, all of them from x on. When the
+    // ancestors are most of those nodes (an nth derivative, where nearly
+    // everything depends on x), reading the marks in turn beats sorting.
+    const std::uint32_t end = index_->size();
+    if ((end - x) / 4 > active_.size()) {
+        std::sort(active_.begin(), active_.end());
+        return;
+    }
+    active_.clear();
+    for (std::uint32_t i = x; i < end; ++i)
+        if (mark[i] == generation) active_.push_back(i);
 }
 
 expr differentiator::derive(const expr& x) {
