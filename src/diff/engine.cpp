@@ -340,6 +340,7 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
         }
     };
     std::vector<std::thread> helpers;
+    helpers.reserve(threads - 1);  // no reallocation, which could throw, once threads run
     for (unsigned t = 1; t < threads; ++t) {
         try {
             helpers.emplace_back(work, t, nullptr);
