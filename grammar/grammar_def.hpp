@@ -26,6 +26,7 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include <string>
 
@@ -740,22 +741,45 @@ const auto make_statement_tail = [](auto& ctx) {
 
 // ---------------------------------------------------------------- tokens
 
-struct additive_ops : x3::symbols<ast::op> {
-    additive_ops() { add("+", ast::op::add)("-", ast::op::subtract)("−", ast::op::subtract); }
-};
-struct multiplicative_ops : x3::symbols<ast::op> {
-    multiplicative_ops() {
-        add("*", ast::op::multiply)("·", ast::op::multiply)("⋅", ast::op::multiply)(
-            "∙", ast::op::multiply)("×", ast::op::multiply)("/", ast::op::divide)(
-            "÷", ast::op::divide);
+/// One of a few fixed spellings, giving its value: x3::symbols without the
+/// search tree and its shared state, for the operators read between every
+/// two operands. No spelling is a prefix of another, so the first that
+/// matches is the longest, as x3::symbols would pick.
+template <class T, std::size_t N>
+struct spellings_parser : x3::parser<spellings_parser<T, N>> {
+    using attribute_type = T;
+    static bool const has_attribute = true;
+    struct spelling {
+        std::string_view text;
+        T value;
+    };
+    std::array<spelling, N> spellings;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute& attr) const {
+        skip(first, last, context);
+        if (first == last) return false;
+        for (const spelling& s : spellings) {
+            if (s.text[0] != *first || std::size_t(last - first) < s.text.size() ||
+                std::string_view(first, s.text.size()) != s.text)
+                continue;
+            first += s.text.size();
+            x3::traits::move_to(s.value, attr);
+            return true;
+        }
+        return false;
     }
 };
-struct sign_ops : x3::symbols<bool> {
-    sign_ops() { add("-", true)("−", true)("+", false); }
-};
-const additive_ops additive_op;
-const multiplicative_ops multiplicative_op;
-const sign_ops sign_op;
+inline constexpr auto additive_op = spellings_parser<ast::op, 3>{
+    {}, {{{"+", ast::op::add}, {"-", ast::op::subtract}, {"−", ast::op::subtract}}}};
+inline constexpr auto multiplicative_op = spellings_parser<ast::op, 7>{
+    {},
+    {{{"*", ast::op::multiply}, {"/", ast::op::divide}, {"·", ast::op::multiply},
+      {"⋅", ast::op::multiply}, {"∙", ast::op::multiply}, {"×", ast::op::multiply},
+      {"÷", ast::op::divide}}}};
+inline constexpr auto sign_op =
+    spellings_parser<bool, 3>{{}, {{{"-", true}, {"−", true}, {"+", false}}}};
 
 const auto partial_sign = x3::lit("∂");
 const auto label = x3::lexeme[+x3::char_("a-zA-Z0-9_.-")];
@@ -851,10 +875,8 @@ const auto power_def = positioned[
 const auto implicit_factor_def = positioned[
     x3::omit[&starts_factor >> into_value[power]]];
 
-struct root_signs : x3::symbols<std::uint8_t> {
-    root_signs() { add("√", 2)("∛", 3)("∜", 4); }
-};
-const root_signs root_sign;
+inline constexpr auto root_sign =
+    spellings_parser<std::uint8_t, 3>{{}, {{{"√", 2}, {"∛", 3}, {"∜", 4}}}};
 
 // The first byte picks the alternative for the common tokens; anything else
 // (Unicode operators, ∂ forms, d…, D[…]) tries them all in order.
