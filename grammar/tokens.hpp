@@ -131,12 +131,14 @@ inline const char* scan_word(const char* p, const char* last) noexcept {
     if (!unicode::is_letter(c)) return p;
     const char* q = p + len;
     while (q != last) {
-        // ASCII letters and digits continue a name without decoding.
+        // ASCII letters and digits continue a name without decoding; any
+        // other ASCII character but '_' ends it (an operator, usually).
         const char a = *q;
         if ((a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9')) {
             ++q;
             continue;
         }
+        if (static_cast<unsigned char>(a) < 0x80 && a != '_') break;
         c = unicode::decode(q, last, len);
         if (c == '_') {
             // `_` continues a name only before a letter or digit (`w_1`).
