@@ -308,6 +308,15 @@ private:
         return {symbol(name)};
     }
 
+    // Names are a few bytes long: comparing them in a loop costs less than
+    // the call to memcmp that operator== makes.
+    static bool same_text(std::string_view a, std::string_view b) noexcept {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
     // Returns the slot that caches the name's symbol while it is in the
@@ -316,7 +325,7 @@ private:
         const bool* seen = nullptr;
         std::optional<expr>* slot = nullptr;
         for (auto& used : few_uses_)
-            if (used.name == name) {
+            if (same_text(used.name, name)) {
                 seen = &used.as_function;
                 slot = &used.symbol;
                 break;
@@ -330,7 +339,7 @@ private:
         }
         if (few_uses_.size() < few_names) {
             // In place, never moved: the slots handed out stay where they are.
-            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
+            return &few_uses_.emplace_back(std::string(name), as_function, std::nullopt).symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
         return nullptr;
