@@ -812,26 +812,42 @@ const auto bindings_def = binding % ',';
 // '(', '[' or '|', or any non-ASCII character (√ ∂ ∇ α …, sorted out by the
 // alternatives). Anything else (an operator, ')', ',', the end) fails at
 // once instead of trying every alternative below it.
-struct operand_start_parser : x3::parser<operand_start_parser> {
+enum class operand_start {
+    none,
+    plain_letter,  ///< a word; not d or D, which may start d/dx or D[1](f)
+    digit,         ///< or '.': a number
+    open,          ///< ( or [
+    other,         ///< |, d, D or a non-ASCII character: every alternative is tried
+};
+inline operand_start operand_start_of(char c) noexcept {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return c == 'd' || c == 'D' ? operand_start::other : operand_start::plain_letter;
+    if (is_ascii_digit(c) || c == '.') return operand_start::digit;
+    if (c == '(' || c == '[') return operand_start::open;
+    if (c == '|' || static_cast<unsigned char>(c) >= 0x80) return operand_start::other;
+    return operand_start::none;
+}
+
+/// True where an implicit factor may start: as an operand, but never with a
+/// digit or '.' (`x 2` is not x·2), and '|' only outside an open |…|.
+struct factor_start_parser : x3::parser<factor_start_parser> {
     using attribute_type = x3::unused_type;
     static bool const has_attribute = false;
-    /// An implicit factor never starts with a digit or '.': `x 2` is not x·2.
-    bool implicit_factor;
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
         skip(p, last, context);
         if (p == last) return false;
-        const char c = *p;
-        if (static_cast<unsigned char>(c) >= 0x80) return true;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[') return true;
-        if (c == '|') return !implicit_factor || state_of(context).open_bars == 0;
-        return !implicit_factor && (is_ascii_digit(c) || c == '.');
+        switch (operand_start_of(*p)) {
+        case operand_start::none:
+        case operand_start::digit: return false;
+        case operand_start::other: return *p != '|' || state_of(context).open_bars == 0;
+        default: return true;
+        }
     }
 };
-inline constexpr operand_start_parser starts_operand{{}, false};
-inline constexpr operand_start_parser starts_factor{{}, true};
+inline constexpr factor_start_parser starts_factor{};
 
 // Not positioned[…]: a sum or term is the operand unary placed (which has
 // its range) or a chain append built (which append gives its range).
@@ -867,10 +883,11 @@ const auto unary_def = positioned[nest[x3::omit[
 
 const auto exponent_def = unary;
 
-const auto power_def = positioned[
-    x3::omit[into_value[primary] >>
-                                -(superscript_token[make_power(true)] |
-                                  ((x3::lit("**") | '^') > exponent)[make_power(false)])]];
+// Not positioned[…]: the operand is primary's, which has its range, or a
+// power make_power gave its range.
+const auto power_def =
+    x3::omit[into_value[primary] >> -(superscript_token[make_power(true)] |
+                                      ((x3::lit("**") | '^') > exponent)[make_power(false)])];
 
 const auto implicit_factor_def = positioned[
     x3::omit[&starts_factor >> into_value[power]]];
@@ -878,43 +895,50 @@ const auto implicit_factor_def = positioned[
 inline constexpr auto root_sign =
     spellings_parser<std::uint8_t, 3>{{}, {{{"√", 2}, {"∛", 3}, {"∜", 4}}}};
 
-// The first byte picks the alternative for the common tokens; anything else
-// (Unicode operators, ∂ forms, d…, D[…]) tries them all in order.
-struct first_byte_parser : x3::parser<first_byte_parser> {
+/// Parses an operand with the alternative its first byte picks: a word, a
+/// number or a group, each the only alternative that can match there, or
+/// `others`, tried in order, for the rest. What cannot start an operand
+/// fails at once.
+template <class Word, class Number, class Group, class Others>
+struct by_first_byte_parser : x3::parser<by_first_byte_parser<Word, Number, Group, Others>> {
     using attribute_type = x3::unused_type;
     static bool const has_attribute = false;
-    enum class what { digit, open, bar, plain_letter };
-    what kind;
+    Word word;
+    Number number;
+    Group group;
+    Others others;
+
     template <class Iterator, class Context, class RContext, class Attribute>
-    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
-               Attribute&) const {
-        Iterator p = first;
-        skip(p, last, context);
-        if (p == last) return false;
-        const char c = *p;
-        switch (kind) {
-        case what::digit: return is_ascii_digit(c) || c == '.';
-        case what::open: return c == '(' || c == '[';
-        case what::bar: return c == '|';
-        case what::plain_letter:
-            return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && c != 'd' && c != 'D';
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        skip(first, last, context);
+        if (first == last) return false;
+        switch (operand_start_of(*first)) {
+        case operand_start::plain_letter: return word.parse(first, last, context, rcontext, attr);
+        case operand_start::digit: return number.parse(first, last, context, rcontext, attr);
+        case operand_start::open: return group.parse(first, last, context, rcontext, attr);
+        case operand_start::other: return others.parse(first, last, context, rcontext, attr);
+        case operand_start::none: break;
         }
         return false;
     }
 };
-inline constexpr first_byte_parser starts_digit{{}, first_byte_parser::what::digit};
-inline constexpr first_byte_parser starts_open{{}, first_byte_parser::what::open};
-inline constexpr first_byte_parser starts_bar{{}, first_byte_parser::what::bar};
-inline constexpr first_byte_parser starts_plain_letter{{}, first_byte_parser::what::plain_letter};
+template <class Word, class Number, class Group, class Others>
+constexpr auto by_first_byte(const Word& word, const Number& number, const Group& group,
+                             const Others& others) {
+    return by_first_byte_parser<typename x3::extension::as_parser<Word>::value_type,
+                                typename x3::extension::as_parser<Number>::value_type,
+                                typename x3::extension::as_parser<Group>::value_type,
+                                typename x3::extension::as_parser<Others>::value_type>{
+        {}, x3::as_parser(word), x3::as_parser(number), x3::as_parser(group), x3::as_parser(others)};
+}
 
-const auto primary_def = positioned[
-    nest[x3::omit[&starts_operand >>
-                  ((&starts_plain_letter >> into_value[word]) |
-                   (&starts_digit >> into_value[number_token]) | (&starts_open >> into_value[group]) |
-                   into_value[absolute] | ((root_sign > power)[make_root]) |
-                   ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
-                   into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
-                   into_value[d_bracket] | into_value[word])]]];
+const auto primary_def = positioned[nest[x3::omit[by_first_byte(
+    into_value[word], into_value[number_token], into_value[group],
+    into_value[absolute] | ((root_sign > power)[make_root]) |
+        ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+        into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
+        into_value[d_bracket] | into_value[word])]]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];
