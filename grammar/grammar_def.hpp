@@ -748,7 +748,7 @@ const auto make_statement_tail = [](auto& ctx) {
 template <class T, std::size_t N>
 struct spellings_parser : x3::parser<spellings_parser<T, N>> {
     using attribute_type = T;
-    static bool const has_attribute = true;
+    static bool const has_attribute = !std::is_same_v<T, x3::unused_type>;
     struct spelling {
         std::string_view text;
         T value;
@@ -765,7 +765,7 @@ struct spellings_parser : x3::parser<spellings_parser<T, N>> {
                 std::string_view(first, s.text.size()) != s.text)
                 continue;
             first += s.text.size();
-            x3::traits::move_to(s.value, attr);
+            if constexpr (has_attribute) x3::traits::move_to(s.value, attr);
             return true;
         }
         return false;
@@ -778,6 +778,8 @@ inline constexpr auto multiplicative_op = spellings_parser<ast::op, 7>{
     {{{"*", ast::op::multiply}, {"/", ast::op::divide}, {"·", ast::op::multiply},
       {"⋅", ast::op::multiply}, {"∙", ast::op::multiply}, {"×", ast::op::multiply},
       {"÷", ast::op::divide}}}};
+inline constexpr auto power_sign =
+    spellings_parser<x3::unused_type, 2>{{}, {{{"**", x3::unused}, {"^", x3::unused}}}};
 inline constexpr auto sign_op =
     spellings_parser<bool, 3>{{}, {{{"-", true}, {"−", true}, {"+", false}}}};
 
@@ -887,7 +889,7 @@ const auto exponent_def = unary;
 // power make_power gave its range.
 const auto power_def =
     x3::omit[into_value[primary] >> -(superscript_token[make_power(true)] |
-                                      ((x3::lit("**") | '^') > exponent)[make_power(false)])];
+                                      (power_sign > exponent)[make_power(false)])];
 
 const auto implicit_factor_def = positioned[
     x3::omit[&starts_factor >> into_value[power]]];
