@@ -109,7 +109,9 @@ struct number_parser : x3::parser<number_parser> {
         ast::number spare;
         ast::number& n = node_for(attr, spare);
         n.text.clear();
-        n.text.append(start, p);  // cheaper than assign, which allows for aliasing
+        // append(pointer, size) rather than assign, which allows for
+        // aliasing, or append(first, last), which goes through replace.
+        n.text.append(start, std::size_t(p - start));
         n.is_integer = integer;
         n.begin = offset_of(start, s);
         n.end = offset_of(p, s);
