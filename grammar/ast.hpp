@@ -60,6 +60,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -316,6 +317,18 @@ struct gradient : located {
 struct differential : located {
     ast::name variable;
 };
+
+/// The source range of any operand: its node's, {0, 0} for nil.
+inline located range_of(const operand& o) noexcept {
+    return std::visit(
+        [](const auto& n) -> located {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, nil>) return {};
+            else if constexpr (std::is_base_of_v<located, T>) return {n.begin, n.end};
+            else return {n.get().begin, n.get().end};
+        },
+        o.get());
+}
 
 // ---------------------------------------------------------------- statements
 

@@ -86,27 +86,6 @@ const x3::rule<leibniz_target_class, ast::operand> leibniz_target = "a name";
 
 // ---------------------------------------------------------------- helpers
 
-inline std::uint32_t begin_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& n) -> std::uint32_t {
-            using T = std::decay_t<decltype(n)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return 0;
-            else if constexpr (std::is_base_of_v<ast::located, T>) return n.begin;
-            else return n.get().begin;
-        },
-        o.get());
-}
-inline std::uint32_t end_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& n) -> std::uint32_t {
-            using T = std::decay_t<decltype(n)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return 0;
-            else if constexpr (std::is_base_of_v<ast::located, T>) return n.end;
-            else return n.get().end;
-        },
-        o.get());
-}
-
 inline bool is_chain_at(const ast::operand& o, bool sum_level) {
     const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     if (!e || e->get().grouped || e->get().rest.empty()) return false;
@@ -121,17 +100,16 @@ inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum
     if (!is_chain_at(val, sum_level)) {
         ast::boxed<ast::expression> node;
         ast::expression& chain = node.get();
-        chain.begin = begin_of(val);
+        chain.begin = ast::range_of(val).begin;
         chain.first = std::move(val);
         val = std::move(node);
     }
-    auto& chain = std::get<ast::boxed<ast::expression>>(val.get()).get();
-    ast::operation& step = chain.rest.emplace_back();
-    step.op = op;
-    step.begin = begin_of(value);
-    step.end = end_of(value);
-    chain.end = step.end;
-    step.value = std::move(value);
+    auto& chain = std::get_if<ast::boxed<ast::expression>>(&val.get())->get();
+    const ast::located range = ast::range_of(value);
+    // Built in place from its parts: one move of the operand, not a default
+    // operand and then an assignment.
+    chain.rest.emplace_back(range, op, std::move(value));
+    chain.end = range.end;
 }
 
 // x3::action parses into the rule's own attribute when the types agree, so
@@ -167,10 +145,10 @@ const auto make_power = [](bool superscript) {
         // Filled where it will live: the operands move once, not twice.
         ast::boxed<ast::power> node;
         ast::power& p = node.get();
-        p.begin = begin_of(x3::_val(ctx));
+        p.begin = ast::range_of(x3::_val(ctx)).begin;
         p.base = std::move(x3::_val(ctx));
         p.exponent = std::move(x3::_attr(ctx));
-        p.end = end_of(p.exponent);
+        p.end = ast::range_of(p.exponent).end;
         p.superscript = superscript;
         x3::_val(ctx) = std::move(node);
     };

@@ -117,17 +117,6 @@ std::vector<std::string> split_name(std::string_view name) {
     return parts;
 }
 
-std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return {0, 0};
-            else if constexpr (std::is_base_of_v<ast::located, T>) return {x.begin, x.end};
-            else return {x.get().begin, x.get().end};
-        },
-        o.get());
-}
-
 const ast::expression* as_chain(const ast::operand& o) {
     const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     return e ? &e->get() : nullptr;
@@ -634,7 +623,7 @@ private:
     // A variable of differentiation: a plain name.
     expr variable(const ast::operand& o) {
         const auto* n = std::get_if<ast::name>(&o.get());
-        if (!n) fail(range_of(o).first, "expected a variable to differentiate by");
+        if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
         return symbol(normalize_name(n->text));
     }
 
@@ -655,7 +644,7 @@ private:
                     (source_[step.begin - 1] == ' ' || source_[step.begin - 1] == '\t'))
                     spaced = true;
             if (spaced) {
-                const auto [first_begin, first_end] = range_of(chain->first);
+                const auto [first_begin, first_end] = ast::range_of(chain->first);
                 std::string product(text(first_begin, first_end));
                 for (const auto& step : chain->rest)
                     product += "·" + std::string(text(step.begin, step.end));
@@ -677,7 +666,7 @@ private:
             if (it == inverses.end())
                 fail(a.function.begin, "'" + name + "⁻¹' is ambiguous: write 1/" + name +
                                            "(x) for the reciprocal");
-            const auto [arg_begin, arg_end] = range_of(a.argument);
+            const auto [arg_begin, arg_end] = ast::range_of(a.argument);
             add_note(a.begin, a.end,
                      std::string(text(a.begin, a.end)) + " read as " +
                          std::string(function_name(it->second)) + "(" +
