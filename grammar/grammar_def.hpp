@@ -857,9 +857,12 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
 };
 inline constexpr may_be_prefixed_parser may_be_prefixed{};
 
-const auto unary_def = positioned[nest[x3::omit[
-    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | into_value[prefix_derivative])) |
-    into_value[power]]]];
+// Only a signed operand needs positioned[…]: a prefix derivative is
+// positioned by its rule, and a power has its range.
+const auto unary_def = nest[x3::omit[
+    (&may_be_prefixed >>
+     (positioned[(sign_op > unary)[make_signed]] | into_value[prefix_derivative])) |
+    into_value[power]]];
 
 const auto exponent_def = unary;
 
@@ -913,12 +916,14 @@ constexpr auto by_first_byte(const Word& word, const Number& number, const Group
         {}, x3::as_parser(word), x3::as_parser(number), x3::as_parser(group), x3::as_parser(others)};
 }
 
-const auto primary_def = positioned[nest[x3::omit[by_first_byte(
+// A word, number or group has its range from its parser; only the rare
+// forms built by actions are positioned[…].
+const auto primary_def = nest[x3::omit[by_first_byte(
     into_value[word], into_value[number_token], into_value[group],
-    into_value[absolute] | ((root_sign > power)[make_root]) |
-        ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
-        into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
-        into_value[d_bracket] | into_value[word])]]];
+    positioned[into_value[absolute] | ((root_sign > power)[make_root]) |
+               ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+               into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
+               into_value[d_bracket] | into_value[word]])]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];
