@@ -866,11 +866,30 @@ const auto unary_def = nest[x3::omit[
 
 const auto exponent_def = unary;
 
+/// True where an exponent may follow: a superscript right after the base
+/// (always outside ASCII), or '^' or "**" after blanks. Most operands have
+/// none, and the attempts at one each build and drop an operand.
+struct exponent_start_parser : x3::parser<exponent_start_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        if (first == last) return false;
+        if (static_cast<unsigned char>(*first) >= 0x80) return true;
+        Iterator p = first;
+        skip(p, last, context);
+        return p != last && (*p == '^' || (*p == '*' && last - p >= 2 && p[1] == '*'));
+    }
+};
+inline constexpr exponent_start_parser may_start_exponent{};
+
 // Not positioned[…]: the operand is primary's, which has its range, or a
 // power make_power gave its range.
 const auto power_def =
-    x3::omit[into_value[primary] >> -(superscript_token[make_power(true)] |
-                                      (power_sign > exponent)[make_power(false)])];
+    x3::omit[into_value[primary] >>
+             -(&may_start_exponent >> (superscript_token[make_power(true)] |
+                                       (power_sign > exponent)[make_power(false)]))];
 
 const auto implicit_factor_def = positioned[
     x3::omit[&starts_factor >> into_value[power]]];
