@@ -145,6 +145,10 @@ public:
     boxed() : node_(make()) {}
     boxed(const T& node) : node_(make(node)) {}
     boxed(T&& node) : node_(make(std::move(node))) {}
+    /// Builds the node where it will live from its members' values: each
+    /// operand moves once, instead of into a default node and then again.
+    template <class... Members>
+    explicit boxed(std::in_place_t, Members&&... members) : node_(make(std::forward<Members>(members)...)) {}
     boxed(const boxed& other) : node_(make(*other.node_)) {}
     boxed(boxed&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
     boxed& operator=(const boxed& other) {
@@ -237,7 +241,7 @@ struct expression : located {
     operand first;
     /// Held in place up to four steps (the usual chain), so most chains
     /// are one allocation, not two.
-    boost::container::small_vector<operation, 4> rest;
+    boost::container::small_vector<operation, 4> rest{};
     /// Written in ( ) or [ ].
     bool grouped = false;
 };

@@ -98,11 +98,8 @@ inline bool is_chain_at(const ast::operand& o, bool sum_level) {
 // `val` is still a single operand), so single operands are never wrapped.
 inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
     if (!is_chain_at(val, sum_level)) {
-        ast::boxed<ast::expression> node;
-        ast::expression& chain = node.get();
-        chain.begin = ast::range_of(val).begin;
-        chain.first = std::move(val);
-        val = std::move(node);
+        const ast::located start{ast::range_of(val).begin, 0};
+        val = ast::boxed<ast::expression>(std::in_place, start, std::move(val));
     }
     auto& chain = std::get_if<ast::boxed<ast::expression>>(&val.get())->get();
     const ast::located range = ast::range_of(value);
@@ -142,15 +139,11 @@ const auto make_signed = [](auto& ctx) {
 };
 const auto make_power = [](bool superscript) {
     return [superscript](auto& ctx) {
-        // Filled where it will live: the operands move once, not twice.
-        ast::boxed<ast::power> node;
-        ast::power& p = node.get();
-        p.begin = ast::range_of(x3::_val(ctx)).begin;
-        p.base = std::move(x3::_val(ctx));
-        p.exponent = std::move(x3::_attr(ctx));
-        p.end = ast::range_of(p.exponent).end;
-        p.superscript = superscript;
-        x3::_val(ctx) = std::move(node);
+        auto& base = x3::_val(ctx);
+        auto& exponent = x3::_attr(ctx);
+        const ast::located range{ast::range_of(base).begin, ast::range_of(exponent).end};
+        base = ast::boxed<ast::power>(std::in_place, range, std::move(base), std::move(exponent),
+                                      superscript);
     };
 };
 
