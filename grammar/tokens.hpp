@@ -128,9 +128,13 @@ inline constexpr number_parser number_token{};
 /// skipping; returns its end or `p` when no word starts there.
 inline const char* scan_word(const char* p, const char* last) noexcept {
     if (p == last) return p;
-    int len = 0;
-    char32_t c = unicode::decode(p, last, len);
-    if (!unicode::is_letter(c)) return p;
+    int len = 1;
+    char32_t c = static_cast<unsigned char>(*p);
+    // Most names start with an ASCII letter: no decoding for those.
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+        c = unicode::decode(p, last, len);
+        if (!unicode::is_letter(c)) return p;
+    }
     const char* q = p + len;
     while (q != last) {
         // ASCII letters and digits continue a name without decoding; any
