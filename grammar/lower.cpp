@@ -248,7 +248,9 @@ private:
         return true;
     }
 
-    // name_factors' answer for a plain letter name, in the same order of checks.
+    // name_factors' answer for a plain letter name, in the same order of
+    // checks. The name is already normalized: its symbol is made directly,
+    // where symbol() would search it for '_' and subscripts first.
     expr plain_letter_value(const ast::name& n) {
         const std::string_view name = n.text;
         if (auto v = env_.variable(name)) return *v;
@@ -257,10 +259,10 @@ private:
         if (name == "e") return e();
         if (std::optional<expr>* cached = use(name, false, n.begin)) {
             // x in x²y + 3x: the symbol is looked up once per expression.
-            if (!*cached) *cached = symbol(name);
+            if (!*cached) *cached = detail::make_symbol(name);
             return **cached;
         }
-        return symbol(name);
+        return detail::make_symbol(name);
     }
 
     // The factors a name stands for: one, or the letters of a split name.
