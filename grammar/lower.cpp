@@ -208,8 +208,10 @@ private:
                 fail(n.begin, "number is too long (" + std::to_string(digits.size()) +
                                   " digits; the limit is " + std::to_string(max_integer_digits) + ")");
             if (digits.size() <= 18) {
+                // Fits a long long; the grammar read only digits, so there
+                // is nothing for from_chars to check.
                 long long v = 0;
-                std::from_chars(digits.data(), digits.data() + digits.size(), v);
+                for (const char digit : digits) v = v * 10 + (digit - '0');
                 return expr(v);
             }
             return integer(digits);
