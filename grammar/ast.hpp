@@ -148,7 +148,8 @@ public:
     /// Builds the node where it will live from its members' values: each
     /// operand moves once, instead of into a default node and then again.
     template <class... Members>
-    explicit boxed(std::in_place_t, Members&&... members) : node_(make(std::forward<Members>(members)...)) {}
+    explicit boxed(std::in_place_t, Members&&... members)
+        : node_(make_from_members(std::forward<Members>(members)...)) {}
     boxed(const boxed& other) : node_(make(*other.node_)) {}
     boxed(boxed&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
     boxed& operator=(const boxed& other) {
@@ -175,6 +176,19 @@ private:
         void* memory = node_memory<T>::take();
         try {
             return ::new (memory) T(std::forward<Args>(args)...);
+        } catch (...) {
+            node_memory<T>::give(memory);
+            throw;
+        }
+    }
+
+    // Braces, not parentheses: the nodes are aggregates, and clang before 16
+    // has no parenthesized aggregate initialization.
+    template <class... Members>
+    static T* make_from_members(Members&&... members) {
+        void* memory = node_memory<T>::take();
+        try {
+            return ::new (memory) T{std::forward<Members>(members)...};
         } catch (...) {
             node_memory<T>::give(memory);
             throw;
@@ -230,6 +244,10 @@ struct signed_ : located {
 
 /// One `op operand` step of a chain.
 struct operation : located {
+    operation() = default;
+    /// For emplace_back: a step built where it lives, its operand moved once.
+    operation(located range, ast::op o, operand&& v) : located(range), op(o), value(std::move(v)) {}
+
     ast::op op = ast::op::add;
     operand value;
 };

@@ -332,7 +332,7 @@ private:
         }
         if (few_uses_.size() < few_names) {
             // In place, never moved: the slots handed out stay where they are.
-            return &few_uses_.emplace_back(std::string(name), as_function, std::nullopt).symbol;
+            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
         return nullptr;
