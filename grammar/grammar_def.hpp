@@ -52,7 +52,7 @@ struct bindings_class : annotate_position {};
 struct sum_class : positioned_rule {};
 struct term_class : positioned_rule {};
 struct unary_class : positioned_rule {};
-struct exponent_class : annotate_position {};
+struct exponent_class : positioned_rule {};  // unary's value, which has its range
 struct power_class : positioned_rule {};
 struct primary_class : positioned_rule {};
 struct implicit_factor_class : positioned_rule {};
