@@ -318,7 +318,7 @@ private:
         const bool* seen = nullptr;
         std::optional<expr>* slot = nullptr;
         for (auto& used : few_uses_)
-            if (same_text(used.name, name)) {
+            if (same_text(used.name(), name)) {
                 seen = &used.as_function;
                 slot = &used.symbol;
                 break;
@@ -330,9 +330,13 @@ private:
                 fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
             return slot;
         }
-        if (few_uses_.size() < few_names) {
+        if (few_uses_.size() < few_names && name.size() <= used_name::max_bytes) {
             // In place, never moved: the slots handed out stay where they are.
-            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
+            used_name& used = few_uses_.emplace_back();
+            std::copy(name.begin(), name.end(), used.text.begin());
+            used.size = std::uint8_t(name.size());
+            used.as_function = as_function;
+            return &used.symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
         return nullptr;
@@ -751,12 +755,18 @@ private:
     std::size_t depth_ = 0;
     // Looked up for every name in the expression. An expression has a few
     // distinct names: a short list scanned in place is cheapest, and names
-    // past it go to a hash table so long inputs stay linear.
+    // past it (or longer than a short name) go to a hash table so long
+    // inputs stay linear.
     static constexpr std::size_t few_names = 8;
     struct used_name {
-        std::string name;
-        bool as_function;
+        // The text in place: most names are a letter or two, and a
+        // std::string per name cost more than all the lookups of it.
+        static constexpr std::size_t max_bytes = 22;
+        std::array<char, max_bytes> text;
+        std::uint8_t size = 0;
+        bool as_function = false;
         std::optional<expr> symbol;  // a variable's symbol, once built
+        std::string_view name() const noexcept { return {text.data(), size}; }
     };
     boost::container::static_vector<used_name, few_names> few_uses_;
     struct name_hash {
