@@ -60,6 +60,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -144,6 +145,11 @@ public:
     boxed() : node_(make()) {}
     boxed(const T& node) : node_(make(node)) {}
     boxed(T&& node) : node_(make(std::move(node))) {}
+    /// Builds the node where it will live from its members' values: each
+    /// operand moves once, instead of into a default node and then again.
+    template <class... Members>
+    explicit boxed(std::in_place_t, Members&&... members)
+        : node_(make_from_members(std::forward<Members>(members)...)) {}
     boxed(const boxed& other) : node_(make(*other.node_)) {}
     boxed(boxed&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
     boxed& operator=(const boxed& other) {
@@ -170,6 +176,19 @@ private:
         void* memory = node_memory<T>::take();
         try {
             return ::new (memory) T(std::forward<Args>(args)...);
+        } catch (...) {
+            node_memory<T>::give(memory);
+            throw;
+        }
+    }
+
+    // Braces, not parentheses: the nodes are aggregates, and clang before 16
+    // has no parenthesized aggregate initialization.
+    template <class... Members>
+    static T* make_from_members(Members&&... members) {
+        void* memory = node_memory<T>::take();
+        try {
+            return ::new (memory) T{std::forward<Members>(members)...};
         } catch (...) {
             node_memory<T>::give(memory);
             throw;
@@ -225,6 +244,10 @@ struct signed_ : located {
 
 /// One `op operand` step of a chain.
 struct operation : located {
+    operation() = default;
+    /// For emplace_back: a step built where it lives, its operand moved once.
+    operation(located range, ast::op o, operand&& v) : located(range), op(o), value(std::move(v)) {}
+
     ast::op op = ast::op::add;
     operand value;
 };
@@ -236,7 +259,7 @@ struct expression : located {
     operand first;
     /// Held in place up to four steps (the usual chain), so most chains
     /// are one allocation, not two.
-    boost::container::small_vector<operation, 4> rest;
+    boost::container::small_vector<operation, 4> rest{};
     /// Written in ( ) or [ ].
     bool grouped = false;
 };
@@ -316,6 +339,18 @@ struct gradient : located {
 struct differential : located {
     ast::name variable;
 };
+
+/// The source range of any operand: its node's, {0, 0} for nil.
+inline located range_of(const operand& o) noexcept {
+    return std::visit(
+        [](const auto& n) -> located {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, nil>) return {};
+            else if constexpr (std::is_base_of_v<located, T>) return {n.begin, n.end};
+            else return {n.get().begin, n.get().end};
+        },
+        o.get());
+}
 
 // ---------------------------------------------------------------- statements
 

@@ -26,6 +26,7 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include <string>
 
@@ -51,7 +52,7 @@ struct bindings_class : annotate_position {};
 struct sum_class : positioned_rule {};
 struct term_class : positioned_rule {};
 struct unary_class : positioned_rule {};
-struct exponent_class : annotate_position {};
+struct exponent_class : positioned_rule {};  // unary's value, which has its range
 struct power_class : positioned_rule {};
 struct primary_class : positioned_rule {};
 struct implicit_factor_class : positioned_rule {};
@@ -85,27 +86,6 @@ const x3::rule<leibniz_target_class, ast::operand> leibniz_target = "a name";
 
 // ---------------------------------------------------------------- helpers
 
-inline std::uint32_t begin_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& n) -> std::uint32_t {
-            using T = std::decay_t<decltype(n)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return 0;
-            else if constexpr (std::is_base_of_v<ast::located, T>) return n.begin;
-            else return n.get().begin;
-        },
-        o.get());
-}
-inline std::uint32_t end_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& n) -> std::uint32_t {
-            using T = std::decay_t<decltype(n)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return 0;
-            else if constexpr (std::is_base_of_v<ast::located, T>) return n.end;
-            else return n.get().end;
-        },
-        o.get());
-}
-
 inline bool is_chain_at(const ast::operand& o, bool sum_level) {
     const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     if (!e || e->get().grouped || e->get().rest.empty()) return false;
@@ -118,19 +98,15 @@ inline bool is_chain_at(const ast::operand& o, bool sum_level) {
 // `val` is still a single operand), so single operands are never wrapped.
 inline void append(ast::operand& val, ast::op op, ast::operand&& value, bool sum_level) {
     if (!is_chain_at(val, sum_level)) {
-        ast::boxed<ast::expression> node;
-        ast::expression& chain = node.get();
-        chain.begin = begin_of(val);
-        chain.first = std::move(val);
-        val = std::move(node);
+        const ast::located start{ast::range_of(val).begin, 0};
+        val = ast::boxed<ast::expression>(std::in_place, start, std::move(val));
     }
-    auto& chain = std::get<ast::boxed<ast::expression>>(val.get()).get();
-    ast::operation& step = chain.rest.emplace_back();
-    step.op = op;
-    step.begin = begin_of(value);
-    step.end = end_of(value);
-    chain.end = step.end;
-    step.value = std::move(value);
+    auto& chain = std::get_if<ast::boxed<ast::expression>>(&val.get())->get();
+    const ast::located range = ast::range_of(value);
+    // Built in place from its parts: one move of the operand, not a default
+    // operand and then an assignment.
+    chain.rest.emplace_back(range, op, std::move(value));
+    chain.end = range.end;
 }
 
 // x3::action parses into the rule's own attribute when the types agree, so
@@ -163,15 +139,11 @@ const auto make_signed = [](auto& ctx) {
 };
 const auto make_power = [](bool superscript) {
     return [superscript](auto& ctx) {
-        // Filled where it will live: the operands move once, not twice.
-        ast::boxed<ast::power> node;
-        ast::power& p = node.get();
-        p.begin = begin_of(x3::_val(ctx));
-        p.base = std::move(x3::_val(ctx));
-        p.exponent = std::move(x3::_attr(ctx));
-        p.end = end_of(p.exponent);
-        p.superscript = superscript;
-        x3::_val(ctx) = std::move(node);
+        auto& base = x3::_val(ctx);
+        auto& exponent = x3::_attr(ctx);
+        const ast::located range{ast::range_of(base).begin, ast::range_of(exponent).end};
+        base = ast::boxed<ast::power>(std::in_place, range, std::move(base), std::move(exponent),
+                                      superscript);
     };
 };
 
@@ -740,22 +712,47 @@ const auto make_statement_tail = [](auto& ctx) {
 
 // ---------------------------------------------------------------- tokens
 
-struct additive_ops : x3::symbols<ast::op> {
-    additive_ops() { add("+", ast::op::add)("-", ast::op::subtract)("−", ast::op::subtract); }
-};
-struct multiplicative_ops : x3::symbols<ast::op> {
-    multiplicative_ops() {
-        add("*", ast::op::multiply)("·", ast::op::multiply)("⋅", ast::op::multiply)(
-            "∙", ast::op::multiply)("×", ast::op::multiply)("/", ast::op::divide)(
-            "÷", ast::op::divide);
+/// One of a few fixed spellings, giving its value: x3::symbols without the
+/// search tree and its shared state, for the operators read between every
+/// two operands. No spelling is a prefix of another, so the first that
+/// matches is the longest, as x3::symbols would pick.
+template <class T, std::size_t N>
+struct spellings_parser : x3::parser<spellings_parser<T, N>> {
+    using attribute_type = T;
+    static bool const has_attribute = !std::is_same_v<T, x3::unused_type>;
+    struct spelling {
+        std::string_view text;
+        T value;
+    };
+    std::array<spelling, N> spellings;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute& attr) const {
+        skip(first, last, context);
+        if (first == last) return false;
+        for (const spelling& s : spellings) {
+            if (s.text[0] != *first || std::size_t(last - first) < s.text.size() ||
+                std::string_view(first, s.text.size()) != s.text)
+                continue;
+            first += s.text.size();
+            if constexpr (has_attribute) x3::traits::move_to(s.value, attr);
+            return true;
+        }
+        return false;
     }
 };
-struct sign_ops : x3::symbols<bool> {
-    sign_ops() { add("-", true)("−", true)("+", false); }
-};
-const additive_ops additive_op;
-const multiplicative_ops multiplicative_op;
-const sign_ops sign_op;
+inline constexpr auto additive_op = spellings_parser<ast::op, 3>{
+    {}, {{{"+", ast::op::add}, {"-", ast::op::subtract}, {"−", ast::op::subtract}}}};
+inline constexpr auto multiplicative_op = spellings_parser<ast::op, 7>{
+    {},
+    {{{"*", ast::op::multiply}, {"/", ast::op::divide}, {"·", ast::op::multiply},
+      {"⋅", ast::op::multiply}, {"∙", ast::op::multiply}, {"×", ast::op::multiply},
+      {"÷", ast::op::divide}}}};
+inline constexpr auto power_sign =
+    spellings_parser<x3::unused_type, 2>{{}, {{{"**", x3::unused}, {"^", x3::unused}}}};
+inline constexpr auto sign_op =
+    spellings_parser<bool, 3>{{}, {{{"-", true}, {"−", true}, {"+", false}}}};
 
 const auto partial_sign = x3::lit("∂");
 const auto label = x3::lexeme[+x3::char_("a-zA-Z0-9_.-")];
@@ -788,26 +785,42 @@ const auto bindings_def = binding % ',';
 // '(', '[' or '|', or any non-ASCII character (√ ∂ ∇ α …, sorted out by the
 // alternatives). Anything else (an operator, ')', ',', the end) fails at
 // once instead of trying every alternative below it.
-struct operand_start_parser : x3::parser<operand_start_parser> {
+enum class operand_start {
+    none,
+    plain_letter,  ///< a word; not d or D, which may start d/dx or D[1](f)
+    digit,         ///< or '.': a number
+    open,          ///< ( or [
+    other,         ///< |, d, D or a non-ASCII character: every alternative is tried
+};
+inline operand_start operand_start_of(char c) noexcept {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return c == 'd' || c == 'D' ? operand_start::other : operand_start::plain_letter;
+    if (is_ascii_digit(c) || c == '.') return operand_start::digit;
+    if (c == '(' || c == '[') return operand_start::open;
+    if (c == '|' || static_cast<unsigned char>(c) >= 0x80) return operand_start::other;
+    return operand_start::none;
+}
+
+/// True where an implicit factor may start: as an operand, but never with a
+/// digit or '.' (`x 2` is not x·2), and '|' only outside an open |…|.
+struct factor_start_parser : x3::parser<factor_start_parser> {
     using attribute_type = x3::unused_type;
     static bool const has_attribute = false;
-    /// An implicit factor never starts with a digit or '.': `x 2` is not x·2.
-    bool implicit_factor;
     template <class Iterator, class Context, class RContext, class Attribute>
     bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
                Attribute&) const {
         Iterator p = first;
         skip(p, last, context);
         if (p == last) return false;
-        const char c = *p;
-        if (static_cast<unsigned char>(c) >= 0x80) return true;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '(' || c == '[') return true;
-        if (c == '|') return !implicit_factor || state_of(context).open_bars == 0;
-        return !implicit_factor && (is_ascii_digit(c) || c == '.');
+        switch (operand_start_of(*p)) {
+        case operand_start::none:
+        case operand_start::digit: return false;
+        case operand_start::other: return *p != '|' || state_of(context).open_bars == 0;
+        default: return true;
+        }
     }
 };
-inline constexpr operand_start_parser starts_operand{{}, false};
-inline constexpr operand_start_parser starts_factor{{}, true};
+inline constexpr factor_start_parser starts_factor{};
 
 // Not positioned[…]: a sum or term is the operand unary placed (which has
 // its range) or a chain append built (which append gives its range).
@@ -837,62 +850,92 @@ struct may_be_prefixed_parser : x3::parser<may_be_prefixed_parser> {
 };
 inline constexpr may_be_prefixed_parser may_be_prefixed{};
 
-const auto unary_def = positioned[nest[x3::omit[
-    (&may_be_prefixed >> (((sign_op > unary)[make_signed]) | into_value[prefix_derivative])) |
-    into_value[power]]]];
+// Only a signed operand needs positioned[…]: a prefix derivative is
+// positioned by its rule, and a power has its range.
+const auto unary_def = nest[x3::omit[
+    (&may_be_prefixed >>
+     (positioned[(sign_op > unary)[make_signed]] | into_value[prefix_derivative])) |
+    into_value[power]]];
 
 const auto exponent_def = unary;
 
-const auto power_def = positioned[
+/// True where an exponent may follow: a superscript right after the base
+/// (always outside ASCII), or '^' or "**" after blanks. Most operands have
+/// none, and the attempts at one each build and drop an operand.
+struct exponent_start_parser : x3::parser<exponent_start_parser> {
+    using attribute_type = x3::unused_type;
+    static bool const has_attribute = false;
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute&) const {
+        if (first == last) return false;
+        if (static_cast<unsigned char>(*first) >= 0x80) return true;
+        Iterator p = first;
+        skip(p, last, context);
+        return p != last && (*p == '^' || (*p == '*' && last - p >= 2 && p[1] == '*'));
+    }
+};
+inline constexpr exponent_start_parser may_start_exponent{};
+
+// Not positioned[…]: the operand is primary's, which has its range, or a
+// power make_power gave its range.
+const auto power_def =
     x3::omit[into_value[primary] >>
-                                -(superscript_token[make_power(true)] |
-                                  ((x3::lit("**") | '^') > exponent)[make_power(false)])]];
+             -(&may_start_exponent >> (superscript_token[make_power(true)] |
+                                       (power_sign > exponent)[make_power(false)]))];
 
 const auto implicit_factor_def = positioned[
     x3::omit[&starts_factor >> into_value[power]]];
 
-struct root_signs : x3::symbols<std::uint8_t> {
-    root_signs() { add("√", 2)("∛", 3)("∜", 4); }
-};
-const root_signs root_sign;
+inline constexpr auto root_sign =
+    spellings_parser<std::uint8_t, 3>{{}, {{{"√", 2}, {"∛", 3}, {"∜", 4}}}};
 
-// The first byte picks the alternative for the common tokens; anything else
-// (Unicode operators, ∂ forms, d…, D[…]) tries them all in order.
-struct first_byte_parser : x3::parser<first_byte_parser> {
+/// Parses an operand with the alternative its first byte picks: a word, a
+/// number or a group, each the only alternative that can match there, or
+/// `others`, tried in order, for the rest. What cannot start an operand
+/// fails at once.
+template <class Word, class Number, class Group, class Others>
+struct by_first_byte_parser : x3::parser<by_first_byte_parser<Word, Number, Group, Others>> {
     using attribute_type = x3::unused_type;
     static bool const has_attribute = false;
-    enum class what { digit, open, bar, plain_letter };
-    what kind;
+    Word word;
+    Number number;
+    Group group;
+    Others others;
+
     template <class Iterator, class Context, class RContext, class Attribute>
-    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
-               Attribute&) const {
-        Iterator p = first;
-        skip(p, last, context);
-        if (p == last) return false;
-        const char c = *p;
-        switch (kind) {
-        case what::digit: return is_ascii_digit(c) || c == '.';
-        case what::open: return c == '(' || c == '[';
-        case what::bar: return c == '|';
-        case what::plain_letter:
-            return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && c != 'd' && c != 'D';
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext& rcontext,
+               Attribute& attr) const {
+        skip(first, last, context);
+        if (first == last) return false;
+        switch (operand_start_of(*first)) {
+        case operand_start::plain_letter: return word.parse(first, last, context, rcontext, attr);
+        case operand_start::digit: return number.parse(first, last, context, rcontext, attr);
+        case operand_start::open: return group.parse(first, last, context, rcontext, attr);
+        case operand_start::other: return others.parse(first, last, context, rcontext, attr);
+        case operand_start::none: break;
         }
         return false;
     }
 };
-inline constexpr first_byte_parser starts_digit{{}, first_byte_parser::what::digit};
-inline constexpr first_byte_parser starts_open{{}, first_byte_parser::what::open};
-inline constexpr first_byte_parser starts_bar{{}, first_byte_parser::what::bar};
-inline constexpr first_byte_parser starts_plain_letter{{}, first_byte_parser::what::plain_letter};
+template <class Word, class Number, class Group, class Others>
+constexpr auto by_first_byte(const Word& word, const Number& number, const Group& group,
+                             const Others& others) {
+    return by_first_byte_parser<typename x3::extension::as_parser<Word>::value_type,
+                                typename x3::extension::as_parser<Number>::value_type,
+                                typename x3::extension::as_parser<Group>::value_type,
+                                typename x3::extension::as_parser<Others>::value_type>{
+        {}, x3::as_parser(word), x3::as_parser(number), x3::as_parser(group), x3::as_parser(others)};
+}
 
-const auto primary_def = positioned[
-    nest[x3::omit[&starts_operand >>
-                  ((&starts_plain_letter >> into_value[word]) |
-                   (&starts_digit >> into_value[number_token]) | (&starts_open >> into_value[group]) |
-                   into_value[absolute] | ((root_sign > power)[make_root]) |
-                   ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
-                   into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
-                   into_value[d_bracket] | into_value[word])]]];
+// A word, number or group has its range from its parser; only the rare
+// forms built by actions are positioned[…].
+const auto primary_def = nest[x3::omit[by_first_byte(
+    into_value[word], into_value[number_token], into_value[group],
+    positioned[into_value[absolute] | ((root_sign > power)[make_root]) |
+               ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+               into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
+               into_value[d_bracket] | into_value[word]])]];
 
 const auto order_or_one = superscript_order | x3::attr(std::uint32_t(1));
 const auto partial_variable_def = x3::lexeme[partial_sign >> any_name >> order_or_one];

@@ -117,17 +117,6 @@ std::vector<std::string> split_name(std::string_view name) {
     return parts;
 }
 
-std::pair<std::uint32_t, std::uint32_t> range_of(const ast::operand& o) {
-    return std::visit(
-        [](const auto& x) -> std::pair<std::uint32_t, std::uint32_t> {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, ast::nil>) return {0, 0};
-            else if constexpr (std::is_base_of_v<ast::located, T>) return {x.begin, x.end};
-            else return {x.get().begin, x.get().end};
-        },
-        o.get());
-}
-
 const ast::expression* as_chain(const ast::operand& o) {
     const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     return e ? &e->get() : nullptr;
@@ -219,8 +208,10 @@ private:
                 fail(n.begin, "number is too long (" + std::to_string(digits.size()) +
                                   " digits; the limit is " + std::to_string(max_integer_digits) + ")");
             if (digits.size() <= 18) {
+                // Fits a long long; the grammar read only digits, so there
+                // is nothing for from_chars to check.
                 long long v = 0;
-                std::from_chars(digits.data(), digits.data() + digits.size(), v);
+                for (const char digit : digits) v = v * 10 + (digit - '0');
                 return expr(v);
             }
             return integer(digits);
@@ -259,7 +250,9 @@ private:
         return true;
     }
 
-    // name_factors' answer for a plain letter name, in the same order of checks.
+    // name_factors' answer for a plain letter name, in the same order of
+    // checks. The name is already normalized: its symbol is made directly,
+    // where symbol() would search it for '_' and subscripts first.
     expr plain_letter_value(const ast::name& n) {
         const std::string_view name = n.text;
         if (auto v = env_.variable(name)) return *v;
@@ -268,10 +261,10 @@ private:
         if (name == "e") return e();
         if (std::optional<expr>* cached = use(name, false, n.begin)) {
             // x in x²y + 3x: the symbol is looked up once per expression.
-            if (!*cached) *cached = symbol(name);
+            if (!*cached) *cached = detail::make_symbol(name);
             return **cached;
         }
-        return symbol(name);
+        return detail::make_symbol(name);
     }
 
     // The factors a name stands for: one, or the letters of a split name.
@@ -308,6 +301,15 @@ private:
         return {symbol(name)};
     }
 
+    // Names are a few bytes long: comparing them in a loop costs less than
+    // the call to memcmp that operator== makes.
+    static bool same_text(std::string_view a, std::string_view b) noexcept {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+
     // Tracks undefined names used as functions and as variables: one name
     // cannot be both in one expression.
     // Returns the slot that caches the name's symbol while it is in the
@@ -316,7 +318,7 @@ private:
         const bool* seen = nullptr;
         std::optional<expr>* slot = nullptr;
         for (auto& used : few_uses_)
-            if (used.name == name) {
+            if (same_text(used.name(), name)) {
                 seen = &used.as_function;
                 slot = &used.symbol;
                 break;
@@ -328,9 +330,13 @@ private:
                 fail(at, "'" + std::string(name) + "' is used both as a function and as a variable");
             return slot;
         }
-        if (few_uses_.size() < few_names) {
+        if (few_uses_.size() < few_names && name.size() <= used_name::max_bytes) {
             // In place, never moved: the slots handed out stay where they are.
-            return &few_uses_.emplace_back(used_name{std::string(name), as_function, std::nullopt}).symbol;
+            used_name& used = few_uses_.emplace_back();
+            std::copy(name.begin(), name.end(), used.text.begin());
+            used.size = std::uint8_t(name.size());
+            used.as_function = as_function;
+            return &used.symbol;
         }
         many_uses_.emplace(std::string(name), as_function);
         return nullptr;
@@ -625,7 +631,7 @@ private:
     // A variable of differentiation: a plain name.
     expr variable(const ast::operand& o) {
         const auto* n = std::get_if<ast::name>(&o.get());
-        if (!n) fail(range_of(o).first, "expected a variable to differentiate by");
+        if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
         return symbol(normalize_name(n->text));
     }
 
@@ -646,7 +652,7 @@ private:
                     (source_[step.begin - 1] == ' ' || source_[step.begin - 1] == '\t'))
                     spaced = true;
             if (spaced) {
-                const auto [first_begin, first_end] = range_of(chain->first);
+                const auto [first_begin, first_end] = ast::range_of(chain->first);
                 std::string product(text(first_begin, first_end));
                 for (const auto& step : chain->rest)
                     product += "·" + std::string(text(step.begin, step.end));
@@ -668,7 +674,7 @@ private:
             if (it == inverses.end())
                 fail(a.function.begin, "'" + name + "⁻¹' is ambiguous: write 1/" + name +
                                            "(x) for the reciprocal");
-            const auto [arg_begin, arg_end] = range_of(a.argument);
+            const auto [arg_begin, arg_end] = ast::range_of(a.argument);
             add_note(a.begin, a.end,
                      std::string(text(a.begin, a.end)) + " read as " +
                          std::string(function_name(it->second)) + "(" +
@@ -749,12 +755,18 @@ private:
     std::size_t depth_ = 0;
     // Looked up for every name in the expression. An expression has a few
     // distinct names: a short list scanned in place is cheapest, and names
-    // past it go to a hash table so long inputs stay linear.
+    // past it (or longer than a short name) go to a hash table so long
+    // inputs stay linear.
     static constexpr std::size_t few_names = 8;
     struct used_name {
-        std::string name;
-        bool as_function;
+        // The text in place: most names are a letter or two, and a
+        // std::string per name cost more than all the lookups of it.
+        static constexpr std::size_t max_bytes = 22;
+        std::array<char, max_bytes> text;
+        std::uint8_t size = 0;
+        bool as_function = false;
         std::optional<expr> symbol;  // a variable's symbol, once built
+        std::string_view name() const noexcept { return {text.data(), size}; }
     };
     boost::container::static_vector<used_name, few_names> few_uses_;
     struct name_hash {

@@ -109,7 +109,9 @@ struct number_parser : x3::parser<number_parser> {
         ast::number spare;
         ast::number& n = node_for(attr, spare);
         n.text.clear();
-        n.text.append(start, p);  // cheaper than assign, which allows for aliasing
+        // append(pointer, size) rather than assign, which allows for
+        // aliasing, or append(first, last), which goes through replace.
+        n.text.append(start, std::size_t(p - start));
         n.is_integer = integer;
         n.begin = offset_of(start, s);
         n.end = offset_of(p, s);
@@ -126,17 +128,23 @@ inline constexpr number_parser number_token{};
 /// skipping; returns its end or `p` when no word starts there.
 inline const char* scan_word(const char* p, const char* last) noexcept {
     if (p == last) return p;
-    int len = 0;
-    char32_t c = unicode::decode(p, last, len);
-    if (!unicode::is_letter(c)) return p;
+    int len = 1;
+    char32_t c = static_cast<unsigned char>(*p);
+    // Most names start with an ASCII letter: no decoding for those.
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+        c = unicode::decode(p, last, len);
+        if (!unicode::is_letter(c)) return p;
+    }
     const char* q = p + len;
     while (q != last) {
-        // ASCII letters and digits continue a name without decoding.
+        // ASCII letters and digits continue a name without decoding; any
+        // other ASCII character but '_' ends it (an operator, usually).
         const char a = *q;
         if ((a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9')) {
             ++q;
             continue;
         }
+        if (static_cast<unsigned char>(a) < 0x80 && a != '_') break;
         c = unicode::decode(q, last, len);
         if (c == '_') {
             // `_` continues a name only before a letter or digit (`w_1`).

@@ -30,8 +30,13 @@ std::string_view function_name(function f) noexcept { return function_table[stat
 int function_arity(function f) noexcept { return function_table[static_cast<std::size_t>(f)].arity; }
 std::optional<function> find_function(std::string_view name) noexcept {
     if (name == "ln") return function::log;
-    for (std::size_t i = 0; i < std::size(function_table); ++i)
-        if (function_table[i].name == name) return static_cast<function>(i);
+    // The parser asks for every call it lowers: the first letter rules out
+    // most names before a memcmp call compares the rest.
+    for (std::size_t i = 0; i < std::size(function_table); ++i) {
+        const std::string_view known = function_table[i].name;
+        if (known.size() == name.size() && known[0] == name[0] && known == name)
+            return static_cast<function>(i);
+    }
     return std::nullopt;
 }
 
