@@ -305,10 +305,9 @@ expr differentiator::derive(const expr& x) {
 
 std::vector<expr> differentiator::derive_each(std::span<const expr> variables, unsigned threads) {
     std::vector<expr> out(variables.size());
-    // Variables are handed out in blocks of consecutive ones: neighbours in a
-    // gradient tend to share ancestors, which then stay in one core's cache.
-    // A thread pays for per-node state the size of the DAG, so it is only
-    // started for at least two blocks' worth of derivatives.
+    // Variables are handed out in blocks, one atomic step per block rather
+    // than per variable. A thread pays for per-node state the size of the
+    // DAG, so it is only started for at least two blocks' worth of derivatives.
     constexpr std::size_t block = 256;
     // Each helper's per-node state is about 48 bytes a node: helpers are
     // capped so that it stays within a GiB.
