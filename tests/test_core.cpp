@@ -276,6 +276,33 @@ TEST_CASE("the intern table finds every live node through heavy churn", "[core][
     CHECK(detail::live_node_count() == before);
 }
 
+TEST_CASE("symbols and small integers outlive their expressions; the rest is freed", "[core][intern]") {
+    const expr fill_small_integer_cache = 1;
+    const std::size_t before = detail::live_node_count();
+    const detail::node* made = nullptr;
+    {
+        const expr speed = symbol("immortal_speed");
+        made = speed.get();
+        const expr term = 7 * speed + pow(speed, 1000);
+        CHECK(detail::live_node_count() == before + 4);  // the symbol, speed¹⁰⁰⁰, 7·speed and the sum
+    }
+    // Only the symbol stays, and naming it again finds the same node.
+    CHECK(detail::live_node_count() == before + 1);
+    CHECK(symbol("immortal_speed").get() == made);
+    // Products of it built and dropped on several threads at once never
+    // write its count, nor 2's.
+    const detail::node* two = expr(2).get();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([] {
+            for (int i = 0; i < 10000; ++i) (void)(symbol("immortal_speed") * 2);
+        });
+    for (auto& t : threads) t.join();
+    CHECK(made->refs.load() == detail::immortal_refs);
+    CHECK(two->refs.load() == detail::immortal_refs);
+    CHECK(detail::live_node_count() == before + 1);
+}
+
 TEST_CASE("the hashes along a deep chain do not repeat", "[core][deep]") {
     // A repeated hash along sin(sin(…)) or (((x²)²)…) would pile the chain
     // into one run of the intern table and make building it quadratic.

@@ -10,7 +10,8 @@
 ///   hash (ties broken structurally), so it is the same on every run.
 /// - Nodes are reference counted. The intern table is sharded and each shard
 ///   is guarded by a lock, so expressions may be created, copied and
-///   destroyed from several threads at once.
+///   destroyed from several threads at once. Symbols, π, e and small
+///   integers live until the process ends.
 /// - No traversal recurses on the C++ stack: a chain of a million nested
 ///   nodes builds, hashes, prints and frees.
 

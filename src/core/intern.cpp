@@ -328,6 +328,15 @@ std::size_t node_bytes(nabla::kind k, std::size_t nops) {
     return sizeof(node) + sizeof(const node*) * nops + payload_size(key);
 }
 
+// Immortal nodes stay reachable from here: the intern table packs its
+// pointers, which leak checkers cannot follow.
+void keep_reachable(const node* n) {
+    static std::mutex guard;
+    static auto* immortals = new std::vector<const node*>;  // never destroyed, as shards()
+    std::lock_guard lock(guard);
+    immortals->push_back(n);
+}
+
 node* allocate(const node_key& k) {
     const std::uint8_t pool = this_thread_pool();
     void* memory;
@@ -339,7 +348,9 @@ node* allocate(const node_key& k) {
     node* n = static_cast<node*>(memory);
     // The intern table packs addresses into 45 bits (8-byte aligned, below 2^48).
     if (reinterpret_cast<std::uintptr_t>(memory) >> 48) throw std::bad_alloc();
-    new (&n->refs) std::atomic<std::uint32_t>(1);
+    const bool immortal = k.kind == kind::symbol || k.kind == kind::constant;
+    new (&n->refs) std::atomic<std::uint32_t>(immortal ? immortal_refs : 1);
+    if (immortal) keep_reachable(n);
     n->kind = k.kind;
     n->aux = k.aux;
     n->unlinked = 0;
@@ -383,6 +394,7 @@ void free_node(const node* n) {
 // Increments a count unless it is zero (a dead node stays dead).
 bool try_retain(const node* n) {
     std::uint32_t r = n->refs.load(std::memory_order_relaxed);
+    if (r >= immortal_floor) return true;
     while (r != 0)
         if (n->refs.compare_exchange_weak(r, r + 1, std::memory_order_acq_rel)) return true;
     return false;
@@ -409,14 +421,14 @@ const node* intern(const node_key& k) {
 }  // namespace
 
 void release(const node* n) noexcept {
-    if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (is_immortal(n) || n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // Freeing a long chain frees its operands in turn: a worklist, not recursion.
     boost::container::small_vector<const node*, 16> dead{n};
     while (!dead.empty()) {
         const node* d = dead.back();
         dead.pop_back();
         for (const node* child : d->ops())
-            if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
+            if (!is_immortal(child) && child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
         {
             shard& s = shard_of(d->hash);
             std::lock_guard lock(s.mutex);
@@ -497,7 +509,7 @@ const node* cached_small_integer(std::int64_t v) {
         auto* t = new std::vector<const node*>;
         for (std::int64_t i = cached_min; i <= cached_max; ++i) {
             expr e = intern_small_number(i);
-            retain(e.get());  // immortal
+            e.get()->refs.store(immortal_refs, std::memory_order_relaxed);
             t->push_back(e.get());
         }
         return t;

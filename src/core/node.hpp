@@ -86,7 +86,19 @@ inline void poll_interrupt() {
 }
 
 // Reference counting on raw nodes (expr does this for you).
-inline void retain(const node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
+//
+// Symbols, π and e and the cached small integers are immortal: their count
+// starts at `immortal_refs` and is never written again. Nearly every product
+// holds x or a coefficient such as 2, and threads building at once would
+// otherwise take turns owning those counts' cache lines. The gap to
+// `immortal_floor` absorbs the counts that moved before a cached integer
+// was made immortal.
+constexpr std::uint32_t immortal_floor = std::uint32_t(1) << 31;
+constexpr std::uint32_t immortal_refs = immortal_floor | (immortal_floor >> 1);
+inline bool is_immortal(const node* n) noexcept { return n->refs.load(std::memory_order_relaxed) >= immortal_floor; }
+inline void retain(const node* n) noexcept {
+    if (!is_immortal(n)) n->refs.fetch_add(1, std::memory_order_relaxed);
+}
 void release(const node* n) noexcept;
 
 // ---- factories (canonicalizing, interning); all return a new reference as expr
