@@ -275,8 +275,8 @@ private:
         if (env_.function(name))
             fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
         if (is_command(name))
-            fail(n.begin, "'" + name + "' is a command; use it as a whole statement, like " + name +
-                              "(…)");
+            fail(n.begin, "'" + name + "' is a command; use it as a whole statement, like " +
+                              (name == "explain" ? "explain ∂z/∂x or explain(z, x)" : name + "(…)"));
         if (find_function(name) || name == "sqrt")
             fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
         if (name == "pi" || name == "π") return {pi()};

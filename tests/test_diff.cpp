@@ -219,6 +219,8 @@ TEST_CASE("explain_diff lists the rules in order with intermediate results", "[d
     CHECK(steps[0].rule == "power-rule");
     CHECK(steps[0].description == "power rule on x²");
     CHECK(steps[0].result == 2 * x);
+    CHECK(steps[0].part == pow(x, 2));
+    CHECK(steps[0].variable == x);
     CHECK(steps[1].rule == "constant-factor");
     CHECK(steps[1].description == "constant factor 2y");
     CHECK(steps[1].result == 4 * x * y);

@@ -117,6 +117,73 @@ TEST_CASE("the capabilities as commands", "[session]") {
     CHECK(dot.text.starts_with("digraph"));
 }
 
+TEST_CASE("explain takes derivative notation and shows what each step gives", "[session][explain]") {
+    session s;
+    s.execute("z = 2x²y");
+    const statement_result r = s.execute("explain ∂z/∂x");
+    REQUIRE(r.kind == result_kind::steps);
+    CHECK(r.value == 4 * x * y);
+    REQUIRE(r.steps.size() == 2);
+    CHECK(r.steps[0].rule == "power-rule");
+    CHECK(r.steps[0].part == pow(x, 2));
+    CHECK(r.steps[0].variable == x);
+    CHECK(r.steps[0].result == 2 * x);
+    CHECK(r.steps[1].rule == "constant-factor");
+    CHECK(r.steps[1].part == 2 * pow(x, 2) * y);
+    CHECK(r.to_text(style::unicode) ==
+          "1. power rule on x²\n"
+          "   ∂/∂x x² = 2x\n"
+          "2. constant factor 2y\n"
+          "   ∂/∂x 2x²y = 4xy\n"
+          "= 4xy");
+    CHECK(r.to_text(style::ascii).find("   diff(2*x^2*y, x) = 4*x*y\n") != std::string::npos);
+    CHECK(r.to_text(style::latex).find("\\frac{\\partial}{\\partial x} x^{2} = 2 x") != std::string::npos);
+    // The function form and the other notations say the same.
+    CHECK(s.execute("explain(z, x)").to_text(style::unicode) == r.to_text(style::unicode));
+    CHECK(s.execute("explain dz/dx").to_text(style::unicode) == r.to_text(style::unicode));
+
+    // d/dx is an operator only where an expression starts; after the word it is one.
+    const statement_result sum = s.execute("explain d/dx (x^2 + 1)");
+    REQUIRE(sum.steps.size() == 2);
+    CHECK(sum.steps[1].rule == "sum-rule");
+    CHECK(sum.steps[1].part == pow(x, 2) + 1);
+    CHECK(sum.to_text(style::unicode).find("   ∂/∂x (x² + 1) = 2x\n") != std::string::npos);
+
+    // A mixed partial: by x, then by y, each step with its variable.
+    const statement_result mixed = s.execute("explain ∂²z/∂x∂y");
+    CHECK(mixed.value == 4 * x);
+    REQUIRE(mixed.steps.size() == 3);
+    CHECK(mixed.steps[1].variable == x);
+    CHECK(mixed.steps[2].variable == y);
+    CHECK(mixed.steps[2].part == 4 * x * y);
+
+    // Nothing to do, or almost nothing, still says why.
+    const statement_result constant = s.execute("explain ∂z/∂q");
+    CHECK(constant.value == 0);
+    CHECK(constant.steps.empty());
+    CHECK(constant.notes == std::vector<std::string>{"2x²y does not depend on q"});
+    const statement_result itself = s.execute("explain ∂(x)/∂x");
+    REQUIRE(itself.steps.size() == 1);
+    CHECK(itself.steps[0].result == 1);
+
+    // Anything but a derivative after the word is an error at what follows it.
+    try {
+        s.execute("explain x^2 + 1");
+        FAIL("explain x^2 + 1 ran");
+    } catch (const parse_error& e) {
+        CHECK(e.column() == 9);
+        CHECK(e.message() == "explain takes a derivative, like explain ∂z/∂x or explain(z, x)");
+    }
+    try {
+        s.execute("explain ∂z/∂x +");
+        FAIL("explain ∂z/∂x + ran");
+    } catch (const parse_error& e) {
+        CHECK(e.column() == 16);
+        CHECK(e.source_line() == "explain ∂z/∂x +");
+    }
+    CHECK(s.execute("z").value == 2 * pow(x, 2) * y);  // the session is unharmed
+}
+
 TEST_CASE("eval keeps exact results exact and evaluates closed ones", "[session]") {
     session s;
     s.execute("z = x^2 y");

@@ -71,11 +71,14 @@ expr laplacian(const expr& e, const std::vector<expr>& variables, const diff_opt
 /// near them.
 std::vector<expr> kink_conditions(const expr& e);
 
-/// One step of a derivation: the rule used, in words, and the expression after it.
+/// One step of a derivation: the rule used, in words, and what it gave:
+/// ∂part/∂variable = result.
 struct explanation_step {
     std::string rule;         ///< stable rule name ("d-sin", "product-rule")
-    std::string description;  ///< "chain rule on sin(2x): cos(2x)·∂(2x)/∂x"
-    expr result;              ///< the derivative of the part the step worked on
+    std::string description;  ///< "chain rule on sin(2x): cos(2x)·∂(2x)"
+    expr part;                ///< the subexpression the step differentiated (sin(2x))
+    expr variable;            ///< the variable it differentiated by
+    expr result;              ///< ∂part/∂variable (2cos(2x))
 };
 /// Differentiates and records the rules applied, in order (innermost first).
 std::vector<explanation_step> explain_diff(const expr& e, const expr& x, const diff_options& options = {});

@@ -118,6 +118,7 @@ std::vector<explanation_step> explain_diff(const expr& e, const expr& x, const d
     require_symbol(x);
     std::vector<explanation_step> steps;
     detail::differentiator(e, options, &steps).derive(x);
+    for (explanation_step& step : steps) step.variable = x;
     return steps;
 }
 

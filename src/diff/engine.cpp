@@ -237,8 +237,8 @@ void differentiator::reset(expr root) {
     distributed_.clear();
 }
 
-void differentiator::record(std::string rule, std::string description, const expr& result) {
-    trace_->push_back({std::move(rule), std::move(description), result});
+void differentiator::record(std::string rule, std::string description, const node* part, const expr& result) {
+    trace_->push_back({std::move(rule), std::move(description), share(part), {}, result});
 }
 
 void differentiator::activate_ancestors(std::uint32_t x) {
@@ -619,7 +619,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_->at(i)->nops > 1)
-        record("sum-rule", "sum rule on " + show(share(index_->at(i))), result);
+        record("sum-rule", "sum rule on " + show(share(index_->at(i))), index_->at(i), result);
     return result;
 }
 
@@ -807,7 +807,7 @@ void differentiator::derive_product(std::uint32_t i) {
             std::vector<expr> rest;
             for (std::size_t j = 0; j < n->nops; ++j)
                 if (j != k) rest.push_back(share(n->op(j)));
-            record("constant-factor", "constant factor " + show(make_product(std::move(rest))), result);
+            record("constant-factor", "constant factor " + show(make_product(std::move(rest))), n, result);
         }
     } else if (varying.size() <= options_.product_rule_limit) {
         lazy_product& p = lazy_[i];
@@ -832,7 +832,7 @@ void differentiator::derive_product(std::uint32_t i) {
             return;
         }
         result = add_terms(p.first, p.count);
-        record("product-rule", "product rule on " + show(share(n)), result);
+        record("product-rule", "product rule on " + show(share(n)), n, result);
     } else {
         std::vector<expr> terms;
         terms.reserve(varying.size());
@@ -842,7 +842,7 @@ void differentiator::derive_product(std::uint32_t i) {
         }
         result = make_product({share(n), make_sum(std::move(terms))});
         if (trace_)
-            record("log-product-rule", "product rule on " + show(share(n)) + " as f·Σ fᵢ′/fᵢ", result);
+            record("log-product-rule", "product rule on " + show(share(n)) + " as f·Σ fᵢ′/fᵢ", n, result);
     }
     value_[i] = std::move(result);
 }
@@ -867,11 +867,11 @@ expr differentiator::derive_power(std::uint32_t i) {
         const expr& d = value(ops[0]);
         result = real_cleanup(d.is_one() ? make_product({exponent, std::move(lowered)})
                                          : make_product({exponent, std::move(lowered), d}));
-        if (trace_) record("power-rule", "power rule on " + show(share(n)), result);
+        if (trace_) record("power-rule", "power rule on " + show(share(n)), n, result);
     } else if (!base_varies) {
         // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)
         result = make_product({share(n), make_apply(function::log, {base}), value(ops[1])});
-        if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), result);
+        if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), n, result);
     } else {
         // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule). With v = w + c
         // (c a number) the c part is written apart, c·u^v·u′/u, so that
@@ -891,7 +891,7 @@ expr differentiator::derive_power(std::uint32_t i) {
         expr main = make_product({share(n), general_power_factor(base, w, du, dv, over_u)});
         result = c.is_zero() ? std::move(main)
                              : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
-        if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), result);
+        if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), n, result);
     }
     return result;
 }
@@ -951,7 +951,7 @@ expr differentiator::derive_function(std::uint32_t i) {
                 text += show(local_partial(i, k)) + "·∂(" + show(share(n->op(k))) + ")";
             }
         }
-        record(label, text, result);
+        record(label, text, n, result);
     }
     return result;
 }

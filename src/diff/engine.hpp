@@ -262,7 +262,7 @@ private:
     expr derive_function(std::uint32_t i);
     // ∂f/∂(argument k) at node i (an apply or call), instantiated once.
     const expr& local_partial(std::uint32_t i, std::size_t k);
-    void record(std::string rule, std::string description, const expr& result);
+    void record(std::string rule, std::string description, const node* part, const expr& result);
 
     bool recall(std::uint32_t i);
     void remember(std::uint32_t i);

@@ -59,8 +59,11 @@ const std::vector<command_info> command_table = {
      "", "expand((x + 1)^2)", "x² + 2x + 1"},
     {"simplify", "simplify(e)", "bounded rewriting: common factors, sin² + cos² = 1",
      "", "simplify(sin(x)^2 + cos(x)^2)", "1"},
-    {"explain", "explain(e, x)", "differentiate step by step, naming each rule",
-     "", "explain(x^2, x)", ""},
+    {"explain", "explain ∂z/∂x or explain(e, x)", "differentiate step by step, naming each rule",
+     "Each step names its rule and the derivative it gives (∂/∂x x² = 2x), innermost first. Any "
+     "derivative notation follows the word: `explain d/dx (x² + 1)`, `explain ∂²z/∂x∂y` (by x, "
+     "then by y).",
+     "explain ∂(x^2)/∂x", "1. power rule on x²\n   ∂/∂x x² = 2x\n= 2x"},
     {"dot", "dot(e)", "the expression DAG in Graphviz DOT",
      "A shared subexpression is drawn once. Render with `nabla -e 'dot(e)' | dot -Tsvg > e.svg`.",
      "dot(sin(x)^2 + sin(x))", ""},
@@ -78,6 +81,16 @@ std::string one_command_help(const command_info& c) {
     if (!c.details.empty()) out += "    " + std::string(c.details) + "\n";
     if (!c.example.empty()) {
         out += "    example: " + std::string(c.example);
+        if (c.answer.find('\n') != std::string_view::npos) {
+            // An answer of several lines (explain's steps) goes under the example.
+            out += "\n";
+            std::string_view rest = c.answer;
+            for (std::size_t end; !rest.empty(); rest.remove_prefix(std::min(end + 1, rest.size()))) {
+                end = std::min(rest.find('\n'), rest.size());
+                out += "      " + std::string(rest.substr(0, end)) + "\n";
+            }
+            return out;
+        }
         if (!c.answer.empty()) out += "  →  " + std::string(c.answer);
         out += "\n";
     }
@@ -130,7 +143,13 @@ std::string help_reference_markdown() {
         out += " | ";
         if (!c.example.empty()) {
             (out += '`') += cell(c.example) + '`';
-            if (!c.answer.empty()) (out += " → `") += cell(c.answer) + '`';
+            if (!c.answer.empty()) {
+                // Lines of a several-line answer as code spans one under another.
+                std::string answer = cell(c.answer);
+                for (std::size_t at; (at = answer.find('\n')) != std::string::npos;)
+                    answer.replace(at, 1, "`<br>`");
+                (out += " → `") += answer + '`';
+            }
         }
         out += " |\n";
     }

@@ -24,6 +24,22 @@ std::string_view result_kind_name(result_kind k) noexcept {
 
 namespace {
 
+// The equation a step of an explanation establishes: ∂/∂x x² = 2x.
+std::string step_equation(const explanation_step& step, style s) {
+    const std::string x = to_string(step.variable, s);
+    const std::string part = to_string(step.part, s);
+    const std::string result = to_string(step.result, s);
+    const bool grouped = step.part.kind() == kind::sum;  // ∂/∂x (u + v), not ∂/∂x u + v
+    switch (s) {
+    case style::ascii: return "diff(" + part + ", " + x + ") = " + result;
+    case style::latex:
+        return "\\frac{\\partial}{\\partial " + x + "} " + (grouped ? "\\left(" + part + "\\right)" : part) +
+               " = " + result;
+    case style::unicode: break;
+    }
+    return "∂/∂" + x + " " + (grouped ? "(" + part + ")" : part) + " = " + result;
+}
+
 std::string vector_text(const std::vector<expr>& v, style s) {
     std::string out = s == style::latex ? "\\begin{pmatrix} " : "[";
     for (std::size_t i = 0; i < v.size(); ++i) {
@@ -93,8 +109,11 @@ std::string statement_result::to_text(style s) const {
                (s == style::latex ? "\\right)" : ")") + " = " + to_string(value, s);
     case result_kind::steps: {
         std::string out;
-        for (std::size_t i = 0; i < steps.size(); ++i)
-            out += std::to_string(i + 1) + ". " + steps[i].description + "\n";
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const std::string number = std::to_string(i + 1) + ". ";
+            out += number + steps[i].description + "\n" + std::string(number.size(), ' ') +
+                   step_equation(steps[i], s) + "\n";
+        }
         return out + "= " + to_string(value, s);
     }
     default: return value_text(*this, s);
@@ -142,6 +161,8 @@ std::string statement_result::to_json() const {
             out += i ? ", " : "";
             out += "{\"rule\": " + json_string(steps[i].rule) +
                    ", \"description\": " + json_string(steps[i].description) +
+                   ", \"part\": " + json_string(to_string(steps[i].part, style::ascii)) +
+                   ", \"variable\": " + json_string(to_string(steps[i].variable, style::ascii)) +
                    ", \"result\": " + json_string(to_string(steps[i].result, style::ascii)) + "}";
         }
         out += "]";

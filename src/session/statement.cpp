@@ -14,6 +14,7 @@
 #include <boost/variant/get.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace nabla::detail {
@@ -97,7 +98,15 @@ public:
     runner(statement_context& context, std::string_view text) : context_(context), text_(text) {}
 
     statement_result run() {
-        const ast::statement statement = parse_statement(text_);
+        statement_result r;
+        if (auto explained = explain_statement()) r = std::move(*explained);
+        else r = run_parsed(parse_statement(text_));
+        for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
+        return r;
+    }
+
+private:
+    statement_result run_parsed(const ast::statement& statement) {
         statement_result r;
         if (const auto* s = boost::get<ast::expression_statement>(&statement.get())) r = expression_statement(s->value);
         else if (const auto* s = boost::get<ast::assignment>(&statement.get())) r = assignment(*s);
@@ -106,11 +115,9 @@ public:
         else if (const auto* s = boost::get<ast::evaluation_at>(&statement.get())) r = at(*s);
         else if (const auto* s = boost::get<ast::equality>(&statement.get()))
             throw fail(s->begin, "equality checks (==) are not available yet");
-        for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
         return r;
     }
 
-private:
     parse_error fail(std::size_t offset, std::string message) const {
         return make_parse_error(text_, offset, std::move(message));
     }
@@ -178,6 +185,55 @@ private:
         r.value = lower_expression(e);
         set_ans(r.value);
         return r;
+    }
+
+    // `explain ∂z/∂x`, `explain d/dx (x² + 1)`, `explain ∂²z/∂x∂y`: the word,
+    // a blank, and a derivative in any notation. The rest is parsed on its
+    // own (with the word blanked out, so that positions stay those of the
+    // line), as `d/dx` is an operator only where an expression starts.
+    std::optional<statement_result> explain_statement() {
+        const std::size_t start = text_.find_first_not_of(" \t");
+        constexpr std::string_view word = "explain";
+        if (start == std::string_view::npos || text_.substr(start, word.size()) != word) return std::nullopt;
+        const std::size_t after = start + word.size();
+        if (after >= text_.size() || (text_[after] != ' ' && text_[after] != '\t')) return std::nullopt;
+        std::string rest(text_);
+        rest.replace(start, word.size(), word.size(), ' ');
+        ast::statement statement;
+        try {
+            statement = parse_statement(rest);
+        } catch (const parse_error& e) {
+            throw fail(e.offset(), e.message());
+        }
+        const auto* s = boost::get<ast::expression_statement>(&statement.get());
+        const ast::derivative* d = s ? sole<ast::derivative>(s->value) : nullptr;
+        if (!d)
+            throw fail(text_.find_first_not_of(" \t", after),
+                       "explain takes a derivative, like explain ∂z/∂x or explain(z, x)");
+        // One explanation per variable, in the order written: ∂²z/∂x∂y
+        // explains ∂z/∂x, then ∂/∂y of that.
+        statement_result r;
+        r.kind = result_kind::steps;
+        r.value = lower_expression(s->value);  // checks the orders, notes d/dx x + 1
+        expr current = lower_expression(d->target);
+        for (const ast::variable_order& v : d->variables) {
+            const expr x = symbol(normalize_name(v.variable.text));
+            for (std::uint32_t k = 0; k < v.order; ++k) {
+                check_cancel();
+                explain_into(r, current, x);
+                current = diff(current, x);
+            }
+        }
+        set_ans(r.value);
+        return r;
+    }
+
+    // The steps of ∂e/∂x, or a word on why there are none.
+    static void explain_into(statement_result& r, const expr& e, const expr& x) {
+        std::vector<explanation_step> steps = explain_diff(e, x);
+        if (steps.empty() && e == x) steps.push_back({"variable", "the variable itself", e, x, 1});
+        if (steps.empty()) r.notes.push_back(to_string(e) + " does not depend on " + to_string(x));
+        for (explanation_step& step : steps) r.steps.push_back(std::move(step));
     }
 
     statement_result assignment(const ast::assignment& a) {
@@ -384,7 +440,7 @@ private:
             const expr e = first();
             const expr x = variable_argument(*a.positional[1]);
             r.kind = result_kind::steps;
-            r.steps = explain_diff(e, x);
+            explain_into(r, e, x);
             r.value = diff(e, x);
             set_ans(r.value);
             return r;
