@@ -49,6 +49,11 @@ constexpr std::string_view function_letters = "fghFGH";
 // is quadratic, and no one types a 20,000-digit number.
 constexpr std::size_t max_integer_digits = 20000;
 
+// ∂ⁿ notation lists the variable n times: beyond this it is more likely a
+// typo than a wish.
+constexpr std::uint32_t max_derivative_order = 100000;
+constexpr const char* order_too_large = "derivative order is too large (the limit is 100000)";
+
 template <class T, std::size_t N>
 bool contains_name(const std::array<T, N>& list, std::string_view name) {
     return std::find(list.begin(), list.end(), name) != list.end();
@@ -615,12 +620,22 @@ private:
         for (const auto& a : c.args)
             if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
         expr target = operand(c.args[0].value);
-        if (c.args.size() == 3) {
-            if (const auto* n = std::get_if<ast::number>(&c.args[2].value.get())) {
-                if (!n->is_integer) fail(n->begin, "the order of a derivative is a whole number");
-                if (n->text.size() > 9) fail(n->begin, "derivative order is too large");
-                const expr x = variable(c.args[1].value);
-                return diff(target, x, std::size_t(std::stoul(n->text)));
+        if (c.args.size() == 3 && !std::holds_alternative<ast::name>(c.args[2].value.get())) {
+            // diff(e, x, n): n is any expression with a whole-number value (3, 10^9, -1).
+            const auto [at, end] = ast::range_of(c.args[2].value);
+            const std::string written(text(at, end));
+            const expr x = variable(c.args[1].value);
+            const expr order = operand(c.args[2].value);
+            if (!order.is_integer()) fail(at, "the order of a derivative is a whole number, not " + written);
+            if (order.is_negative_number()) fail(at, "the order of a derivative is not negative: " + written);
+            // Any order that fits: diff stops at 0 (x² by x a billion times) and
+            // refuses a long run that does not get there.
+            const std::optional<long long> n = order.integer_value();
+            if (!n) fail(at, "derivative order is too large");
+            try {
+                return diff(target, x, std::size_t(*n));
+            } catch (const limit_error& e) {
+                fail(at, e.what());  // the caret under the order
             }
         }
         std::vector<expr> vars;
@@ -713,11 +728,11 @@ private:
         std::uint64_t total = 0;
         for (const auto& v : d.variables) {
             total += v.order;
-            if (total > 100000) fail(v.begin, "derivative order is too large");
+            if (total > max_derivative_order) fail(v.begin, order_too_large);
             const expr x = symbol(normalize_name(v.variable.text));
             for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
         }
-        if (d.order > 100000) fail(d.begin, "derivative order is too large");
+        if (d.order > max_derivative_order) fail(d.begin, order_too_large);
         if (d.order != 1 || total != 1) {
             if (d.order != total)
                 fail(d.begin, "the order on " + std::string(d.leibniz ? "d" : "∂") + " is " +

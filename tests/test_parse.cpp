@@ -217,6 +217,10 @@ TEST_CASE("derivative notation", "[parse][diff]") {
     CHECK_PARSES("diff(x^3, x)", 3 * pow(x, 2));
     CHECK_PARSES("diff(x^3 y^2, x, y)", 6 * pow(x, 2) * y);
     CHECK_PARSES("diff(x^3, x, 2)", 6 * x);
+    // The order is any whole-number expression; a polynomial reaches 0 at any order.
+    CHECK_PARSES("diff(x^5, x, 2 + 1)", 60 * pow(x, 2));
+    CHECK_PARSES("diff(x^3, x, 0)", pow(x, 3));
+    CHECK_PARSES("diff(x^2, x, 10^9)", expr(0));
     CHECK_PARSES("sin'(x)", cos(x));
 }
 
