@@ -598,6 +598,9 @@ private:
         }
 
         std::vector<expr> args = positional(c, name);
+        const auto is_number = [](const expr& a) { return a.is_number(); };
+        if (known && known->kept_by_name && indices.empty() && !std::all_of(args.begin(), args.end(), is_number))
+            return call(name, args);
         if (known) {
             expr body = known->body;
             for (std::uint8_t i : indices) body = diff(body, known->parameters[i]);

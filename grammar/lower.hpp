@@ -20,6 +20,10 @@ namespace nabla::detail {
 struct user_function {
     std::vector<expr> parameters;  ///< symbols
     expr body;
+    /// Its derivative is declared (∂softplus(u) = sigmoid(u)·∂u): a call
+    /// stays softplus(x²), so that differentiating it uses the declaration,
+    /// unless every argument is a number (softplus(1) is log(1 + e)).
+    bool kept_by_name = false;
 };
 
 /// What lowering needs to know about names; the session implements it.

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -83,6 +84,31 @@ TEST_CASE("function definitions substitute their arguments", "[session]") {
     s.execute("x = 5");
     s.execute("g(x) = 3x");
     CHECK(s.execute("g(2)").value == expr(6));
+}
+
+TEST_CASE("a defined function with a declared derivative differentiates by the declaration", "[session][user]") {
+    session s;
+    s.execute("softplus(u) = log(1 + e^u)");
+    s.execute("sigmoid(u) = 1/(1 + e^(-u))");
+    // Before the declaration a call is the definition.
+    CHECK(s.execute("softplus(x)").value == log(1 + exp(x)));
+    s.execute("∂softplus(u) = sigmoid(u)·∂u");
+    // After it, a call keeps its name and ∂ follows the declaration:
+    // 2x·sigmoid(x²), not 2x·e^(x²)/(e^(x²) + 1).
+    const expr z = s.execute("z = softplus(x^2)").value;
+    CHECK(z == call("softplus", {pow(x, 2)}));
+    CHECK(s.execute("∂z/∂x").value == 2 * x / (1 + exp(-pow(x, 2))));
+    // Numbers still evaluate through the definition, exactly where they can.
+    CHECK(s.execute("softplus(0)").value == log(expr(2)));
+    CHECK(s.execute("z at x=0").value.is_number());
+    CHECK(std::abs(evaluate(s.execute("z at x=1").value) - std::log(1 + std::exp(1.0))) < 1e-12);
+    // A definition that calls itself is expanded once, not forever.
+    s.execute("f(x) = f(x/2) + 1");
+    s.execute("∂f(u) = 1");
+    CHECK(s.execute("f(2)").value == call("f", {expr(1)}) + 1);
+    CHECK_THROWS_AS(s.execute("f(x) at x=2"), error);
+    forget_derivative("softplus");
+    forget_derivative("f");
 }
 
 TEST_CASE("the capabilities as commands", "[session]") {

@@ -4,6 +4,7 @@
 
 #include "session/statement.hpp"
 
+#include "core/node.hpp"
 #include "grammar/lower.hpp"
 #include "grammar/parser.hpp"
 
@@ -13,9 +14,11 @@
 
 #include <boost/variant/get.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace nabla::detail {
 
@@ -43,7 +46,8 @@ public:
         if (it == state_.functions.end()) return nullptr;
         // Lowering wants the grammar's type; convert on first use.
         auto [cached, inserted] = cache_.try_emplace(std::string(name));
-        if (inserted) cached->second = user_function{it->second.parameters, it->second.body};
+        if (inserted)
+            cached->second = user_function{it->second.parameters, it->second.body, state_.declarations.contains(name)};
         return &cached->second;
     }
 
@@ -315,10 +319,44 @@ private:
 
     // Substitutes; a closed result that is not yet a number is evaluated
     // numerically. Exact inputs with an exact answer stay exact.
-    static expr evaluate_with(const expr& value, const substitution& s) {
+    expr evaluate_with(const expr& value, const substitution& s) const {
         const expr substituted = s.empty() ? value : subs(value, s);
         if (substituted.is_number() || !free_symbols(substituted).empty()) return substituted;
-        return real(evaluate(substituted));
+        const expr closed = with_definitions(substituted);
+        if (closed.is_number()) return closed;
+        return real(evaluate(closed));
+    }
+
+    // The calls kept by name (see user_function::kept_by_name) replaced by
+    // the definitions, for evaluation. A definition that calls itself,
+    // f(x) = f(x/2) + 1 with ∂f declared, is expanded once.
+    expr with_definitions(const expr& e, std::vector<std::string>* expanding = nullptr) const {
+        std::vector<std::string> outermost;
+        if (!expanding) expanding = &outermost;
+        std::unordered_map<const detail::node*, expr> done;
+        detail::for_each_post_order(e.get(), [&](const detail::node* n) {
+            std::vector<expr> ops;
+            bool changed = false;
+            for (const detail::node* op : n->ops()) {
+                ops.push_back(done.at(op));
+                changed = changed || ops.back().get() != op;
+            }
+            expr result = changed ? detail::rebuild(n, ops) : expr::share(n);
+            const auto f = n->kind == kind::call && n->call().derivative_indices.empty()
+                               ? context_.state.functions.find(n->name())
+                               : context_.state.functions.end();
+            if (f != context_.state.functions.end() &&
+                std::find(expanding->begin(), expanding->end(), f->first) == expanding->end()) {
+                substitution arguments;
+                for (std::size_t i = 0; i < f->second.parameters.size() && i < ops.size(); ++i)
+                    arguments.emplace(f->second.parameters[i], ops[i]);
+                expanding->push_back(f->first);
+                result = with_definitions(subs(f->second.body, arguments), expanding);
+                expanding->pop_back();
+            }
+            done.emplace(n, std::move(result));
+        });
+        return done.at(e.get());
     }
 
     // ------------------------------------------------------------ capabilities
