@@ -104,11 +104,25 @@ TEST_CASE("a defined function with a declared derivative differentiates by the d
     CHECK(std::abs(evaluate(s.execute("z at x=1").value) - std::log(1 + std::exp(1.0))) < 1e-12);
     // A definition that calls itself is expanded once, not forever.
     s.execute("f(x) = f(x/2) + 1");
-    s.execute("∂f(u) = 1");
+    s.execute("∂f(u) = 2·∂u");
     CHECK(s.execute("f(2)").value == call("f", {expr(1)}) + 1);
     CHECK_THROWS_AS(s.execute("f(x) at x=2"), error);
-    forget_derivative("softplus");
-    forget_derivative("f");
+    // A script that fails takes back the declarations it made or replaced.
+    const std::string script = (std::filesystem::temp_directory_path() / "nabla_declarations.nabla").string();
+    std::ofstream(script) << "∂slope(u) = 3·∂u\n∂f(u) = 9·∂u\nx +* y\n";
+    CHECK_THROWS_AS(s.execute(":load " + script), error);
+    std::remove(script.c_str());
+    CHECK(s.execute("diff(slope(x), x)").value == call_derivative("slope", {x}, {0}));
+    CHECK(s.execute("diff(f(x), x)").value == expr(2));
+    // A right side that is not Σ aᵢ·∂uᵢ declares nothing.
+    CHECK_THROWS_WITH(s.execute("∂f(u) = 1"), Catch::Contains("every term of the right side needs a differential (∂u)"));
+    CHECK_THROWS_WITH(s.execute("∂f(u) = sin(∂u)"), Catch::Contains("must be linear in the differentials"));
+    CHECK(s.execute("diff(f(x), x)").value == expr(2));
+    // :clear takes a declaration out of the rule table too.
+    s.execute(":clear f");
+    CHECK(s.execute("diff(f(x), x)").value == call_derivative("f", {x}, {0}));
+    s.execute(":clear");
+    CHECK(s.execute("diff(softplus(x), x)").value == call_derivative("softplus", {x}, {0}));
 }
 
 TEST_CASE("the capabilities as commands", "[session]") {

@@ -100,6 +100,26 @@ expr coefficient(const expr& rhs, const std::vector<expr>& differentials, std::s
     return subs(rhs, s);
 }
 
+}  // namespace
+
+std::vector<expr> declared_partials(const expr& rhs, const std::vector<expr>& differentials, std::string& why) {
+    if (why = check_linear(rhs, differentials); !why.empty()) {
+        why = "the right side must be linear in the differentials: " + why;
+        return {};
+    }
+    substitution none;
+    for (const expr& d : differentials) none.emplace(d, zero());
+    if (!subs(rhs, none).is_zero()) {
+        why = "every term of the right side needs a differential (" + differentials.front().name() + ")";
+        return {};
+    }
+    std::vector<expr> partials;
+    for (std::size_t i = 0; i < differentials.size(); ++i) partials.push_back(coefficient(rhs, differentials, i));
+    return partials;
+}
+
+namespace {
+
 std::vector<derivative_rule> read_declarations(std::string_view text, std::string_view source,
                                                const std::vector<ast::derivative_declaration>& decls,
                                                bool builtin) {
@@ -175,15 +195,9 @@ std::vector<derivative_rule> read_declarations(std::string_view text, std::strin
                      return list;
                  }() + ")");
         }
-        if (std::string why = check_linear(rhs, differentials); !why.empty())
-            fail(rhs_begin, "the right side must be linear in the differentials: " + why);
-        substitution none;
-        for (const expr& dd : differentials) none.emplace(dd, zero());
-        if (!subs(rhs, none).is_zero())
-            fail(rhs_begin, "every term of the right side needs a differential (∂" +
-                                  rule.parameters.front().name() + ")");
-        for (std::size_t i = 0; i < differentials.size(); ++i)
-            rule.partials.push_back(coefficient(rhs, differentials, i));
+        std::string why;
+        rule.partials = declared_partials(rhs, differentials, why);
+        if (!why.empty()) fail(rhs_begin, why);
 
         std::string_view written = text.substr(d.begin, d.end - d.begin);
         if (const std::size_t at = written.find("∂"); at != std::string_view::npos) written.remove_prefix(at);

@@ -46,6 +46,12 @@ std::shared_ptr<const derivative_rule> user_rule(std::string_view name);
 void set_user_rule(derivative_rule rule);
 void erase_user_rule(std::string_view name);
 
+// ∂f/∂uᵢ stated by the right side of a declaration ∂f(u, …) = Σ aᵢ·∂uᵢ: the
+// coefficient of each differential. Empty, with `why` set, when the right
+// side is not of that form (a differential in a function or a power, two in
+// one product, a term with none).
+std::vector<expr> declared_partials(const expr& rhs, const std::vector<expr>& differentials, std::string& why);
+
 // Reads rule statements from text and validates them (unknown pattern
 // variables, arity, duplicate labels or functions, a differential that is not
 // a parameter, a right side that is not linear in the differentials).

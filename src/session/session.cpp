@@ -4,6 +4,7 @@
 #include "session/json.hpp"
 #include "session/statement.hpp"
 
+#include <nabla/diff.hpp>
 #include <nabla/session.hpp>
 
 #include <algorithm>
@@ -203,17 +204,20 @@ statement_result session::run_command(state& st, std::string_view line) {
         return r;
     }
     if (name == ":clear") {
+        // Declared derivatives live in the library's rule table: forget them
+        // there too, or a cleared ∂g would still differentiate g.
         if (argument.empty()) {
+            for (const auto& [function, text] : st.declarations) forget_derivative(function);
             st = state{};
             r.text = "cleared";
             return r;
         }
+        const bool declared = st.declarations.erase(argument) != 0;
+        if (declared) forget_derivative(argument);
         if (argument == "ans" && st.has_ans) {
             st.has_ans = false;
             st.ans = expr();
-        } else if (st.variables.erase(argument) + st.functions.erase(argument) +
-                       st.declarations.erase(argument) ==
-                   0) {
+        } else if (st.variables.erase(argument) + st.functions.erase(argument) + declared == 0) {
             throw error("no variable or function named '" + argument + "'");
         }
         st.order.erase(argument);
@@ -238,7 +242,21 @@ statement_result session::run_command(state& st, std::string_view line) {
         scratch.style_ = style_;
         scratch.cancel_ = cancel_;
         script_report report = scratch.run_script(text, argument, on_error::stop);
-        if (!report.errors.empty()) throw error(report.errors.front());
+        if (!report.errors.empty()) {
+            // Declarations went into the library's rule table, outside any
+            // state: take back those the script made and put back the ones
+            // it replaced.
+            for (const auto& [function, declared] : scratch.state_.declarations) {
+                const auto before = st.declarations.find(function);
+                if (before != st.declarations.end() && before->second == declared) continue;
+                forget_derivative(function);
+                if (before == st.declarations.end()) continue;
+                session again;
+                again.state_ = st;
+                again.execute(before->second);
+            }
+            throw error(report.errors.front());
+        }
         st = std::move(scratch.state_);
         style_ = scratch.style_;
         r.text = "loaded " + argument + " (" + std::to_string(report.results.size()) + " statements)";

@@ -5,6 +5,7 @@
 #include "session/statement.hpp"
 
 #include "core/node.hpp"
+#include "diff/rules.hpp"
 #include "grammar/lower.hpp"
 #include "grammar/parser.hpp"
 
@@ -292,7 +293,11 @@ private:
             parameters.push_back(symbol(names.back()));
         }
         const expr rhs = lower_expression(d.rhs, names, true);
-        for (const auto& n : names) partials.push_back(diff(rhs, differential_symbol(n)));
+        std::vector<expr> differentials;
+        for (const auto& n : names) differentials.push_back(differential_symbol(n));
+        std::string why;
+        partials = declared_partials(rhs, differentials, why);
+        if (!why.empty()) throw fail(ast::range_of(d.rhs).begin, why);
         // The declaration is global to the library (diff.hpp): make it last,
         // after everything that can fail.
         declare_derivative(name, parameters, partials);
