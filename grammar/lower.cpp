@@ -537,6 +537,14 @@ private:
             // nothing, and it never multiplies; the checks below agree.
             const std::optional<function> fn = find_function(c.function.text);
             if (fn && !env_.function(c.function.text)) {
+                if (fn == function::log && c.args.size() > 2)
+                    fail(c.function.begin, "'" + c.function.text + "' takes 1 or 2 arguments (log(x, b) is to base b), got " +
+                                               std::to_string(c.args.size()));
+                if (fn == function::log && c.args.size() == 2) {
+                    // log(x, b): the logarithm to base b, as in SymPy (Mathematica writes Log[b, x]).
+                    const auto args = positional<function_args>(c, c.function.text);
+                    return nabla::log(args[0], args[1]);
+                }
                 check_arity(c, c.function.text, std::size_t(function_arity(*fn)));
                 // What nabla::apply does, without its std::vector of arguments.
                 return make_apply(*fn, positional<function_args>(c, c.function.text));
@@ -608,6 +616,10 @@ private:
             for (std::size_t i = 0; i < args.size(); ++i) s.emplace(known->parameters[i], args[i]);
             return subs(body, s);
         }
+        if (name.size() > 3 && name.starts_with("log") &&
+            name.find_first_not_of("0123456789", 3) == std::string::npos)  // log₂ x, log_10(x)
+            fail(c.function.begin, "unknown function '" + name + "': for the logarithm to base " +
+                                       name.substr(3) + " write log(x, " + name.substr(3) + ")");
         if (auto guess = suggestion_for(name); !guess.empty())
             fail(c.function.begin,
                  "unknown function '" + name + "' — did you mean '" + std::string(guess) + "'?");

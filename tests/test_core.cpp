@@ -182,6 +182,19 @@ TEST_CASE("exact values of elementary functions", "[core][functions]") {
     CHECK(sin(expr(0.5)).number_value() == Approx(std::sin(0.5)));
 }
 
+TEST_CASE("log to a base is exact on whole powers", "[core][functions]") {
+    CHECK(log(expr(1024), expr(2)) == 10);
+    CHECK(log(rational(1, 1000), expr(10)) == -3);
+    CHECK(log(expr(27), rational(1, 3)) == -3);
+    CHECK(log(expr(3), expr(81)) == rational(1, 4));
+    CHECK(log(pow(expr(7), 90), expr(49)) == 45);
+    CHECK(log(expr(1), expr(5)) == 0);
+    CHECK(log(expr(12), expr(2)) == log(expr(12)) / log(expr(2)));
+    CHECK(log(x, e()) == log(x));
+    CHECK_THROWS_AS(log(x, expr(1)), domain_error);
+    CHECK_THROWS_AS(log(expr(8), expr(0)), domain_error);
+}
+
 TEST_CASE("domain errors at construction name the call", "[core][functions]") {
     CHECK_THROWS_AS(log(expr(0)), domain_error);
     CHECK_THROWS_AS(log(expr(-1)), domain_error);

@@ -217,6 +217,13 @@ TEST_CASE("derivative notation", "[parse][diff]") {
     CHECK_PARSES("diff(x^3, x)", 3 * pow(x, 2));
     CHECK_PARSES("diff(x^3 y^2, x, y)", 6 * pow(x, 2) * y);
     CHECK_PARSES("diff(x^3, x, 2)", 6 * x);
+    // log(x, b) is to base b: exact where x is a whole power of b or b of x.
+    CHECK_PARSES("log(8, 2)", expr(3));
+    CHECK_PARSES("log(1/9, 3)", expr(-2));
+    CHECK_PARSES("log(2, 8)", rational(1, 3));
+    CHECK_PARSES("log(x, 2)", log(x) / log(expr(2)));
+    CHECK_PARSES("log(x, e)", log(x));
+    CHECK_PARSES("diff(log(x, 10), x)", 1 / (x * log(expr(10))));
     // The order is any whole-number expression; a polynomial reaches 0 at any order.
     CHECK_PARSES("diff(x^5, x, 2 + 1)", 60 * pow(x, 2));
     CHECK_PARSES("diff(x^3, x, 0)", pow(x, 3));

@@ -195,6 +195,9 @@ expr call_derivative(std::string_view name, const std::vector<expr>& args,
 
 expr exp(const expr& x);
 expr log(const expr& x);
+/// The logarithm to base b, log(x)/log(b); exact where x is a whole power
+/// of b (log(8, 2) = 3, log(1/9, 3) = −2).
+expr log(const expr& x, const expr& base);
 expr sin(const expr& x);
 expr cos(const expr& x);
 expr tan(const expr& x);

@@ -11,6 +11,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 namespace nabla {
 
@@ -365,6 +366,37 @@ NABLA_UNARY(abs)
 NABLA_UNARY(sign)
 NABLA_UNARY(erf)
 #undef NABLA_UNARY
+namespace {
+// k with base^k = x, for exact x > 0 and base > 0, base ≠ 1, when there is
+// one. The powers of base (or of 1/base) are walked towards x; |k| is at
+// most the bit length of x, as |base^k| doubles at least every few steps.
+std::optional<long long> whole_logarithm(const rational_t& x, const rational_t& base) {
+    if (x <= 0 || base <= 0 || base == 1) return std::nullopt;
+    if (x == 1) return 0;
+    const bool same_side = (x > 1) == (base > 1);
+    const rational_t step = same_side ? base : 1 / base;
+    rational_t power = step;
+    for (long long k = 1;; ++k) {
+        if (power == x) return same_side ? k : -k;
+        if ((x > 1) ? power > x : power < x) return std::nullopt;
+        power *= step;
+    }
+}
+}  // namespace
+
+expr log(const expr& x, const expr& base) {
+    if (x.kind() == kind::number && base.kind() == kind::number) {
+        const rational_t& a = x.get()->number();
+        const rational_t& b = base.get()->number();
+        if (const auto k = whole_logarithm(a, b)) return expr(*k);
+        if (const auto k = whole_logarithm(b, a); k && *k != 0) return 1 / expr(*k);  // log(2, 8) = 1/3
+    }
+    if (base.is_one())
+        throw domain_error("log to base 1: log(" + to_string(x, style::ascii) + ", 1)",
+                           "log(" + to_string(x, style::ascii) + ", 1)");
+    return log(x) / log(base);
+}
+
 expr atan2(const expr& y, const expr& x) { return make_apply(function::atan2, {y, x}); }
 expr min(const expr& a, const expr& b) { return make_apply(function::min, {a, b}); }
 expr max(const expr& a, const expr& b) { return make_apply(function::max, {a, b}); }
