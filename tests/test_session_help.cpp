@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -30,14 +31,25 @@ TEST_CASE("every command has help, and :help lists them all", "[session][help]")
     session s;
     const std::string overview = s.execute(":help").text;
     std::set<std::string_view> names;
+    std::set<long> summary_columns;
     for (const auto& c : commands()) {
         INFO(c.name);
         CHECK(names.insert(c.name).second);  // no duplicates
         CHECK_FALSE(c.summary.empty());
         CHECK(overview.find(std::string(c.usage)) != std::string::npos);
+        // Every summary starts in one column, counted in characters (… is one).
+        const std::size_t line = overview.find("  " + std::string(c.usage));
+        const std::size_t summary = overview.find(std::string(c.summary), line);
+        REQUIRE(summary != std::string::npos);
+        const auto columns = [&](std::size_t from, std::size_t to) {
+            return std::count_if(overview.begin() + long(from), overview.begin() + long(to),
+                                 [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; });
+        };
+        summary_columns.insert(columns(line, summary));
         const std::string one = s.execute(":help " + std::string(c.name)).text;
         CHECK(one.starts_with(std::string(c.usage) + "\n"));
     }
+    CHECK(summary_columns.size() == 1);
     // A topic may be written without its colon.
     CHECK(s.execute(":help vars").text == s.execute(":help :vars").text);
     CHECK_THROWS_WITH(s.execute(":help grda"), "no help for 'grda' — did you mean grad?");

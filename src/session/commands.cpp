@@ -106,11 +106,16 @@ std::string help_text(std::string_view topic) {
         std::string out =
             "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y) or a "
             "function definition (f(x, y) = x² + y).\n\nCommands:\n";
+        // Columns on a terminal are characters, not bytes (… and ∂ take three).
+        const auto columns = [](std::string_view text) {
+            return static_cast<std::size_t>(
+                std::count_if(text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+        };
         std::size_t width = 0;
-        for (const auto& c : command_table) width = std::max(width, c.usage.size());
+        for (const auto& c : command_table) width = std::max(width, columns(c.usage));
         for (const auto& c : command_table) {
             out += "  " + std::string(c.usage);
-            out += std::string(width - c.usage.size() + 2, ' ');
+            out += std::string(width - columns(c.usage) + 2, ' ');
             out += std::string(c.summary) + "\n";
         }
         out += "\n:help topic shows one command with an example.";
