@@ -27,6 +27,21 @@ std::size_t derivative_memo::product_term_key_hash::operator()(const product_ter
     return h;
 }
 
+std::span<const node* const> derivative_memo::keep_factors(std::span<const node* const> factors) {
+    // Blocks of this many, or one of a longer list's own.
+    constexpr std::size_t block_size = 256;
+    if (factor_free < factors.size()) {
+        const std::size_t size = std::max(block_size, factors.size());
+        factor_blocks.push_back(std::make_unique_for_overwrite<const node*[]>(size));
+        factor_next = factor_blocks.back().get();
+        factor_free = size;
+    }
+    const std::span<const node* const> kept(factor_next, factors.size());
+    factor_next = std::copy(factors.begin(), factors.end(), factor_next);
+    factor_free -= factors.size();
+    return kept;
+}
+
 // ---------------------------------------------------------------- helpers
 
 namespace {
@@ -704,24 +719,28 @@ scaled_view differentiator::product_rule_view(const node* n, std::size_t k, cons
     if (fresh) {
         m.product = share(n);
         m.term = share(t);
-        if (!merged_product_term(c, key.rest, key.factor, t, m.value)) m.value = product_rule_term(n, k, t);
-        if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
+        boost::container::small_vector<const node*, 8> merged;
+        view.coefficient = c;
+        if (merged_product_term(view.coefficient, key.rest, key.factor, t, merged)) {
+            // c = 1 and a lone sum: the sum itself, not a term to collect.
+            if (merged.size() == 1 && merged[0]->is(kind::sum)) return whole_term(merged[0]);
+            view.factors = m.factors = memo_->keep_factors(merged);
+        } else {
+            m.value = product_rule_term(n, k, t);
+            if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
+            m.factors = memo_->keep_factors(view.rest());
+        }
         if (view.coefficient % c == 0) m.multiplier = view.coefficient / c;
         return view;
     }
-    long long coefficient;
-    if (m.multiplier == 0 || __builtin_mul_overflow(c, m.multiplier, &coefficient))
+    if (m.multiplier == 0 || __builtin_mul_overflow(c, m.multiplier, &view.coefficient))
         return keep_term(product_rule_term(n, k, t));
-    view_term(m.value.get(), view);
-    if (view.coefficient != coefficient) {
-        view.coefficient = coefficient;
-        view.whole = nullptr;
-    }
+    view.factors = m.factors;
     return view;
 }
 
-bool differentiator::merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip,
-                                         const node* t, expr& product) {
+bool differentiator::merged_product_term(long long& c, std::span<const node* const> rest, std::size_t skip,
+                                         const node* t, boost::container::small_vector<const node*, 8>& factors) {
     // rest's factors and t's (t = k·g₁…) are each in base order already: they
     // are interleaved, and two of one base merged, as the general product
     // factory would. It is not used where that factory does more: a merge
@@ -731,37 +750,26 @@ bool differentiator::merged_product_term(long long c, std::span<const node* cons
     scaled_view view;
     if (!view_term(t, view) || __builtin_mul_overflow(c, view.coefficient, &c)) return false;
     const auto gs = view.rest();
-    boost::container::small_vector<const node*, 8> ops;
-    if (c != 1) ops.push_back(coefficients_(c).get());
-    const std::size_t first = ops.size();
     std::size_t i = 0, j = 0;
     while (i < rest.size() || j < gs.size()) {
         if (i == skip) {
             ++i;
         } else if (i == rest.size()) {
-            ops.push_back(gs[j++]);
+            factors.push_back(gs[j++]);
         } else if (j == gs.size()) {
-            ops.push_back(rest[i++]);
+            factors.push_back(rest[i++]);
         } else if (const node *a = factor_base(rest[i]), *b = factor_base(gs[j]); a == b) {
             const node* m = merged_factor(rest[i++], gs[j++]);
             if (!m) return false;
-            ops.push_back(m);
+            factors.push_back(m);
         } else {
-            ops.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
+            factors.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
         }
     }
-    const auto fs = std::span(ops).subspan(first);
-    if (fs.empty() || std::any_of(fs.begin(), fs.end(), [](const node* f) { return f->is_fn(function::sign); }))
+    if (factors.empty() ||
+        std::any_of(factors.begin(), factors.end(), [](const node* f) { return f->is_fn(function::sign); }))
         return false;
-    if (fs.size() == 1) {
-        if (c == 1) {
-            product = share(fs[0]);
-            return true;
-        }
-        if (fs[0]->is(kind::sum)) return false;
-    }
-    product = intern_ops(kind::product, 0, ops);
-    return true;
+    return !(factors.size() == 1 && c != 1 && factors[0]->is(kind::sum));
 }
 
 const node* differentiator::merged_factor(const node* a, const node* b) {

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -68,13 +69,22 @@ struct derivative_memo {
     };
     struct product_term {
         expr product, term;  // keep the key's nodes alive
-        // The term for the first c met; for any c it is multiplier·c·(the
-        // factors of `value` after its coefficient). A multiplier of 0: the
-        // term is not of that form (a sum) and is built anew each time.
-        expr value;
+        // For any c the term is multiplier·c·Π factors. The factors are of
+        // product, term, value or merged_factors, alive while they are: most
+        // terms are added to like ones before they are built, so a node for
+        // them here would mostly be thrown away. A multiplier of 0: the term
+        // is not of that form (a sum) and is built anew each time.
+        std::span<const node* const> factors;
         long long multiplier = 0;
+        expr value;  // the term for the first c met, when it was built to be found
     };
     boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
+    // The storage of product_term::factors. A list never moves once written:
+    // the views of a derivation point into it while product_terms grows.
+    std::span<const node* const> keep_factors(std::span<const node* const> factors);
+    std::vector<std::unique_ptr<const node*[]>> factor_blocks;
+    const node** factor_next = nullptr;  // the free end of the last block
+    std::size_t factor_free = 0;
     // Two factors of one base multiplied, for new product_terms: the same
     // x^(x−2)·x⁻¹ = x^(x−3) and L·L³ = L⁴ recur in many of them.
     struct merged_factor {
@@ -94,6 +104,8 @@ struct derivative_memo {
     void clear() {
         entries.clear();
         product_terms.clear();
+        factor_blocks.clear();
+        factor_free = 0;
         merged_factors.clear();
         power_factors.clear();
     }
@@ -248,10 +260,11 @@ private:
     void derive_product(std::uint32_t i);
     // The product rule's term of product n with its factor k replaced by t.
     scaled_view product_rule_view(const node* n, std::size_t k, const node* t);
-    // The product c·rest·t, rest[skip] left out, built from its canonical
-    // pieces; false when it is not a product of them (see engine.cpp).
-    bool merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip, const node* t,
-                             expr& product);
+    // The product c·rest·t, rest[skip] left out, as c·Π factors from its
+    // canonical pieces (c becomes the whole coefficient); false when it is
+    // not a product of them (see engine.cpp).
+    bool merged_product_term(long long& c, std::span<const node* const> rest, std::size_t skip, const node* t,
+                             boost::container::small_vector<const node*, 8>& factors);
     // a·b for factors of one base: the merged factor, or null when it is not one factor of that base.
     const node* merged_factor(const node* a, const node* b);
     // A built term, kept for this derivation.
