@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <initializer_list>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -105,6 +106,13 @@ expr scaled_term(long long k, const node* t, coefficient_nodes& coefficients) {
     const node* pair[2] = {coefficients(k).get(), t};
     return make_product_nodes(pair);
 }
+
+// The general factories over operands the caller keeps alive: no vector of
+// references to allocate and fill.
+expr product_of(std::initializer_list<const node*> factors) {
+    return make_product_nodes(std::span(factors.begin(), factors.size()));
+}
+expr sum_of(std::initializer_list<const node*> terms) { return make_sum_nodes(std::span(terms.begin(), terms.size())); }
 
 bool distributes(long long coefficient, std::span<const node* const> factors) {
     return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
@@ -870,15 +878,15 @@ expr differentiator::derive_power(std::uint32_t i) {
             const rational_t m = n->op(1)->number() - 1;
             lowered = m == 1 ? base : make_power(base, make_number(m));
         } else {
-            lowered = make_power(base, make_sum({exponent, minus_one()}));
+            lowered = make_power(base, sum_of({exponent.get(), minus_one().get()}));
         }
         const expr& d = value(ops[0]);
-        result = real_cleanup(d.is_one() ? make_product({exponent, std::move(lowered)})
-                                         : make_product({exponent, std::move(lowered), d}));
+        result = real_cleanup(d.is_one() ? product_of({exponent.get(), lowered.get()})
+                                         : product_of({exponent.get(), lowered.get(), d.get()}));
         if (trace_) record("power-rule", "power rule on " + show(share(n)), n, result);
     } else if (!base_varies) {
         // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)
-        result = make_product({share(n), make_apply(function::log, {base}), value(ops[1])});
+        result = product_of({n, make_apply(function::log, {base}).get(), value(ops[1]).get()});
         if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), n, result);
     } else {
         // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule). With v = w + c
@@ -894,11 +902,11 @@ expr differentiator::derive_power(std::uint32_t i) {
         // w of a sum c + w: the other term, without the factories (x of x − 3).
         if (!c.is_zero())
             w = n->op(1)->nops == 2 ? share(n->op(1)->op(n->op(1)->op(0) == c.get() ? 1 : 0))
-                                    : make_sum({exponent, make_product({minus_one(), c})});
+                                    : sum_of({exponent.get(), product_of({minus_one().get(), c.get()}).get()});
         const expr over_u = make_power(base, minus_one());
-        expr main = make_product({share(n), general_power_factor(base, w, du, dv, over_u)});
+        expr main = product_of({n, general_power_factor(base, w, du, dv, over_u).get()});
         result = c.is_zero() ? std::move(main)
-                             : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
+                             : sum_of({main.get(), product_of({c.get(), n, du.get(), over_u.get()}).get()});
         if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), n, result);
     }
     return result;
@@ -907,7 +915,8 @@ expr differentiator::derive_power(std::uint32_t i) {
 expr differentiator::general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv,
                                           const expr& over_u) {
     auto make = [&] {
-        return make_sum({make_product({dv, make_apply(function::log, {u})}), make_product({w, du, over_u})});
+        return sum_of({product_of({dv.get(), make_apply(function::log, {u}).get()}).get(),
+                       product_of({w.get(), du.get(), over_u.get()}).get()});
     };
     if (!memo_) return make();
     auto [it, fresh] = memo_->power_factors.try_emplace({u.get(), w.get(), du.get(), dv.get()});
