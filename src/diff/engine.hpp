@@ -46,6 +46,7 @@ struct derivative_memo {
         bool lazy = false;
         long long coefficient = 1;
         std::vector<expr> factors;  // of the lazy product
+        expr built = expr::adopt(nullptr);  // the lazy product built, once a step needed it
         expr value;                 // or the built derivative
     };
     expr variable;
@@ -204,6 +205,7 @@ private:
         return p.pending || p.terms ? build_value(i) : value_[i];
     }
     const expr& build_value(std::uint32_t i);
+    expr build_product(const lazy_product& p);
     bool value_is_zero(std::uint32_t i);
     bool derive_lazy(std::uint32_t i);
     // p is the open product: its factors are the arena's tail.
