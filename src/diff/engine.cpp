@@ -253,11 +253,20 @@ void differentiator::size_per_node() {
 
 void differentiator::reset(expr root) {
     root_ = std::move(root);
-    own_index_.build(root_.get());
-    index_ = &own_index_;
-    size_per_node();
+    // Indexed by the next derive, which knows whether the memo is for its variable.
+    stale_ = true;
     // Keyed by nodes of the old DAG that nothing keeps alive now.
     distributed_.clear();
+}
+
+void differentiator::index_root() {
+    // The nodes the memo knows the derivatives of are recalled, not derived:
+    // what they are made of (x − k under x^(x−k), log(x) under (log(x) + 1)ᵐ)
+    // need not be indexed again at each step of an nth derivative.
+    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr);
+    index_ = &own_index_;
+    size_per_node();
+    stale_ = false;
 }
 
 void differentiator::record(std::string rule, std::string description, const node* part, const expr& result) {
@@ -276,8 +285,16 @@ void differentiator::activate_ancestors(std::uint32_t x) {
     std::uint32_t* const hit_head = hit_head_.data();
     active_.clear();
     edges_.clear();
-    mark[x] = generation;
-    active_.push_back(x);
+    // The nodes the index left as known leaves depend on x too (x may be
+    // only under them, and then not in the index at all).
+    std::uint32_t first = x;
+    auto seed = [&](std::uint32_t s) {
+        mark[s] = generation;
+        active_.push_back(s);
+        first = std::min(first, s);
+    };
+    if (x != dag_index::npos) seed(x);
+    for (std::uint32_t k : index_->known()) seed(k);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
@@ -292,30 +309,33 @@ void differentiator::activate_ancestors(std::uint32_t x) {
             edges_.push_back({c, next});
         }
     }
-    // Post-order is ascending numbers, all of them from x on. When the
-    // ancestors are most of those nodes (an nth derivative, where nearly
-    // everything depends on x), reading the marks in turn beats sorting.
+    // Post-order is ascending numbers, all of them from the first seed on.
+    // When the ancestors are most of those nodes (an nth derivative, where
+    // nearly everything depends on x), reading the marks in turn beats sorting.
     const std::uint32_t end = index_->size();
-    if ((end - x) / 4 > active_.size()) {
+    if ((end - first) / 4 > active_.size()) {
         std::sort(active_.begin(), active_.end());
         return;
     }
     active_.clear();
-    for (std::uint32_t i = x; i < end; ++i)
+    for (std::uint32_t i = first; i < end; ++i)
         if (mark[i] == generation) active_.push_back(i);
 }
 
 expr differentiator::derive(const expr& x) {
+    if (memo_ && memo_->variable != x) {
+        memo_->clear();
+        memo_->variable = x;
+        // The nodes left out of the index as known are not known for x.
+        stale_ = stale_ || !index_->known().empty();
+    }
+    if (stale_) index_root();
     const std::uint32_t xi = index_->find(x.get());
-    if (xi == dag_index::npos) return zero();
+    if (xi == dag_index::npos && index_->known().empty()) return zero();
     activate_ancestors(xi);
     keep_.clear();
     factor_arena_.clear();
     term_arena_.clear();
-    if (memo_ && memo_->variable != x) {
-        memo_->clear();
-        memo_->variable = x;
-    }
     std::size_t steps = 0;
     for (std::uint32_t i : active_) {
         if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
@@ -327,6 +347,7 @@ expr differentiator::derive(const expr& x) {
 }
 
 std::vector<expr> differentiator::derive_each(std::span<const expr> variables, unsigned threads) {
+    if (stale_) index_root();  // the helpers read this index
     std::vector<expr> out(variables.size());
     // Variables are handed out in blocks, one atomic step per block rather
     // than per variable. A thread pays for per-node state the size of the

@@ -40,7 +40,7 @@ using function_partial_cache = boost::unordered_flat_map<const node*, cached_par
 // same x^(x−k), (log(x) + 1)ᵐ, sin(x) again and again. A derivative is kept
 // as the engine holds it, built or as a lazy product, so that a parent uses
 // it exactly as it would have when deriving the node anew.
-struct derivative_memo {
+struct derivative_memo : dag_index::known_nodes {
     struct entry {
         expr function;  // keeps the key node alive
         bool lazy = false;
@@ -51,6 +51,10 @@ struct derivative_memo {
     };
     expr variable;
     boost::unordered_flat_map<const node*, entry> entries;
+    // Set by the caller when no derivative can hold a float. Exact terms add
+    // up to the same sum in any order, so only then may the index leave out
+    // the nodes kept here: that changes the order in which terms come.
+    bool exact = false;
 
     // The product rule's terms c·rest·t (a factor of rest replaced by t) by
     // rest, factor and t, for any machine-integer c: the terms of an nth
@@ -101,6 +105,9 @@ struct derivative_memo {
         expr value;
     };
     boost::unordered_flat_map<std::array<const node*, 4>, power_factor> power_factors;
+
+    // Whether the derivative of n by `variable` is kept here.
+    bool contains(const node* n) const override { return entries.find(n) != entries.end(); }
 
     void clear() {
         entries.clear();
@@ -196,6 +203,8 @@ private:
         std::uint32_t count = 0;
     };
 
+    // Indexes root_ anew (after a reset), leaving out what the memo knows.
+    void index_root();
     // Sizes the per-node state for a new index_.
     void size_per_node();
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
@@ -291,6 +300,7 @@ private:
     std::vector<explanation_step>* trace_;
     dag_index own_index_;
     const dag_index* index_ = &own_index_;  // own_index_, or the owner's (see above)
+    bool stale_ = false;                     // reset, not indexed yet
     coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
