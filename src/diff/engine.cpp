@@ -842,7 +842,7 @@ void differentiator::derive_product(std::uint32_t i) {
             if (active(ops[k])) varying.push_back(k);
     }
 
-    expr result;
+    expr result = expr::adopt(nullptr);  // not 0: the product rule's terms may need no result at all
     if (varying.size() == 1) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
