@@ -817,10 +817,10 @@ const node* differentiator::merged_factor(const node* a, const node* b) {
         m.b = share(b);
         const node* pair[2] = {a, b};
         m.product = make_product_nodes(pair);
+        const node* p = m.product.get();
+        m.factor = p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a) ? nullptr : p;
     }
-    const node* p = m.product.get();
-    if (p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a)) return nullptr;
-    return p;
+    return m.factor;
 }
 
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);

@@ -95,6 +95,7 @@ struct derivative_memo : dag_index::known_nodes {
     struct merged_factor {
         expr a, b;  // keep the key's nodes alive
         expr product;
+        const node* factor;  // product, or null when it is not one factor of that base
     };
     boost::unordered_flat_map<std::pair<const node*, const node*>, merged_factor> merged_factors;
 
