@@ -181,8 +181,8 @@ private:
 
     static constexpr std::size_t max_collected = 32;
     static constexpr int slot_bits = 6;  // twice max_collected: probe sequences stay short
-    boost::container::small_vector<scaled_view, 8> views_;
-    boost::container::small_vector<std::size_t, 8> keys_;
+    boost::container::small_vector<scaled_view, max_collected> views_;
+    boost::container::small_vector<std::size_t, max_collected> keys_;
     std::array<std::uint8_t, std::size_t{1} << slot_bits> slots_{};  // 1 + the view's index, 0: free
 };
 
@@ -633,8 +633,8 @@ void differentiator::derive_node(std::uint32_t i) {
 
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
-    boost::container::small_vector<const node*, 8> terms;
-    boost::container::small_vector<expr, 8> made;  // owns the terms built here
+    sum_terms terms;
+    made_terms made;  // owns the terms built here
     // Terms k·u of distributed derivatives and of product rules, like terms
     // already added up (the 200x and 2x of 100(x − y²)² + (1 − x)² become
     // 202x without building either).
@@ -686,9 +686,8 @@ bool adds_floats(const node* t) {
 }
 }  // namespace
 
-void differentiator::take_in_terms(boost::container::small_vector<const node*, 8>& terms,
-                                   std::span<const std::uint32_t> unsummed, like_terms& like,
-                                   boost::container::small_vector<expr, 8>& made) {
+void differentiator::take_in_terms(sum_terms& terms, std::span<const std::uint32_t> unsummed, like_terms& like,
+                                   made_terms& made) {
     // Exact coefficients add up to the same sum however they are grouped, so
     // the terms of each product's derivative can join this sum directly: the
     // sum of a product's terms alone, which the core would take apart again
@@ -700,7 +699,7 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
             const scaled_view& t = term_arena_[lazy_[c].first + k];
             exact = t.collectable() || !adds_floats(t.whole);
         }
-    boost::container::small_vector<const node*, 8> all;
+    sum_terms all;
     std::size_t next = 0;
     for (const node* t : terms) {
         if (t) {
@@ -721,15 +720,15 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
     terms = std::move(all);
 }
 
-const node* differentiator::term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made) {
+const node* differentiator::term_node(const scaled_view& t, made_terms& made) {
     if (t.whole) return t.whole;
     made.push_back(build_scaled(t, coefficients_));
     return made.back().get();
 }
 
 expr differentiator::add_terms(std::uint32_t first, std::uint32_t count) {
-    boost::container::small_vector<expr, 8> made;
-    boost::container::small_vector<const node*, 8> nodes;
+    made_terms made;
+    sum_terms nodes;
     for (std::uint32_t k = first; k < first + count; ++k) nodes.push_back(term_node(term_arena_[k], made));
     return make_sum_nodes(nodes);
 }

@@ -138,6 +138,11 @@ struct scaled_view {
 // Adds up like scaled_views (engine.cpp).
 class like_terms;
 
+// The terms of a sum's derivative while it is put together, and the nodes
+// built for them: the terms of a 10th derivative fit without the heap.
+using sum_terms = boost::container::small_vector<const node*, 32>;
+using made_terms = boost::container::small_vector<expr, 32>;
+
 // Machine-integer coefficients as number nodes. The core keeps the small
 // ones ready; the larger ones a derivation makes (the −400 of −400x, the
 // 3628800 of a 10th derivative) recur from one variable or step to the next,
@@ -262,10 +267,10 @@ private:
     expr derive_sum(std::uint32_t i);
     // Replaces the nulls in the terms of a sum's derivative by the terms or
     // values of the products in `unsummed`, in order; like terms go to `like`.
-    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed,
-                       like_terms& like, boost::container::small_vector<expr, 8>& made);
+    void take_in_terms(sum_terms& terms, std::span<const std::uint32_t> unsummed, like_terms& like,
+                       made_terms& made);
     // The node of a term, built into `made` if there is none yet.
-    const node* term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made);
+    const node* term_node(const scaled_view& t, made_terms& made);
     // The sum of the unsummed terms [first, first + count) of term_arena_.
     expr add_terms(std::uint32_t first, std::uint32_t count);
     // Sets the value of product i, or leaves it as unsummed terms.
