@@ -452,7 +452,8 @@ const expr& differentiator::build_value(std::uint32_t i) {
         p.pending = false;
         // A remembered derivative is built once, not at every step that recalls it.
         derivative_memo::entry* kept = nullptr;
-        if (const node* n = index_->at(i); memo_ && memorable(n)) kept = &memo_->entries.find(n)->second;
+        if (const node* n = index_->at(i); memo_ && memorable(n))
+            if (auto it = memo_->entries.find(n); it != memo_->entries.end()) kept = &it->second;
         if (!kept) {
             value_[i] = build_product(p);
         } else {
