@@ -454,33 +454,30 @@ const expr& differentiator::build_value(std::uint32_t i) {
         derivative_memo::entry* kept = nullptr;
         if (const node* n = index_->at(i); memo_ && memorable(n))
             if (auto it = memo_->entries.find(n); it != memo_->entries.end()) kept = &it->second;
-        if (!kept) {
-            value_[i] = build_product(p);
+        if (kept && kept->built.get()) return value_[i] = kept->built;
+        const auto fs = factors(p);
+        if (p.coefficient == 0) {
+            value_[i] = zero();
+        } else if (fs.empty()) {
+            value_[i] = coefficients_(p.coefficient);
+        } else if (fs.size() == 1 && p.coefficient == 1) {
+            value_[i] = share(fs[0]);
+        } else if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
+            auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
+            if (fresh) {
+                const node* pair[2] = {coefficients_(p.coefficient).get(), fs[0]};
+                it->second = real_cleanup(make_product_nodes(pair));
+            }
+            value_[i] = it->second;
         } else {
-            if (!kept->built.get()) kept->built = build_product(p);
-            value_[i] = kept->built;
+            boost::container::small_vector<const node*, 8> nodes;
+            if (p.coefficient != 1) nodes.push_back(coefficients_(p.coefficient).get());
+            nodes.insert(nodes.end(), fs.begin(), fs.end());
+            value_[i] = real_cleanup(make_product_nodes(nodes));
         }
+        if (kept) kept->built = value_[i];
     }
     return value_[i];
-}
-
-expr differentiator::build_product(const lazy_product& p) {
-    const auto fs = factors(p);
-    if (p.coefficient == 0) return zero();
-    if (fs.empty()) return coefficients_(p.coefficient);
-    if (fs.size() == 1 && p.coefficient == 1) return share(fs[0]);
-    if (distributes(p.coefficient, fs) && fs[0]->nops >= remembered_distribution_terms) {
-        auto [it, fresh] = distributed_.try_emplace({p.coefficient, fs[0]});
-        if (fresh) {
-            const node* pair[2] = {coefficients_(p.coefficient).get(), fs[0]};
-            it->second = real_cleanup(make_product_nodes(pair));
-        }
-        return it->second;
-    }
-    boost::container::small_vector<const node*, 8> nodes;
-    if (p.coefficient != 1) nodes.push_back(coefficients_(p.coefficient).get());
-    nodes.insert(nodes.end(), fs.begin(), fs.end());
-    return real_cleanup(make_product_nodes(nodes));
 }
 
 bool differentiator::value_is_zero(std::uint32_t i) {

@@ -220,7 +220,6 @@ private:
         return p.pending || p.terms ? build_value(i) : value_[i];
     }
     const expr& build_value(std::uint32_t i);
-    expr build_product(const lazy_product& p);
     bool value_is_zero(std::uint32_t i);
     bool derive_lazy(std::uint32_t i);
     // p is the open product: its factors are the arena's tail.
