@@ -46,8 +46,10 @@ struct derivative_memo : dag_index::known_nodes {
         bool lazy = false;
         long long coefficient = 1;
         std::vector<expr> factors;  // of the lazy product
-        expr built = expr::adopt(nullptr);  // the lazy product built, once a step needed it
         expr value;                 // or the built derivative
+        // The lazy product built, once a step has needed it built: later
+        // steps take it instead of building it again.
+        expr built = expr::adopt(nullptr);
     };
     expr variable;
     boost::unordered_flat_map<const node*, entry> entries;
@@ -81,7 +83,9 @@ struct derivative_memo : dag_index::known_nodes {
         // is not of that form (a sum) and is built anew each time.
         std::span<const node* const> factors;
         long long multiplier = 0;
-        expr value;  // the term for the first c met, when it was built to be found
+        // The term by the general product rule, when the pieces did not
+        // merge (factors then point into it).
+        expr value;
     };
     boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
     // The storage of product_term::factors. A list never moves once written:
