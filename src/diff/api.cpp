@@ -21,6 +21,16 @@ void require_symbols(const std::vector<expr>& variables) {
     for (const expr& v : variables) require_symbol(v);
 }
 
+// Whether derivatives of e can hold floats: e holds one, or a user function
+// whose declared derivative may.
+bool may_give_floats(const expr& e) {
+    bool found = false;
+    detail::for_each_post_order(e.get(), [&](const detail::node* n) {
+        found = found || n->is(kind::real) || n->is(kind::call);
+    });
+    return found;
+}
+
 // Orders above this are refused unless the derivative reaches 0 first.
 constexpr std::size_t max_order = 10000;
 // Above max_order, give up once a derivative has more nodes than this.
@@ -38,6 +48,7 @@ expr diff(const expr& e, const expr& x, std::size_t n, const diff_options& optio
     expr d = e;
     detail::function_partial_cache partials;
     detail::derivative_memo memo;
+    memo.exact = !may_give_floats(e);
     detail::differentiator step(d, options, nullptr, &partials);
     step.use_memo(&memo);
     for (std::size_t k = 0; k < n; ++k) {

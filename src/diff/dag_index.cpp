@@ -9,8 +9,9 @@ namespace {
 constexpr std::uint32_t prefetch_distance = 2;
 }  // namespace
 
-void dag_index::build(const node* root) {
+void dag_index::build(const node* root, const known_nodes* known) {
     nodes_.clear();
+    known_.clear();
     number_.clear();
     ranges_.clear();
     operands_.clear();
@@ -44,8 +45,17 @@ void dag_index::build(const node* root) {
         for (std::uint32_t k = 0; k < n->nops && k < prefetch_distance; ++k) __builtin_prefetch(n->op(k));
         stack.push_back({n, first, 0, in_map});
     };
+    // A known node is left as soon as it is entered, as a leaf. The memo
+    // holds a reference to it besides its parents', so it is never an
+    // operand node with one reference.
+    auto number_known = [&](const node* n) {
+        known_.push_back(number_leaf(n));
+        return known_.back();
+    };
     if (root->nops == 0) {
         number_.emplace(root, number_leaf(root));
+    } else if (known && known->contains(root)) {
+        number_.emplace(root, number_known(root));
     } else {
         number_.emplace(root, npos);
         enter(root, true);
@@ -76,8 +86,13 @@ void dag_index::build(const node* root) {
                 continue;
             }
             auto [it, fresh] = number_.try_emplace(child, npos);
-            if (fresh) enter(child, true);
-            else slot = it->second;
+            if (!fresh) {
+                slot = it->second;
+            } else if (known && known->contains(child)) {
+                slot = it->second = number_known(child);
+            } else {
+                enter(child, true);
+            }
             continue;
         }
         const auto number = size();

@@ -18,10 +18,21 @@ class dag_index {
 public:
     static constexpr std::uint32_t npos = ~std::uint32_t{0};
 
+    // Nodes whose derivatives the caller knows already (the memo of an nth
+    // derivative): numbered as leaves, their operands not visited. Each must
+    // depend on the variable, and be held by more than its parents.
+    class known_nodes {
+    public:
+        virtual bool contains(const node* n) const = 0;
+
+    protected:
+        ~known_nodes() = default;
+    };
+
     dag_index() = default;
     explicit dag_index(const node* root) { build(root); }
     // Indexes another DAG, reusing this one's storage.
-    void build(const node* root);
+    void build(const node* root, const known_nodes* known = nullptr);
 
     // The number of numbered nodes: the symbols and operator nodes.
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
@@ -38,6 +49,8 @@ public:
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
         return {operands_.data() + ranges_[i].first, ranges_[i].count};
     }
+    // The numbers of the nodes the last build found known, in the order met.
+    std::span<const std::uint32_t> known() const noexcept { return known_; }
     // Numbers of the nodes that have i as an operand (once per occurrence).
     std::span<const std::uint32_t> parents(std::uint32_t i) const noexcept {
         return {parents_.data() + parent_start_[i], parents_.data() + parent_start_[i + 1]};
@@ -53,6 +66,7 @@ private:
     std::vector<operand_range> ranges_;
     std::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
+    std::vector<std::uint32_t> known_;
     // The traversal's work lists (see build), kept for the next build.
     struct frame {
         const node* n;

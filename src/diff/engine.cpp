@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <initializer_list>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -25,6 +26,21 @@ std::size_t derivative_memo::product_term_key_hash::operator()(const product_ter
     std::size_t h = k.term->hash * 0x9e3779b97f4a7c15ULL + k.factor;
     for (const node* f : k.rest) h = (h ^ f->hash) * 0x100000001b3ULL;
     return h;
+}
+
+std::span<const node* const> derivative_memo::keep_factors(std::span<const node* const> factors) {
+    // Blocks of this many, or one of a longer list's own.
+    constexpr std::size_t block_size = 256;
+    if (factor_free < factors.size()) {
+        const std::size_t size = std::max(block_size, factors.size());
+        factor_blocks.push_back(std::make_unique_for_overwrite<const node*[]>(size));
+        factor_next = factor_blocks.back().get();
+        factor_free = size;
+    }
+    const std::span<const node* const> kept(factor_next, factors.size());
+    factor_next = std::copy(factors.begin(), factors.end(), factor_next);
+    factor_free -= factors.size();
+    return kept;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -90,6 +106,13 @@ expr scaled_term(long long k, const node* t, coefficient_nodes& coefficients) {
     const node* pair[2] = {coefficients(k).get(), t};
     return make_product_nodes(pair);
 }
+
+// The general factories over operands the caller keeps alive: no vector of
+// references to allocate and fill.
+expr product_of(std::initializer_list<const node*> factors) {
+    return make_product_nodes(std::span(factors.begin(), factors.size()));
+}
+expr sum_of(std::initializer_list<const node*> terms) { return make_sum_nodes(std::span(terms.begin(), terms.size())); }
 
 bool distributes(long long coefficient, std::span<const node* const> factors) {
     return coefficient != 1 && factors.size() == 1 && factors[0]->is(kind::sum);
@@ -158,8 +181,8 @@ private:
 
     static constexpr std::size_t max_collected = 32;
     static constexpr int slot_bits = 6;  // twice max_collected: probe sequences stay short
-    boost::container::small_vector<scaled_view, 8> views_;
-    boost::container::small_vector<std::size_t, 8> keys_;
+    boost::container::small_vector<scaled_view, max_collected> views_;
+    boost::container::small_vector<std::size_t, max_collected> keys_;
     std::array<std::uint8_t, std::size_t{1} << slot_bits> slots_{};  // 1 + the view's index, 0: free
 };
 
@@ -230,11 +253,20 @@ void differentiator::size_per_node() {
 
 void differentiator::reset(expr root) {
     root_ = std::move(root);
-    own_index_.build(root_.get());
-    index_ = &own_index_;
-    size_per_node();
+    // Indexed by the next derive, which knows whether the memo is for its variable.
+    stale_ = true;
     // Keyed by nodes of the old DAG that nothing keeps alive now.
     distributed_.clear();
+}
+
+void differentiator::index_root() {
+    // The nodes the memo knows the derivatives of are recalled, not derived:
+    // what they are made of (x − k under x^(x−k), log(x) under (log(x) + 1)ᵐ)
+    // need not be indexed again at each step of an nth derivative.
+    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr);
+    index_ = &own_index_;
+    size_per_node();
+    stale_ = false;
 }
 
 void differentiator::record(std::string rule, std::string description, const node* part, const expr& result) {
@@ -253,8 +285,16 @@ void differentiator::activate_ancestors(std::uint32_t x) {
     std::uint32_t* const hit_head = hit_head_.data();
     active_.clear();
     edges_.clear();
-    mark[x] = generation;
-    active_.push_back(x);
+    // The nodes the index left as known leaves depend on x too (x may be
+    // only under them, and then not in the index at all).
+    std::uint32_t first = x;
+    auto seed = [&](std::uint32_t s) {
+        mark[s] = generation;
+        active_.push_back(s);
+        first = std::min(first, s);
+    };
+    if (x != dag_index::npos) seed(x);
+    for (std::uint32_t k : index_->known()) seed(k);
     // Breadth-first up the parent edges; active_ doubles as the queue.
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
@@ -269,30 +309,33 @@ void differentiator::activate_ancestors(std::uint32_t x) {
             edges_.push_back({c, next});
         }
     }
-    // Post-order is ascending numbers, all of them from x on. When the
-    // ancestors are most of those nodes (an nth derivative, where nearly
-    // everything depends on x), reading the marks in turn beats sorting.
+    // Post-order is ascending numbers, all of them from the first seed on.
+    // When the ancestors are most of those nodes (an nth derivative, where
+    // nearly everything depends on x), reading the marks in turn beats sorting.
     const std::uint32_t end = index_->size();
-    if ((end - x) / 4 > active_.size()) {
+    if ((end - first) / 4 > active_.size()) {
         std::sort(active_.begin(), active_.end());
         return;
     }
     active_.clear();
-    for (std::uint32_t i = x; i < end; ++i)
+    for (std::uint32_t i = first; i < end; ++i)
         if (mark[i] == generation) active_.push_back(i);
 }
 
 expr differentiator::derive(const expr& x) {
+    if (memo_ && memo_->variable != x) {
+        memo_->clear();
+        memo_->variable = x;
+        // The nodes left out of the index as known are not known for x.
+        stale_ = stale_ || !index_->known().empty();
+    }
+    if (stale_) index_root();
     const std::uint32_t xi = index_->find(x.get());
-    if (xi == dag_index::npos) return zero();
+    if (xi == dag_index::npos && index_->known().empty()) return zero();
     activate_ancestors(xi);
     keep_.clear();
     factor_arena_.clear();
     term_arena_.clear();
-    if (memo_ && memo_->variable != x) {
-        memo_->clear();
-        memo_->variable = x;
-    }
     std::size_t steps = 0;
     for (std::uint32_t i : active_) {
         if ((++steps & 1023) == 0) poll_interrupt();  // request_interrupt() stops a long derivative
@@ -304,6 +347,7 @@ expr differentiator::derive(const expr& x) {
 }
 
 std::vector<expr> differentiator::derive_each(std::span<const expr> variables, unsigned threads) {
+    if (stale_) index_root();  // the helpers read this index
     std::vector<expr> out(variables.size());
     // Variables are handed out in blocks, one atomic step per block rather
     // than per variable. A thread pays for per-node state the size of the
@@ -406,6 +450,11 @@ const expr& differentiator::build_value(std::uint32_t i) {
         value_[i] = add_terms(p.first, p.count);
     } else if (p.pending) {
         p.pending = false;
+        // A remembered derivative is built once, not at every step that recalls it.
+        derivative_memo::entry* kept = nullptr;
+        if (const node* n = index_->at(i); memo_ && memorable(n))
+            if (auto it = memo_->entries.find(n); it != memo_->entries.end()) kept = &it->second;
+        if (kept && kept->built.get()) return value_[i] = kept->built;
         const auto fs = factors(p);
         if (p.coefficient == 0) {
             value_[i] = zero();
@@ -426,6 +475,7 @@ const expr& differentiator::build_value(std::uint32_t i) {
             nodes.insert(nodes.end(), fs.begin(), fs.end());
             value_[i] = real_cleanup(make_product_nodes(nodes));
         }
+        if (kept) kept->built = value_[i];
     }
     return value_[i];
 }
@@ -581,8 +631,8 @@ void differentiator::derive_node(std::uint32_t i) {
 
 // d(Σ tᵢ) = Σ tᵢ′ over the terms that depend on x.
 expr differentiator::derive_sum(std::uint32_t i) {
-    boost::container::small_vector<const node*, 8> terms;
-    boost::container::small_vector<expr, 8> made;  // owns the terms built here
+    sum_terms terms;
+    made_terms made;  // owns the terms built here
     // Terms k·u of distributed derivatives and of product rules, like terms
     // already added up (the 200x and 2x of 100(x − y²)² + (1 − x)² become
     // 202x without building either).
@@ -634,9 +684,8 @@ bool adds_floats(const node* t) {
 }
 }  // namespace
 
-void differentiator::take_in_terms(boost::container::small_vector<const node*, 8>& terms,
-                                   std::span<const std::uint32_t> unsummed, like_terms& like,
-                                   boost::container::small_vector<expr, 8>& made) {
+void differentiator::take_in_terms(sum_terms& terms, std::span<const std::uint32_t> unsummed, like_terms& like,
+                                   made_terms& made) {
     // Exact coefficients add up to the same sum however they are grouped, so
     // the terms of each product's derivative can join this sum directly: the
     // sum of a product's terms alone, which the core would take apart again
@@ -648,7 +697,7 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
             const scaled_view& t = term_arena_[lazy_[c].first + k];
             exact = t.collectable() || !adds_floats(t.whole);
         }
-    boost::container::small_vector<const node*, 8> all;
+    sum_terms all;
     std::size_t next = 0;
     for (const node* t : terms) {
         if (t) {
@@ -669,15 +718,15 @@ void differentiator::take_in_terms(boost::container::small_vector<const node*, 8
     terms = std::move(all);
 }
 
-const node* differentiator::term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made) {
+const node* differentiator::term_node(const scaled_view& t, made_terms& made) {
     if (t.whole) return t.whole;
     made.push_back(build_scaled(t, coefficients_));
     return made.back().get();
 }
 
 expr differentiator::add_terms(std::uint32_t first, std::uint32_t count) {
-    boost::container::small_vector<expr, 8> made;
-    boost::container::small_vector<const node*, 8> nodes;
+    made_terms made;
+    sum_terms nodes;
     for (std::uint32_t k = first; k < first + count; ++k) nodes.push_back(term_node(term_arena_[k], made));
     return make_sum_nodes(nodes);
 }
@@ -704,24 +753,28 @@ scaled_view differentiator::product_rule_view(const node* n, std::size_t k, cons
     if (fresh) {
         m.product = share(n);
         m.term = share(t);
-        if (!merged_product_term(c, key.rest, key.factor, t, m.value)) m.value = product_rule_term(n, k, t);
-        if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
+        boost::container::small_vector<const node*, 8> merged;
+        view.coefficient = c;
+        if (merged_product_term(view.coefficient, key.rest, key.factor, t, merged)) {
+            // c = 1 and a lone sum: the sum itself, not a term to collect.
+            if (merged.size() == 1 && merged[0]->is(kind::sum)) return whole_term(merged[0]);
+            view.factors = m.factors = memo_->keep_factors(merged);
+        } else {
+            m.value = product_rule_term(n, k, t);
+            if (!view_term(m.value.get(), view)) return whole_term(m.value.get());
+            m.factors = memo_->keep_factors(view.rest());
+        }
         if (view.coefficient % c == 0) m.multiplier = view.coefficient / c;
         return view;
     }
-    long long coefficient;
-    if (m.multiplier == 0 || __builtin_mul_overflow(c, m.multiplier, &coefficient))
+    if (m.multiplier == 0 || __builtin_mul_overflow(c, m.multiplier, &view.coefficient))
         return keep_term(product_rule_term(n, k, t));
-    view_term(m.value.get(), view);
-    if (view.coefficient != coefficient) {
-        view.coefficient = coefficient;
-        view.whole = nullptr;
-    }
+    view.factors = m.factors;
     return view;
 }
 
-bool differentiator::merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip,
-                                         const node* t, expr& product) {
+bool differentiator::merged_product_term(long long& c, std::span<const node* const> rest, std::size_t skip,
+                                         const node* t, boost::container::small_vector<const node*, 8>& factors) {
     // rest's factors and t's (t = k·g₁…) are each in base order already: they
     // are interleaved, and two of one base merged, as the general product
     // factory would. It is not used where that factory does more: a merge
@@ -731,37 +784,26 @@ bool differentiator::merged_product_term(long long c, std::span<const node* cons
     scaled_view view;
     if (!view_term(t, view) || __builtin_mul_overflow(c, view.coefficient, &c)) return false;
     const auto gs = view.rest();
-    boost::container::small_vector<const node*, 8> ops;
-    if (c != 1) ops.push_back(coefficients_(c).get());
-    const std::size_t first = ops.size();
     std::size_t i = 0, j = 0;
     while (i < rest.size() || j < gs.size()) {
         if (i == skip) {
             ++i;
         } else if (i == rest.size()) {
-            ops.push_back(gs[j++]);
+            factors.push_back(gs[j++]);
         } else if (j == gs.size()) {
-            ops.push_back(rest[i++]);
+            factors.push_back(rest[i++]);
         } else if (const node *a = factor_base(rest[i]), *b = factor_base(gs[j]); a == b) {
             const node* m = merged_factor(rest[i++], gs[j++]);
             if (!m) return false;
-            ops.push_back(m);
+            factors.push_back(m);
         } else {
-            ops.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
+            factors.push_back(compare(a, b) < 0 ? rest[i++] : gs[j++]);
         }
     }
-    const auto fs = std::span(ops).subspan(first);
-    if (fs.empty() || std::any_of(fs.begin(), fs.end(), [](const node* f) { return f->is_fn(function::sign); }))
+    if (factors.empty() ||
+        std::any_of(factors.begin(), factors.end(), [](const node* f) { return f->is_fn(function::sign); }))
         return false;
-    if (fs.size() == 1) {
-        if (c == 1) {
-            product = share(fs[0]);
-            return true;
-        }
-        if (fs[0]->is(kind::sum)) return false;
-    }
-    product = intern_ops(kind::product, 0, ops);
-    return true;
+    return !(factors.size() == 1 && c != 1 && factors[0]->is(kind::sum));
 }
 
 const node* differentiator::merged_factor(const node* a, const node* b) {
@@ -772,10 +814,10 @@ const node* differentiator::merged_factor(const node* a, const node* b) {
         m.b = share(b);
         const node* pair[2] = {a, b};
         m.product = make_product_nodes(pair);
+        const node* p = m.product.get();
+        m.factor = p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a) ? nullptr : p;
     }
-    const node* p = m.product.get();
-    if (p->is_number() || p->is(kind::product) || factor_base(p) != factor_base(a)) return nullptr;
-    return p;
+    return m.factor;
 }
 
 // d(c·Π fᵢ) = c·Σ fᵢ′·Π_{j≠i} fⱼ (product rule; c the factors free of x);
@@ -797,7 +839,7 @@ void differentiator::derive_product(std::uint32_t i) {
             if (active(ops[k])) varying.push_back(k);
     }
 
-    expr result;
+    expr result = expr::adopt(nullptr);  // not 0: the product rule's terms may need no result at all
     if (varying.size() == 1) {
         const std::size_t k = varying[0];
         const expr& d = value(ops[k]);
@@ -862,15 +904,15 @@ expr differentiator::derive_power(std::uint32_t i) {
             const rational_t m = n->op(1)->number() - 1;
             lowered = m == 1 ? base : make_power(base, make_number(m));
         } else {
-            lowered = make_power(base, make_sum({exponent, minus_one()}));
+            lowered = make_power(base, sum_of({exponent.get(), minus_one().get()}));
         }
         const expr& d = value(ops[0]);
-        result = real_cleanup(d.is_one() ? make_product({exponent, std::move(lowered)})
-                                         : make_product({exponent, std::move(lowered), d}));
+        result = real_cleanup(d.is_one() ? product_of({exponent.get(), lowered.get()})
+                                         : product_of({exponent.get(), lowered.get(), d.get()}));
         if (trace_) record("power-rule", "power rule on " + show(share(n)), n, result);
     } else if (!base_varies) {
         // d a^v = a^v·log(a)·v′ (exponential rule; a free of x, log(e) = 1)
-        result = make_product({share(n), make_apply(function::log, {base}), value(ops[1])});
+        result = product_of({n, make_apply(function::log, {base}).get(), value(ops[1]).get()});
         if (trace_) record("exponential-rule", "exponential rule on " + show(share(n)), n, result);
     } else {
         // d u^v = u^v·(v′·log(u) + v·u′/u) (general power rule). With v = w + c
@@ -886,11 +928,11 @@ expr differentiator::derive_power(std::uint32_t i) {
         // w of a sum c + w: the other term, without the factories (x of x − 3).
         if (!c.is_zero())
             w = n->op(1)->nops == 2 ? share(n->op(1)->op(n->op(1)->op(0) == c.get() ? 1 : 0))
-                                    : make_sum({exponent, make_product({minus_one(), c})});
+                                    : sum_of({exponent.get(), product_of({minus_one().get(), c.get()}).get()});
         const expr over_u = make_power(base, minus_one());
-        expr main = make_product({share(n), general_power_factor(base, w, du, dv, over_u)});
+        expr main = product_of({n, general_power_factor(base, w, du, dv, over_u).get()});
         result = c.is_zero() ? std::move(main)
-                             : make_sum({std::move(main), make_product({c, share(n), du, over_u})});
+                             : sum_of({main.get(), product_of({c.get(), n, du.get(), over_u.get()}).get()});
         if (trace_) record("general-power-rule", "general power rule on " + show(share(n)), n, result);
     }
     return result;
@@ -899,7 +941,8 @@ expr differentiator::derive_power(std::uint32_t i) {
 expr differentiator::general_power_factor(const expr& u, const expr& w, const expr& du, const expr& dv,
                                           const expr& over_u) {
     auto make = [&] {
-        return make_sum({make_product({dv, make_apply(function::log, {u})}), make_product({w, du, over_u})});
+        return sum_of({product_of({dv.get(), make_apply(function::log, {u}).get()}).get(),
+                       product_of({w.get(), du.get(), over_u.get()}).get()});
     };
     if (!memo_) return make();
     auto [it, fresh] = memo_->power_factors.try_emplace({u.get(), w.get(), du.get(), dv.get()});

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -39,16 +40,23 @@ using function_partial_cache = boost::unordered_flat_map<const node*, cached_par
 // same x^(x−k), (log(x) + 1)ᵐ, sin(x) again and again. A derivative is kept
 // as the engine holds it, built or as a lazy product, so that a parent uses
 // it exactly as it would have when deriving the node anew.
-struct derivative_memo {
+struct derivative_memo : dag_index::known_nodes {
     struct entry {
         expr function;  // keeps the key node alive
         bool lazy = false;
         long long coefficient = 1;
         std::vector<expr> factors;  // of the lazy product
         expr value;                 // or the built derivative
+        // The lazy product built, once a step has needed it built: later
+        // steps take it instead of building it again.
+        expr built = expr::adopt(nullptr);
     };
     expr variable;
     boost::unordered_flat_map<const node*, entry> entries;
+    // Set by the caller when no derivative can hold a float. Exact terms add
+    // up to the same sum in any order, so only then may the index leave out
+    // the nodes kept here: that changes the order in which terms come.
+    bool exact = false;
 
     // The product rule's terms c·rest·t (a factor of rest replaced by t) by
     // rest, factor and t, for any machine-integer c: the terms of an nth
@@ -68,18 +76,30 @@ struct derivative_memo {
     };
     struct product_term {
         expr product, term;  // keep the key's nodes alive
-        // The term for the first c met; for any c it is multiplier·c·(the
-        // factors of `value` after its coefficient). A multiplier of 0: the
-        // term is not of that form (a sum) and is built anew each time.
-        expr value;
+        // For any c the term is multiplier·c·Π factors. The factors are of
+        // product, term, value or merged_factors, alive while they are: most
+        // terms are added to like ones before they are built, so a node for
+        // them here would mostly be thrown away. A multiplier of 0: the term
+        // is not of that form (a sum) and is built anew each time.
+        std::span<const node* const> factors;
         long long multiplier = 0;
+        // The term by the general product rule, when the pieces did not
+        // merge (factors then point into it).
+        expr value;
     };
     boost::unordered_flat_map<product_term_key, product_term, product_term_key_hash> product_terms;
+    // The storage of product_term::factors. A list never moves once written:
+    // the views of a derivation point into it while product_terms grows.
+    std::span<const node* const> keep_factors(std::span<const node* const> factors);
+    std::vector<std::unique_ptr<const node*[]>> factor_blocks;
+    const node** factor_next = nullptr;  // the free end of the last block
+    std::size_t factor_free = 0;
     // Two factors of one base multiplied, for new product_terms: the same
     // x^(x−2)·x⁻¹ = x^(x−3) and L·L³ = L⁴ recur in many of them.
     struct merged_factor {
         expr a, b;  // keep the key's nodes alive
         expr product;
+        const node* factor;  // product, or null when it is not one factor of that base
     };
     boost::unordered_flat_map<std::pair<const node*, const node*>, merged_factor> merged_factors;
 
@@ -91,9 +111,14 @@ struct derivative_memo {
     };
     boost::unordered_flat_map<std::array<const node*, 4>, power_factor> power_factors;
 
+    // Whether the derivative of n by `variable` is kept here.
+    bool contains(const node* n) const override { return entries.find(n) != entries.end(); }
+
     void clear() {
         entries.clear();
         product_terms.clear();
+        factor_blocks.clear();
+        factor_free = 0;
         merged_factors.clear();
         power_factors.clear();
     }
@@ -116,6 +141,11 @@ struct scaled_view {
 
 // Adds up like scaled_views (engine.cpp).
 class like_terms;
+
+// The terms of a sum's derivative while it is put together, and the nodes
+// built for them: the terms of a 10th derivative fit without the heap.
+using sum_terms = boost::container::small_vector<const node*, 32>;
+using made_terms = boost::container::small_vector<expr, 32>;
 
 // Machine-integer coefficients as number nodes. The core keeps the small
 // ones ready; the larger ones a derivation makes (the −400 of −400x, the
@@ -183,6 +213,8 @@ private:
         std::uint32_t count = 0;
     };
 
+    // Indexes root_ anew (after a reset), leaving out what the memo knows.
+    void index_root();
     // Sizes the per-node state for a new index_.
     void size_per_node();
     bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
@@ -238,20 +270,21 @@ private:
     expr derive_sum(std::uint32_t i);
     // Replaces the nulls in the terms of a sum's derivative by the terms or
     // values of the products in `unsummed`, in order; like terms go to `like`.
-    void take_in_terms(boost::container::small_vector<const node*, 8>& terms, std::span<const std::uint32_t> unsummed,
-                       like_terms& like, boost::container::small_vector<expr, 8>& made);
+    void take_in_terms(sum_terms& terms, std::span<const std::uint32_t> unsummed, like_terms& like,
+                       made_terms& made);
     // The node of a term, built into `made` if there is none yet.
-    const node* term_node(const scaled_view& t, boost::container::small_vector<expr, 8>& made);
+    const node* term_node(const scaled_view& t, made_terms& made);
     // The sum of the unsummed terms [first, first + count) of term_arena_.
     expr add_terms(std::uint32_t first, std::uint32_t count);
     // Sets the value of product i, or leaves it as unsummed terms.
     void derive_product(std::uint32_t i);
     // The product rule's term of product n with its factor k replaced by t.
     scaled_view product_rule_view(const node* n, std::size_t k, const node* t);
-    // The product c·rest·t, rest[skip] left out, built from its canonical
-    // pieces; false when it is not a product of them (see engine.cpp).
-    bool merged_product_term(long long c, std::span<const node* const> rest, std::size_t skip, const node* t,
-                             expr& product);
+    // The product c·rest·t, rest[skip] left out, as c·Π factors from its
+    // canonical pieces (c becomes the whole coefficient); false when it is
+    // not a product of them (see engine.cpp).
+    bool merged_product_term(long long& c, std::span<const node* const> rest, std::size_t skip, const node* t,
+                             boost::container::small_vector<const node*, 8>& factors);
     // a·b for factors of one base: the merged factor, or null when it is not one factor of that base.
     const node* merged_factor(const node* a, const node* b);
     // A built term, kept for this derivation.
@@ -276,6 +309,7 @@ private:
     std::vector<explanation_step>* trace_;
     dag_index own_index_;
     const dag_index* index_ = &own_index_;  // own_index_, or the owner's (see above)
+    bool stale_ = false;                     // reset, not indexed yet
     coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
