@@ -504,7 +504,7 @@ private:
         if (c.primes || !c.partials.empty() || c.args.size() != 1 || !c.args[0].keyword.text.empty())
             return false;
         const std::string name = normalize_name(c.function.text);
-        if (env_.function(name)) return false;
+        if (env_.function(name) || has_declared_derivative(name)) return false;
         if (env_.variable(name) && !names_function(name)) return true;
         return name_before_paren_multiplies(name, options_.split_names);
     }

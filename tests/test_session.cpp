@@ -113,6 +113,13 @@ TEST_CASE("a defined function with a declared derivative differentiates by the d
     CHECK_THROWS_AS(s.execute(":load " + script), error);
     std::remove(script.c_str());
     CHECK(s.execute("diff(slope(x), x)").value == call_derivative("slope", {x}, {0}));
+    // A one-letter name is a call once its derivative is declared: q(x), not q·x.
+    CHECK(s.execute("q(x)").value == symbol("q") * x);
+    s.execute("∂q(u) = 5·∂u");
+    CHECK(s.execute("q(x)").value == call("q", {x}));
+    CHECK(s.execute("diff(q(x^2), x)").value == 10 * x);
+    s.execute(":clear q");
+    CHECK(s.execute("q(x)").value == symbol("q") * x);
     CHECK(s.execute("diff(f(x), x)").value == expr(2));
     // A right side that is not Σ aᵢ·∂uᵢ declares nothing.
     CHECK_THROWS_WITH(s.execute("∂f(u) = 1"), Catch::Contains("every term of the right side needs a differential (∂u)"));

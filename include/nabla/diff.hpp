@@ -96,6 +96,9 @@ void declare_derivative(const std::string& function_name, const std::vector<expr
 void declare_derivatives(std::string_view text, std::string_view source = "<input>");
 /// Forgets the derivative declared for a user function (no-op if none).
 void forget_derivative(const std::string& function_name);
+/// Whether a derivative is declared for this user function. The parser reads
+/// such a name before `(` as a call: q(x) is q applied to x, not q·x.
+bool has_declared_derivative(std::string_view function_name);
 
 /// A derivative rule as loaded from the rule file, for listings and tests.
 struct derivative_rule_info {

@@ -171,6 +171,8 @@ void declare_derivatives(std::string_view text, std::string_view source) {
 
 void forget_derivative(const std::string& function_name) { detail::erase_user_rule(function_name); }
 
+bool has_declared_derivative(std::string_view function_name) { return detail::user_rule(function_name) != nullptr; }
+
 std::vector<derivative_rule_info> derivative_rules() {
     std::vector<derivative_rule_info> out;
     for (const detail::derivative_rule& r : detail::builtin_rules())
