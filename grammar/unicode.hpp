@@ -32,6 +32,13 @@ inline char32_t decode(const char* p, const char* last, int& len) noexcept {
     return (char32_t(b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
 }
 
+/// The code points in well-formed UTF-8 `s`: its width in characters.
+inline std::size_t code_points(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+}
+
 /// Appends the UTF-8 encoding of `c`.
 inline void encode(char32_t c, std::string& out) {
     if (c < 0x80) {

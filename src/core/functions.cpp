@@ -391,9 +391,10 @@ expr log(const expr& x, const expr& base) {
         if (const auto k = whole_logarithm(a, b)) return expr(*k);
         if (const auto k = whole_logarithm(b, a); k && *k != 0) return 1 / expr(*k);  // log(2, 8) = 1/3
     }
-    if (base.is_one())
-        throw domain_error("log to base 1: log(" + to_string(x, style::ascii) + ", 1)",
-                           "log(" + to_string(x, style::ascii) + ", 1)");
+    if (base.is_one()) {
+        const std::string where = "log(" + to_string(x, style::ascii) + ", 1)";
+        throw domain_error("log to base 1: " + where, where);
+    }
     return log(x) / log(base);
 }
 

@@ -48,11 +48,6 @@ bool is_simple_exponent(const node* t) {
     return t->kind == kind::product && t->nops == 2 && is_rational(t->op(0), -1, 1) && is_index_letter(t->op(1));
 }
 
-// UTF-8 code points in s.
-std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 // A symbol's name split into its letters and its trailing ASCII digits.
 std::pair<std::string_view, std::string_view> split_digits(std::string_view name) {
     std::size_t i = name.size();
@@ -170,7 +165,7 @@ std::string symbol_text(std::string_view name, nabla::style s) {
         auto g = std::find_if(std::begin(greek), std::end(greek), [&](const greek_letter& l) { return l.word == letters || l.letter == letters; });
         if (g != std::end(greek))
             out = g->latex;
-        else if (code_points(letters) == 1)
+        else if (unicode::code_points(letters) == 1)
             out = letters;
         else
             out = "\\mathrm{" + std::string(letters) + "}";
@@ -598,7 +593,7 @@ writer::shape writer::shape_of(const node* n, print_mode m) const {
     case kind::number:
     case kind::real: return {first::digit, last::digit};
     case kind::symbol: {
-        const bool multi = code_points(split_digits(n->name()).first) > 1;
+        const bool multi = unicode::code_points(split_digits(n->name()).first) > 1;
         return {first::letter, last::letter, false, false, multi, multi};
     }
     case kind::constant: return {first::letter, last::letter};
@@ -1088,7 +1083,7 @@ std::string call_head(const node* n, nabla::style s) {
         }
         break;
     case nabla::style::latex: {
-        const std::string head = code_points(name) == 1 ? name : "\\operatorname{" + name + "}";
+        const std::string head = unicode::code_points(name) == 1 ? name : "\\operatorname{" + name + "}";
         if (d.empty()) {
             out += head;
         } else if (unary && all_first) {

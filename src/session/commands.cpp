@@ -6,6 +6,7 @@
 #include <nabla/session.hpp>
 
 #include "grammar/lower.hpp"  // edit_distance
+#include "grammar/unicode.hpp"
 
 #include <algorithm>
 #include <string>
@@ -83,13 +84,9 @@ std::string one_command_help(const command_info& c) {
         out += "    example: " + std::string(c.example);
         if (c.answer.find('\n') != std::string_view::npos) {
             // An answer of several lines (explain's steps) goes under the example.
-            out += "\n";
-            std::string_view rest = c.answer;
-            for (std::size_t end; !rest.empty(); rest.remove_prefix(std::min(end + 1, rest.size()))) {
-                end = std::min(rest.find('\n'), rest.size());
-                out += "      " + std::string(rest.substr(0, end)) + "\n";
-            }
-            return out;
+            std::string lines(c.answer);
+            for (std::size_t at = 0; (at = lines.find('\n', at)) != std::string::npos; ++at) lines.insert(at + 1, 6, ' ');
+            return out + "\n      " + lines + "\n";
         }
         if (!c.answer.empty()) out += "  →  " + std::string(c.answer);
         out += "\n";
@@ -107,10 +104,7 @@ std::string help_text(std::string_view topic) {
             "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y) or a "
             "function definition (f(x, y) = x² + y).\n\nCommands:\n";
         // Columns on a terminal are characters, not bytes (… and ∂ take three).
-        const auto columns = [](std::string_view text) {
-            return static_cast<std::size_t>(
-                std::count_if(text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
-        };
+        const auto columns = detail::unicode::code_points;
         std::size_t width = 0;
         for (const auto& c : command_table) width = std::max(width, columns(c.usage));
         for (const auto& c : command_table) {
