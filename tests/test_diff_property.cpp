@@ -5,11 +5,14 @@
 
 #include "test_diff_support.hpp"
 
+#include "diff/engine.hpp"
 #include "eval/reverse.hpp"
 
 #include <nabla/diff.hpp>
 
+#include <algorithm>
 #include <random>
+#include <set>
 
 using namespace nabla;
 
@@ -166,4 +169,85 @@ TEST_CASE("symbolic, reverse-mode and finite-difference gradients agree on rando
     CHECK(points >= 3000);
     CHECK(reverse_mismatch == 0);
     CHECK(fd_mismatch == 0);
+}
+
+TEST_CASE("numbering the DAG in memory order gives the derivatives canonical order gives", "[diff][property][dag]") {
+    // Memory order (dag_index::visit_order) numbers the operands of big sums
+    // and products by address, which follows the order terms were built in,
+    // not the canonical order. Exact derivatives must not depend on it.
+    using order = detail::dag_index::visit_order;
+    const expr x = symbol("x"), y = symbol("y");
+    std::vector<expr> zs;
+    for (int k = 1; k <= 8; ++k) zs.push_back(symbol("z" + std::to_string(k)));
+    expression_generator gen(7);
+    std::mt19937 rng(3);
+    int compared = 0, reordered = 0;
+    for (int trial = 0; trial < 30; ++trial) {
+        std::vector<expr> terms, factors;
+        try {
+            // Terms and factors made of a few shared parts, in several
+            // variables: each variable's ancestors are a different part of
+            // the DAG, and a part's derivative is used by many parents,
+            // which must make the same of it whichever comes first. Enough
+            // of them to be visited in memory order.
+            std::vector<expr> parts;
+            for (int k = 0; k < 16; ++k) parts.push_back(gen.make(2));
+            auto any = [&](const std::vector<expr>& v) {
+                return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
+            };
+            for (int k = 0; k < 300; ++k) {
+                switch (k % 3) {
+                case 0: terms.push_back(any(parts) * any(parts) * any(zs)); break;
+                case 1: terms.push_back(pow(any(parts) + any(zs), 2)); break;
+                default: terms.push_back(sin(any(parts)) * any(parts) + any(zs) * (k + 1)); break;
+                }
+            }
+            for (int k = 0; k < 260; ++k) factors.push_back(any(parts) + k + any(zs));
+        } catch (const domain_error&) {
+            continue;
+        }
+        for (const expr& f : {add(terms), add(terms) * mul(factors), sin(add(terms)) + mul(factors)}) {
+            const detail::dag_index canonical(f.get(), order::canonical), memory(f.get(), order::memory);
+            REQUIRE(memory.order() == order::memory);
+            REQUIRE(memory.size() == canonical.size());
+            std::set<const detail::node*> nodes;
+            for (std::uint32_t i = 0; i < canonical.size(); ++i) nodes.insert(canonical.at(i));
+            bool same_numbers = true;
+            for (std::uint32_t i = 0; i < memory.size(); ++i) {
+                same_numbers = same_numbers && memory.at(i) == canonical.at(i);
+                REQUIRE(nodes.count(memory.at(i)) == 1);  // the same nodes
+                for (std::uint32_t c : memory.operands(i)) REQUIRE((c < i || c == memory.inert()));  // a post-order
+            }
+            reordered += !same_numbers;
+            std::vector<expr> variables(zs.begin(), zs.end());
+            variables.insert(variables.end(), {x, y});
+            std::shuffle(variables.begin(), variables.end(), rng);
+            std::vector<expr> by_canonical;
+            try {
+                detail::differentiator d(f, diff_options{}, nullptr, nullptr, order::canonical);
+                for (const expr& v : variables) by_canonical.push_back(d.derive(v));
+            } catch (const domain_error&) {
+                continue;  // a derivative that folds to 1/0, in either order
+            }
+            detail::differentiator d(f, diff_options{});
+            const auto by_memory = d.derive_each(variables, 1);
+            for (std::size_t i = 0; i < variables.size(); ++i) {
+                INFO("∂/∂" << variables[i].name() << " of " << to_string(f));
+                CHECK(by_memory[i] == by_canonical[i]);
+            }
+            ++compared;
+        }
+    }
+    CHECK(compared >= 50);
+    CHECK(reordered >= compared / 2);  // the two orders did differ
+    // A float (or a call, whose declared derivative may hold one) keeps the
+    // canonical order: float sums round by the order of their terms.
+    std::vector<expr> terms;
+    for (int k = 0; k < 300; ++k) terms.push_back(pow(zs[k % zs.size()], k + 2) * (k + 1));
+    terms.push_back(0.5 * x);
+    CHECK(detail::dag_index(add(terms).get(), order::memory).order() == order::canonical);
+    terms.back() = call("q", {x});
+    CHECK(detail::dag_index(add(terms).get(), order::memory).order() == order::canonical);
+    terms.pop_back();
+    CHECK(detail::dag_index(add(terms).get(), order::memory).order() == order::memory);
 }

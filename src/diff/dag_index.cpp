@@ -2,20 +2,29 @@
 
 #include "diff/dag_index.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace nabla::detail {
 
 namespace {
 // How many operands ahead dag_index::build asks for nodes.
 constexpr std::uint32_t prefetch_distance = 2;
+// Nodes with fewer operands are visited in operand order even in memory
+// order: what they hold fits the caches anyway, and sorting costs.
+constexpr std::uint32_t memory_order_min_operands = 256;
 }  // namespace
 
-void dag_index::build(const node* root, const known_nodes* known) {
+bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order) {
+    const bool memory = order == visit_order::memory;
     nodes_.clear();
     known_.clear();
     number_.clear();
     ranges_.clear();
     operands_.clear();
     parent_start_.clear();
+    visits_.clear();
+    if (memory && root->is(kind::call)) return false;
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left, so each
     // edge costs at most one hash probe. An operator node with one reference
@@ -42,8 +51,17 @@ void dag_index::build(const node* root, const known_nodes* known) {
     auto enter = [&](const node* n, bool in_map) {
         const auto first = static_cast<std::uint32_t>(operands_.size());
         operands_.resize(first + n->nops);
-        for (std::uint32_t k = 0; k < n->nops && k < prefetch_distance; ++k) __builtin_prefetch(n->op(k));
-        stack.push_back({n, first, 0, in_map});
+        std::uint32_t visit = npos;
+        if (memory && n->nops >= memory_order_min_operands) {
+            visit = static_cast<std::uint32_t>(visits_.size());
+            for (std::uint32_t k = 0; k < n->nops; ++k) visits_.push_back(k);
+            std::sort(visits_.begin() + visit, visits_.end(), [n](std::uint32_t a, std::uint32_t b) {
+                return std::less<const node*>{}(n->op(a), n->op(b));
+            });
+        }
+        for (std::uint32_t j = 0; j < n->nops && j < prefetch_distance; ++j)
+            __builtin_prefetch(n->op(visit == npos ? j : visits_[visit + j]));
+        stack.push_back({n, first, 0, 0, visit, in_map});
     };
     // A known node is left as soon as it is entered, as a leaf. The memo
     // holds a reference to it besides its parents', so it is never an
@@ -64,14 +82,18 @@ void dag_index::build(const node* root, const known_nodes* known) {
         frame& top = stack.back();
         const node* n = top.n;
         if (top.next < n->nops) {
+            auto operand_at = [&](std::uint32_t j) { return top.visit == npos ? j : visits_[top.visit + j]; };
             // The nodes of a big DAG are scattered over memory: reading a
             // node is a cache miss. Asking for the operands a few steps
             // ahead lets those misses overlap instead of following in turn.
-            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(top.next + prefetch_distance));
-            std::uint32_t& slot = operands_[top.first + top.next];
-            const node* child = n->op(top.next++);
+            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(operand_at(top.next + prefetch_distance)));
+            const std::uint32_t k = operand_at(top.next++);
+            top.following = k;
+            std::uint32_t& slot = operands_[top.first + k];
+            const node* child = n->op(k);
             if (child->nops == 0) {
                 if (!child->is(kind::symbol)) {
+                    if (memory && child->is(kind::real)) return false;
                     slot = npos;  // made inert() below, once the count is known
                     continue;
                 }
@@ -81,6 +103,7 @@ void dag_index::build(const node* root, const known_nodes* known) {
                 slot = it->second;
                 continue;
             }
+            if (memory && child->is(kind::call)) return false;
             if (child->refs.load(std::memory_order_relaxed) == 1) {
                 enter(child, false);
                 continue;
@@ -103,9 +126,18 @@ void dag_index::build(const node* root, const known_nodes* known) {
             if (const std::uint32_t c = operands_[top.first + k]; c != npos) ++parent_start_[c];
         if (top.in_map) number_.find(n)->second = number;
         stack.pop_back();
-        if (!stack.empty()) operands_[stack.back().first + stack.back().next - 1] = number;
+        if (!stack.empty()) operands_[stack.back().first + stack.back().following] = number;
     }
+    return true;
+}
 
+
+void dag_index::build(const node* root, const known_nodes* known, visit_order order) {
+    order_ = order;
+    if (!number_nodes(root, known, order)) {
+        order_ = visit_order::canonical;
+        number_nodes(root, known, order_);
+    }
     // Parent lists, ascending: the running sums of the counts make each
     // node's slot the end of its list, and filling from the last edge
     // backwards turns them into the starts.

@@ -29,10 +29,32 @@ public:
         ~known_nodes() = default;
     };
 
+    // The order in which the operands of a node with many of them are
+    // visited, and so numbered. Either gives a post-order; they differ in
+    // which nodes come next to each other.
+    enum class visit_order {
+        // Operand order: the numbering depends on the expression only.
+        canonical,
+        // Address order, where big sums and products have their operands
+        // in memory: terms built one after another are numbered one after
+        // another. Canonical operand order is a structural hash order, so
+        // the terms with x₁, x₂, x₃ of a long sum are far apart; numbered in
+        // memory order they are neighbours, and a pass over the variables
+        // reads the index, the node pool and the per-node state in turn
+        // instead of at random. Exact arithmetic gives the same derivatives
+        // in any order; float sums may round differently, so a DAG with a
+        // float, or a user call whose derivative may bring one, is numbered
+        // in canonical order instead.
+        memory,
+    };
+
     dag_index() = default;
-    explicit dag_index(const node* root) { build(root); }
+    explicit dag_index(const node* root, visit_order order = visit_order::canonical) { build(root, nullptr, order); }
     // Indexes another DAG, reusing this one's storage.
-    void build(const node* root, const known_nodes* known = nullptr);
+    void build(const node* root, const known_nodes* known = nullptr, visit_order order = visit_order::canonical);
+    // The order the last build numbered in: canonical when asked, or when
+    // the DAG holds what memory order must not reorder.
+    visit_order order() const noexcept { return order_; }
 
     // The number of numbered nodes: the symbols and operator nodes.
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
@@ -67,14 +89,20 @@ private:
     std::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
     std::vector<std::uint32_t> known_;
+    visit_order order_ = visit_order::canonical;
     // The traversal's work lists (see build), kept for the next build.
     struct frame {
         const node* n;
-        std::uint32_t first;  // n's operand slots in operands_
-        std::uint32_t next;   // the operand to follow next
-        bool in_map;          // n has an entry in number_ to complete
+        std::uint32_t first;      // n's operand slots in operands_
+        std::uint32_t next;       // how many operands have been followed
+        std::uint32_t following;  // the operand being followed
+        std::uint32_t visit;      // into visits_: the operands in visiting order, or npos: in operand order
+        bool in_map;              // n has an entry in number_ to complete
     };
     std::vector<frame> stack_;
+    std::vector<std::uint32_t> visits_;
+    // One traversal; false when it met what `order` must not reorder.
+    bool number_nodes(const node* root, const known_nodes* known, visit_order order);
 };
 
 }  // namespace nabla::detail

@@ -219,13 +219,15 @@ expr real_cleanup(const expr& e) {
 // ---------------------------------------------------------------- differentiator
 
 differentiator::differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace,
-                               function_partial_cache* partials)
+                               function_partial_cache* partials, dag_index::visit_order order)
     : partials_(partials ? partials : &own_partials_),
       root_(std::move(root)),
       options_(options),
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
-      own_index_(root_.get()) {
+      // An explanation lists its steps in the order of the numbers.
+      visit_order_(trace ? dag_index::visit_order::canonical : order),
+      own_index_(root_.get(), visit_order_) {
     size_per_node();
 }
 
@@ -235,6 +237,7 @@ differentiator::differentiator(const differentiator& owner, std::vector<explanat
       options_(owner.options_),
       kink_value_(owner.kink_value_),
       trace_(trace),
+      visit_order_(owner.visit_order_),
       index_(owner.index_) {
     size_per_node();
 }
@@ -263,7 +266,7 @@ void differentiator::index_root() {
     // The nodes the memo knows the derivatives of are recalled, not derived:
     // what they are made of (x − k under x^(x−k), log(x) under (log(x) + 1)ᵐ)
     // need not be indexed again at each step of an nth derivative.
-    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr);
+    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr, visit_order_);
     index_ = &own_index_;
     size_per_node();
     stale_ = false;
@@ -330,7 +333,10 @@ expr differentiator::derive(const expr& x) {
         stale_ = stale_ || !index_->known().empty();
     }
     if (stale_) index_root();
-    const std::uint32_t xi = index_->find(x.get());
+    return derive_numbered(index_->find(x.get()));
+}
+
+expr differentiator::derive_numbered(std::uint32_t xi) {
     if (xi == dag_index::npos && index_->known().empty()) return zero();
     activate_ancestors(xi);
     keep_.clear();
@@ -359,8 +365,31 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     if (threads == 0) threads = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
     const std::size_t affordable = 1 + state_budget / (state_bytes_per_node * (std::size_t{index_->size()} + 1));
     threads = static_cast<unsigned>(std::min({std::size_t{threads}, variables.size() / (2 * block), affordable}));
-    if (threads <= 1 || trace_ || memo_) {
+    if (trace_ || memo_) {
         for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
+        return out;
+    }
+    // In the order of their numbers, whatever the caller's: the ancestors
+    // of one variable are numbered near those of the next (see
+    // dag_index::visit_order), so each thread works through the index and
+    // the per-node state in turn.
+    struct numbered {
+        std::uint32_t number;
+        std::uint32_t position;  // in variables
+    };
+    std::vector<numbered> todo(variables.size());
+    for (std::size_t i = 0; i < variables.size(); ++i)
+        todo[i] = {index_->find(variables[i].get()), static_cast<std::uint32_t>(i)};
+    auto by_number = [](const numbered& a, const numbered& b) { return a.number < b.number; };
+    if (!std::is_sorted(todo.begin(), todo.end(), by_number)) std::stable_sort(todo.begin(), todo.end(), by_number);
+    auto derive_todo = [&](differentiator& d, std::size_t k) {
+        out[todo[k].position] = d.derive_numbered(todo[k].number);
+    };
+    if (threads <= 1) {
+        for (std::size_t k = 0; k < todo.size(); ++k) {
+            if ((k & 255) == 0) poll_interrupt();
+            derive_todo(*this, k);
+        }
         return out;
     }
     std::atomic<std::size_t> next{0};
@@ -375,7 +404,7 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
                 if (first >= variables.size() || failed.load(std::memory_order_relaxed)) return;
                 poll_interrupt();  // each derivative may be too short to poll
                 const std::size_t last = std::min(first + block, variables.size());
-                for (std::size_t i = first; i < last; ++i) out[i] = own->derive(variables[i]);
+                for (std::size_t k = first; k < last; ++k) derive_todo(*own, k);
             }
         } catch (...) {
             errors[t] = std::current_exception();
@@ -419,8 +448,7 @@ bool differentiator::recall(std::uint32_t i) {
         for (const expr& f : e.factors) factor_arena_.push_back(f.get());
         close_product(p);
     } else {
-        p.pending = false;
-        p.terms = false;
+        p = lazy_product{};
         value_[i] = e.value;
     }
     return true;
@@ -445,11 +473,10 @@ void differentiator::remember(std::uint32_t i) {
 
 const expr& differentiator::build_value(std::uint32_t i) {
     lazy_product& p = lazy_[i];
+    p.built = true;
     if (p.terms) {
-        p.terms = false;
         value_[i] = add_terms(p.first, p.count);
     } else if (p.pending) {
-        p.pending = false;
         // A remembered derivative is built once, not at every step that recalls it.
         derivative_memo::entry* kept = nullptr;
         if (const node* n = index_->at(i); memo_ && memorable(n))
@@ -533,6 +560,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         const std::uint32_t c = edges_[e].child;
         if (lazy_[c].pending) {
             p = lazy_[c];
+            p.built = false;  // c's node is not i's
         } else {
             lazy_product q = open_product();
             absorb_node(q, value(c).get());
@@ -595,6 +623,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
             // The numbers among the factors, the only thing whose order
             // matters to the product built from them, keep their order.
             lazy_product q = inner;
+            q.built = false;
             factor_arena_.push_back(f);
             close_product(q);
             p = q;
@@ -612,8 +641,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
 }
 
 void differentiator::derive_node(std::uint32_t i) {
-    lazy_[i].pending = false;
-    lazy_[i].terms = false;
+    lazy_[i] = lazy_product{};
     if (!trace_ && derive_lazy(i)) return;
     const node* n = index_->at(i);
     switch (n->kind) {

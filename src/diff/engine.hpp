@@ -178,7 +178,8 @@ public:
     // `partials`, when given, is used instead of a cache of this
     // differentiator's own; it must come from differentiators with the same options.
     differentiator(expr root, const diff_options& options, std::vector<explanation_step>* trace = nullptr,
-                   function_partial_cache* partials = nullptr);
+                   function_partial_cache* partials = nullptr,
+                   dag_index::visit_order order = dag_index::visit_order::memory);
 
     // A differentiator of the same expression that reads owner's index
     // instead of building its own; owner must outlive it and not be reset.
@@ -208,11 +209,18 @@ private:
         // Instead: the terms of a product rule, not yet added up (see
         // derive_product), the range [first, first + count) of term_arena_.
         bool terms = false;
+        // The pending product or the terms built into value_ (by a parent
+        // that needed a node). The unbuilt form stays what other parents
+        // read: what a parent makes of a derivative must not depend on
+        // whether another parent came first.
+        bool built = false;
         long long coefficient = 1;
         std::uint32_t first = 0;  // into factor_arena_
         std::uint32_t count = 0;
     };
 
+    // derive(x) for the x numbered xi in the index (npos: x is not in it).
+    expr derive_numbered(std::uint32_t xi);
     // Indexes root_ anew (after a reset), leaving out what the memo knows.
     void index_root();
     // Sizes the per-node state for a new index_.
@@ -221,7 +229,7 @@ private:
     // The derivative of node i, built if it is still a lazy product or unsummed terms.
     const expr& value(std::uint32_t i) {
         const lazy_product& p = lazy_[i];
-        return p.pending || p.terms ? build_value(i) : value_[i];
+        return (p.pending || p.terms) && !p.built ? build_value(i) : value_[i];
     }
     const expr& build_value(std::uint32_t i);
     bool value_is_zero(std::uint32_t i);
@@ -307,6 +315,7 @@ private:
     diff_options options_;
     expr kink_value_;
     std::vector<explanation_step>* trace_;
+    dag_index::visit_order visit_order_;
     dag_index own_index_;
     const dag_index* index_ = &own_index_;  // own_index_, or the owner's (see above)
     bool stale_ = false;                     // reset, not indexed yet
