@@ -3,7 +3,9 @@
 #include "diff/dag_index.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <array>
+#include <span>
+#include <utility>
 
 namespace nabla::detail {
 
@@ -54,10 +56,8 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
         std::uint32_t visit = npos;
         if (memory && n->nops >= memory_order_min_operands) {
             visit = static_cast<std::uint32_t>(visits_.size());
-            for (std::uint32_t k = 0; k < n->nops; ++k) visits_.push_back(k);
-            std::sort(visits_.begin() + visit, visits_.end(), [n](std::uint32_t a, std::uint32_t b) {
-                return std::less<const node*>{}(n->op(a), n->op(b));
-            });
+            visits_.resize(visit + n->nops);
+            sort_by_address(n->ops(), std::span(visits_).subspan(visit));
         }
         for (std::uint32_t j = 0; j < n->nops && j < prefetch_distance; ++j)
             __builtin_prefetch(n->op(visit == npos ? j : visits_[visit + j]));
@@ -153,6 +153,43 @@ void dag_index::build(const node* root, const known_nodes* known, visit_order or
             else parents_[--parent_start_[c]] = i;
         }
     }
+}
+
+// Writes to `order` the positions of `ops` sorted by the operands'
+// addresses. A radix sort: the addresses of one expression's nodes span a
+// few megabytes, so two or three passes of 11 bits order them, where a
+// comparison sort takes about log₂ n passes.
+void dag_index::sort_by_address(std::span<const node* const> ops, std::span<std::uint32_t> order) {
+    auto address = [](const node* n) { return reinterpret_cast<std::uintptr_t>(n) >> 3; };
+    std::uintptr_t low = ~std::uintptr_t{0}, high = 0;
+    for (const node* n : ops) {
+        low = std::min(low, address(n));
+        high = std::max(high, address(n));
+    }
+    // Keys: the addresses less the lowest, in 8-byte steps.
+    std::vector<address_item>& items = sort_items_;
+    std::vector<address_item>& scratch = sort_scratch_;
+    items.resize(ops.size());
+    scratch.resize(ops.size());
+    for (std::uint32_t k = 0; k < ops.size(); ++k) items[k] = {address(ops[k]) - low, k};
+    constexpr unsigned digit_bits = 11;
+    constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+    std::array<std::uint32_t, buckets> count;
+    for (unsigned shift = 0; shift < 64 && ((high - low) >> shift) != 0; shift += digit_bits) {
+        std::fill(count.begin(), count.end(), 0);
+        for (const address_item& i : items) ++count[(i.key >> shift) & (buckets - 1)];
+        std::uint32_t sum = 0;
+        for (std::uint32_t& c : count) sum += std::exchange(c, sum);
+        for (const address_item& i : items) scratch[count[(i.key >> shift) & (buckets - 1)]++] = i;
+        items.swap(scratch);
+    }
+    for (std::size_t k = 0; k < items.size(); ++k) order[k] = items[k].position;
+}
+std::size_t dag_index::capacity_bytes() const noexcept {
+    auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+    return bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
+           bytes(known_) + bytes(stack_) + bytes(visits_) + bytes(sort_items_) + bytes(sort_scratch_) +
+           number_.bucket_count() * (sizeof(std::pair<const node*, std::uint32_t>) + 1);
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {

@@ -56,6 +56,9 @@ public:
     // the DAG holds what memory order must not reorder.
     visit_order order() const noexcept { return order_; }
 
+    // The memory the index holds, in bytes (its arrays' capacities).
+    std::size_t capacity_bytes() const noexcept;
+
     // The number of numbered nodes: the symbols and operator nodes.
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
     // The number all numbers and constants share, size(): they are never
@@ -101,6 +104,13 @@ private:
     };
     std::vector<frame> stack_;
     std::vector<std::uint32_t> visits_;
+    // Work space of the sort of operands by address (see dag_index.cpp).
+    struct address_item {
+        std::uint64_t key;
+        std::uint32_t position;
+    };
+    std::vector<address_item> sort_items_, sort_scratch_;
+    void sort_by_address(std::span<const node* const> ops, std::span<std::uint32_t> order);
     // One traversal; false when it met what `order` must not reorder.
     bool number_nodes(const node* root, const known_nodes* known, visit_order order);
 };

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <exception>
 #include <initializer_list>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -226,8 +227,8 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       kink_value_(kink_weight(options.kink)),
       trace_(trace),
       // An explanation lists its steps in the order of the numbers.
-      visit_order_(trace ? dag_index::visit_order::canonical : order),
-      own_index_(root_.get(), visit_order_) {
+      visit_order_(trace ? dag_index::visit_order::canonical : order) {
+    own_index_.build(root_.get(), nullptr, visit_order_);
     size_per_node();
 }
 
@@ -240,6 +241,69 @@ differentiator::differentiator(const differentiator& owner, std::vector<explanat
       visit_order_(owner.visit_order_),
       index_(owner.index_) {
     size_per_node();
+}
+
+namespace {
+// Differentiators come and go: one per gradient, per Hessian row, per
+// Jacobian row, per helper thread. Their arrays are sized by the DAG, and
+// allocating them anew each time costs more than filling them: fresh pages
+// fault in and are cleared, growing vectors and maps copy. A few storages
+// are kept for the next differentiator, within a budget, so an idle process
+// holds at most that much.
+constexpr std::size_t kept_storages = 4;
+constexpr std::size_t kept_storage_bytes = std::size_t{64} << 20;
+
+template <class T>
+std::size_t capacity_bytes(const std::vector<T>& v) noexcept {
+    return v.capacity() * sizeof(T);
+}
+
+struct differentiator_storage_pool {
+    std::mutex mutex;
+    std::vector<std::pair<void*, std::size_t>> spare;  // storages and their bytes
+    std::size_t bytes = 0;
+
+    static differentiator_storage_pool& instance() {
+        // Never destroyed: a differentiator may end in a static destructor.
+        static auto* pool = [] {
+            auto* p = new differentiator_storage_pool;
+            p->spare.reserve(kept_storages);  // so that giving back never allocates
+            return p;
+        }();
+        return *pool;
+    }
+};
+}  // namespace
+
+std::unique_ptr<differentiator::storage, differentiator::storage_return> differentiator::take_storage() {
+    auto& pool = differentiator_storage_pool::instance();
+    {
+        std::lock_guard lock(pool.mutex);
+        if (!pool.spare.empty()) {
+            // The last one given back: the likeliest to be in the caches.
+            auto [kept, bytes] = pool.spare.back();
+            pool.spare.pop_back();
+            pool.bytes -= bytes;
+            return std::unique_ptr<storage, storage_return>(static_cast<storage*>(kept));
+        }
+    }
+    return std::unique_ptr<storage, storage_return>(new storage);
+}
+
+void differentiator::storage_return::operator()(storage* s) const noexcept {
+    s->value.clear();  // the derivatives go now, not when the storage is next used
+    const std::size_t bytes = s->index.capacity_bytes() + capacity_bytes(s->mark) + capacity_bytes(s->value) +
+                              capacity_bytes(s->lazy) + capacity_bytes(s->hit_head);
+    auto& pool = differentiator_storage_pool::instance();
+    {
+        std::lock_guard lock(pool.mutex);
+        if (pool.spare.size() < kept_storages && pool.bytes + bytes <= kept_storage_bytes) {
+            pool.spare.emplace_back(s, bytes);
+            pool.bytes += bytes;
+            return;
+        }
+    }
+    delete s;
 }
 
 void differentiator::size_per_node() {

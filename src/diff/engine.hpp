@@ -308,6 +308,21 @@ private:
     bool recall(std::uint32_t i);
     void remember(std::uint32_t i);
 
+    // The arrays sized by the DAG. A differentiator hands them on to the
+    // next one when it is done (see take_storage).
+    struct storage {
+        dag_index index;
+        std::vector<std::uint32_t> mark;
+        std::vector<expr> value;
+        std::vector<lazy_product> lazy;
+        std::vector<std::uint32_t> hit_head;
+    };
+    struct storage_return {
+        void operator()(storage* s) const noexcept;
+    };
+    static std::unique_ptr<storage, storage_return> take_storage();
+
+    std::unique_ptr<storage, storage_return> storage_ = take_storage();
     function_partial_cache own_partials_;
     derivative_memo* memo_ = nullptr;
     function_partial_cache* partials_;
@@ -316,21 +331,21 @@ private:
     expr kink_value_;
     std::vector<explanation_step>* trace_;
     dag_index::visit_order visit_order_;
-    dag_index own_index_;
+    dag_index& own_index_ = storage_->index;
     const dag_index* index_ = &own_index_;  // own_index_, or the owner's (see above)
     bool stale_ = false;                     // reset, not indexed yet
     coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
-    std::vector<std::uint32_t> mark_;    // == generation_: an ancestor of the current variable
-    std::vector<expr> value_;            // the derivative of each active node
-    std::vector<lazy_product> lazy_;     // or its unbuilt form (pending)
+    std::vector<std::uint32_t>& mark_ = storage_->mark;  // == generation_: an ancestor of the current variable
+    std::vector<expr>& value_ = storage_->value;         // the derivative of each active node
+    std::vector<lazy_product>& lazy_ = storage_->lazy;   // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
     std::vector<scaled_view> term_arena_;    // the unsummed terms of this derivation (their nodes kept in keep_ or memo_)
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
     // For each active sum or product: its active operands, as a linked list of edges.
-    std::vector<std::uint32_t> hit_head_;
+    std::vector<std::uint32_t>& hit_head_ = storage_->hit_head;
     struct hit_edge {
         std::uint32_t child;
         std::uint32_t next;  // the parent's next edge, or npos
