@@ -298,6 +298,25 @@ TEST_CASE("a gradient on several threads gives the nodes one thread gives", "[di
     CHECK(gradient(f, shuffled, several)[7] == serial[7]);
 }
 
+TEST_CASE("a gradient that fails reports the first failing variable in the caller's order", "[diff][vector][bad]") {
+    // ∂/∂u (−2)^u needs log(−2): an error. The work goes in the DAG's order
+    // and over threads; the error must not depend on either.
+    auto xs = symbols("x", 1200);
+    std::vector<expr> terms;
+    for (const expr& x : xs) terms.push_back(pow(x, 2) * 3);
+    terms.push_back(pow(expr(-2), xs[900]));
+    terms.push_back(pow(expr(-3), xs[100]));
+    const expr f = add(terms);
+    for (unsigned threads : {1U, 3U}) {
+        diff_options options;
+        options.threads = threads;
+        CHECK_THROWS_WITH(gradient(f, xs, options), Catch::Contains("log(-3)"));
+        std::reverse(xs.begin(), xs.end());
+        CHECK_THROWS_WITH(gradient(f, xs, options), Catch::Contains("log(-2)"));
+        std::reverse(xs.begin(), xs.end());
+    }
+}
+
 TEST_CASE("an nth derivative equals differentiating n times one step at a time", "[diff][order]") {
     // The steps of diff(e, x, n) share the derivatives of powers and functions.
     const expr x = symbol("x"), y = symbol("y");

@@ -449,10 +449,23 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     auto derive_todo = [&](differentiator& d, std::size_t k) {
         out[todo[k].position] = d.derive_numbered(todo[k].number);
     };
+    // A derivative that fails (a 1/0 that folds, a size limit) fails the
+    // gradient. Which one failed first depends on the order of the work and
+    // on the threads: the variables are then taken again in the caller's
+    // order, so that the error is the first variable's, every time.
+    auto first_error_in_callers_order = [&] {
+        for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
+    };
     if (threads <= 1) {
-        for (std::size_t k = 0; k < todo.size(); ++k) {
-            if ((k & 255) == 0) poll_interrupt();
-            derive_todo(*this, k);
+        try {
+            for (std::size_t k = 0; k < todo.size(); ++k) {
+                if ((k & 255) == 0) poll_interrupt();
+                derive_todo(*this, k);
+            }
+        } catch (const interrupted&) {
+            throw;
+        } catch (const error&) {
+            first_error_in_callers_order();
         }
         return out;
     }
@@ -486,8 +499,26 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     }
     work(0, this);
     for (std::thread& h : helpers) h.join();
+    auto is_interrupt = [](const std::exception_ptr& e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const interrupted&) {
+            return true;
+        } catch (...) {
+            return false;
+        }
+    };
     for (const std::exception_ptr& e : errors)
-        if (e) std::rethrow_exception(e);
+        if (e && is_interrupt(e)) std::rethrow_exception(e);
+    for (const std::exception_ptr& e : errors) {
+        if (!e) continue;
+        try {
+            std::rethrow_exception(e);
+        } catch (const error&) {
+            first_error_in_callers_order();
+            return out;
+        }
+    }
     return out;
 }
 
