@@ -131,7 +131,6 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     return true;
 }
 
-
 void dag_index::build(const node* root, const known_nodes* known, visit_order order) {
     order_ = order;
     if (!number_nodes(root, known, order)) {
@@ -185,6 +184,7 @@ void dag_index::sort_by_address(std::span<const node* const> ops, std::span<std:
     }
     for (std::size_t k = 0; k < items.size(); ++k) order[k] = items[k].position;
 }
+
 std::size_t dag_index::capacity_bytes() const noexcept {
     auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
     return bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
