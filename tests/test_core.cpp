@@ -235,6 +235,23 @@ TEST_CASE("canonical order is deterministic, whatever the build order", "[core][
     }
 }
 
+TEST_CASE("a sum or product of floats is one node whatever order its operands come in", "[core][determinism]") {
+    // (0.1 + 0.2) + 0.3 and (0.3 + 0.2) + 0.1 round differently; one call of
+    // add or mul combines its numbers, and its like terms, in one order.
+    CHECK((0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1);
+    const expr x = symbol("x");
+    std::vector<expr> terms{expr(0.1), expr(0.2), expr(0.3), 0.1 * x, 0.2 * x, 0.3 * x, x / 7};
+    std::vector<expr> factors{expr(0.1), expr(0.7), expr(0.3), x, expr(1.1)};
+    const expr sum = add(terms), product = mul(factors);
+    std::mt19937 rng(7);
+    for (int round = 0; round < 30; ++round) {
+        std::shuffle(terms.begin(), terms.end(), rng);
+        std::shuffle(factors.begin(), factors.end(), rng);
+        CHECK(add(terms) == sum);
+        CHECK(mul(factors) == product);
+    }
+}
+
 TEST_CASE("expressions built on several threads at once are the same nodes", "[core][threads]") {
     constexpr int threads = 4, per_thread = 2000;
     std::vector<std::vector<expr>> built(threads);

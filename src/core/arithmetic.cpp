@@ -158,45 +158,52 @@ namespace {
 class numeric_part {
 public:
     explicit numeric_part(bool multiplicative) : multiplicative_(multiplicative) {}
-    void take(const node* n) {
-        if (!first_) {
-            first_ = n;
-            return;
-        }
-        if (!folded_) {
-            value_.emplace(numeric::of(first_));
-            folded_ = true;
-        }
-        if (multiplicative_) value_->mul(numeric::of(n));
-        else value_->add(numeric::of(n));
-    }
+    void take(const node* n) { numbers_.push_back(n); }
     // The identity (0 for sums, 1 for products) counts as absent.
     bool is_identity() const {
-        if (!folded_) {
-            if (!first_ || first_ == (multiplicative_ ? one().get() : zero().get())) return true;
-            return !multiplicative_ && first_->kind == kind::real && first_->real() == 0;  // x + 0.0 is x
+        if (numbers_.size() <= 1) {
+            const node* n = single();
+            if (!n || n == (multiplicative_ ? one().get() : zero().get())) return true;
+            return !multiplicative_ && n->kind == kind::real && n->real() == 0;  // x + 0.0 is x
         }
-        return multiplicative_ ? value_->is_exact_one() : value_->is_zero();
+        return multiplicative_ ? folded().is_exact_one() : folded().is_zero();
     }
     bool is_exact_zero() const {
-        if (!folded_) return first_ == zero().get();
-        return value_->is_exact_zero();
+        if (numbers_.size() <= 1) return single() == zero().get();
+        return folded().is_exact_zero();
     }
     expr get() const {
-        if (!folded_) return first_ ? expr::share(first_) : (multiplicative_ ? one() : zero());
-        return value_->to_expr();
+        if (numbers_.size() <= 1) return single() ? expr::share(single()) : (multiplicative_ ? one() : zero());
+        return folded().to_expr();
     }
     numeric value() const {
-        if (folded_) return *value_;
-        if (first_) return numeric::of(first_);
-        return multiplicative_ ? numeric::unit() : numeric{};
+        if (numbers_.size() <= 1) return single() ? numeric::of(single()) : multiplicative_ ? numeric::unit() : numeric{};
+        return folded();
     }
 
 private:
+    const node* single() const { return numbers_.empty() ? nullptr : numbers_[0]; }
+    // Floats round by the order they are combined in: with a float among
+    // them, the numbers are combined in their structural order, so that a
+    // sum or product is the same node whatever order its operands came in.
+    const numeric& folded() const {
+        if (folded_count_ != numbers_.size()) {
+            if (std::any_of(numbers_.begin(), numbers_.end(), [](const node* n) { return n->kind == kind::real; }))
+                std::sort(numbers_.begin(), numbers_.end(), [](const node* a, const node* b) { return compare(a, b) < 0; });
+            value_.emplace(numeric::of(numbers_[0]));
+            for (std::size_t k = 1; k < numbers_.size(); ++k) {
+                if (multiplicative_) value_->mul(numeric::of(numbers_[k]));
+                else value_->add(numeric::of(numbers_[k]));
+            }
+            folded_count_ = numbers_.size();
+        }
+        return *value_;
+    }
+
     bool multiplicative_;
-    bool folded_ = false;
-    const node* first_ = nullptr;
-    std::optional<numeric> value_;  // only once two numbers met: a rational is not free to make
+    mutable boost::container::small_vector<const node*, 4> numbers_;
+    mutable std::size_t folded_count_ = 0;
+    mutable std::optional<numeric> value_;  // once two numbers met: a rational is not free to make
 };
 
 template <class T>
@@ -227,7 +234,12 @@ expr make_sum_nodes(std::span<const node* const> terms) {
     small<term_view> views;
     flatten(terms, kind::sum, constant, [&](const node* t) { views.push_back(view_term(t)); });
 
-    std::sort(views.begin(), views.end(), [](const term_view& a, const term_view& b) { return compare_rest(a, b) < 0; });
+    // Like terms next to each other, and among them a fixed order: float
+    // coefficients add up by it.
+    std::sort(views.begin(), views.end(), [](const term_view& a, const term_view& b) {
+        const int c = compare_rest(a, b);
+        return c != 0 ? c < 0 : compare(a.whole, b.whole) < 0;
+    });
 
     small<expr> kept;  // owns the nodes built here
     small<const node*> ops;

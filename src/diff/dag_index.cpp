@@ -17,7 +17,7 @@ constexpr std::uint32_t prefetch_distance = 2;
 constexpr std::uint32_t memory_order_min_operands = 256;
 }  // namespace
 
-bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order) {
+void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order) {
     const bool memory = order == visit_order::memory;
     nodes_.clear();
     known_.clear();
@@ -26,7 +26,6 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     operands_.clear();
     parent_start_.clear();
     visits_.clear();
-    if (memory && root->is(kind::call)) return false;
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left, so each
     // edge costs at most one hash probe. An operator node with one reference
@@ -93,7 +92,6 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
             const node* child = n->op(k);
             if (child->nops == 0) {
                 if (!child->is(kind::symbol)) {
-                    if (memory && child->is(kind::real)) return false;
                     slot = npos;  // made inert() below, once the count is known
                     continue;
                 }
@@ -103,7 +101,6 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
                 slot = it->second;
                 continue;
             }
-            if (memory && child->is(kind::call)) return false;
             if (child->refs.load(std::memory_order_relaxed) == 1) {
                 enter(child, false);
                 continue;
@@ -128,15 +125,10 @@ bool dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
         stack.pop_back();
         if (!stack.empty()) operands_[stack.back().first + stack.back().following] = number;
     }
-    return true;
 }
 
 void dag_index::build(const node* root, const known_nodes* known, visit_order order) {
-    order_ = order;
-    if (!number_nodes(root, known, order)) {
-        order_ = visit_order::canonical;
-        number_nodes(root, known, order_);
-    }
+    number_nodes(root, known, order);
     // Parent lists, ascending: the running sums of the counts make each
     // node's slot the end of its list, and filling from the last edge
     // backwards turns them into the starts.

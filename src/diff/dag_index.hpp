@@ -41,10 +41,10 @@ public:
         // the terms with x₁, x₂, x₃ of a long sum are far apart; numbered in
         // memory order they are neighbours, and a pass over the variables
         // reads the index, the node pool and the per-node state in turn
-        // instead of at random. Exact arithmetic gives the same derivatives
-        // in any order; float sums may round differently, so a DAG with a
-        // float, or a user call whose derivative may bring one, is numbered
-        // in canonical order instead.
+        // instead of at random. The derivatives are the same nodes in
+        // either order, floats included: the core combines the numbers of a
+        // sum or product in their structural order, whatever order they
+        // come in.
         memory,
     };
 
@@ -52,10 +52,6 @@ public:
     explicit dag_index(const node* root, visit_order order = visit_order::canonical) { build(root, nullptr, order); }
     // Indexes another DAG, reusing this one's storage.
     void build(const node* root, const known_nodes* known = nullptr, visit_order order = visit_order::canonical);
-    // The order the last build numbered in: canonical when asked, or when
-    // the DAG holds what memory order must not reorder.
-    visit_order order() const noexcept { return order_; }
-
     // The memory the index holds, in bytes (its arrays' capacities).
     std::size_t capacity_bytes() const noexcept;
 
@@ -92,7 +88,6 @@ private:
     std::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
     std::vector<std::uint32_t> known_;
-    visit_order order_ = visit_order::canonical;
     // The traversal's work lists (see build), kept for the next build.
     struct frame {
         const node* n;
@@ -111,8 +106,8 @@ private:
     };
     std::vector<address_item> sort_items_, sort_scratch_;
     void sort_by_address(std::span<const node* const> ops, std::span<std::uint32_t> order);
-    // One traversal; false when it met what `order` must not reorder.
-    bool number_nodes(const node* root, const known_nodes* known, visit_order order);
+    // The traversal of build: the numbers, the operand lists and the parents' counts.
+    void number_nodes(const node* root, const known_nodes* known, visit_order order);
 };
 
 }  // namespace nabla::detail
