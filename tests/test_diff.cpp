@@ -264,8 +264,8 @@ TEST_CASE("a gradient's shortcuts give the nodes the core builds from the textbo
 TEST_CASE("a gradient on several threads gives the nodes one thread gives", "[diff][vector][threads]") {
     // Enough variables that the work is split: local terms, a shared sum in
     // every derivative, functions and floating coefficients.
-    // With a float the DAG is numbered in canonical order, without one in
-    // memory order (see dag_index::visit_order).
+    // Once with float coefficients and once without: float sums round by
+    // the order of their terms, which the threads must not change.
     const auto xs = symbols("x", 3000);
     const expr shared = add(xs);
     std::vector<expr> terms{sin(shared), rosenbrock(xs)}, exact_terms = terms;
