@@ -429,8 +429,11 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     if (threads == 0) threads = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
     const std::size_t affordable = 1 + state_budget / (state_bytes_per_node * (std::size_t{index_->size()} + 1));
     threads = static_cast<unsigned>(std::min({std::size_t{threads}, variables.size() / (2 * block), affordable}));
-    if (trace_ || memo_) {
+    auto derive_in_callers_order = [&] {
         for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
+    };
+    if (trace_ || memo_) {
+        derive_in_callers_order();
         return out;
     }
     // In the order of their numbers, whatever the caller's: the ancestors
@@ -453,9 +456,6 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     // gradient. Which one failed first depends on the order of the work and
     // on the threads: the variables are then taken again in the caller's
     // order, so that the error is the first variable's, every time.
-    auto first_error_in_callers_order = [&] {
-        for (std::size_t i = 0; i < variables.size(); ++i) out[i] = derive(variables[i]);
-    };
     if (threads <= 1) {
         try {
             for (std::size_t k = 0; k < todo.size(); ++k) {
@@ -465,7 +465,7 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
         } catch (const interrupted&) {
             throw;
         } catch (const error&) {
-            first_error_in_callers_order();
+            derive_in_callers_order();
         }
         return out;
     }
@@ -499,26 +499,18 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     }
     work(0, this);
     for (std::thread& h : helpers) h.join();
-    auto is_interrupt = [](const std::exception_ptr& e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const interrupted&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
-    };
-    for (const std::exception_ptr& e : errors)
-        if (e && is_interrupt(e)) std::rethrow_exception(e);
+    bool failed_with_error = false;
     for (const std::exception_ptr& e : errors) {
         if (!e) continue;
         try {
             std::rethrow_exception(e);
+        } catch (const interrupted&) {
+            throw;
         } catch (const error&) {
-            first_error_in_callers_order();
-            return out;
+            failed_with_error = true;
         }
     }
+    if (failed_with_error) derive_in_callers_order();
     return out;
 }
 
