@@ -245,3 +245,60 @@ TEST_CASE("numbering the DAG in memory order gives the derivatives canonical ord
     CHECK(compared >= 50);
     CHECK(reordered >= compared / 2);  // the two orders did differ
 }
+
+TEST_CASE("numbering a DAG in parts on several threads gives the numbers one thread gives", "[diff][property][dag][threads]") {
+    // A root with thousands of operands is numbered in parts, each part on
+    // a thread of its own as if alone, and the parts joined in order with
+    // what an earlier part numbered dropped, along with whatever a later
+    // part reached only through it. Shared parts (held by terms on both
+    // sides of a boundary) carry subtrees of their own that only one
+    // reference holds, so they are dropped that way.
+    using order = detail::dag_index::visit_order;
+    std::vector<expr> zs;
+    for (int k = 1; k <= 40; ++k) zs.push_back(symbol("z" + std::to_string(k)));
+    expression_generator gen(11);
+    std::mt19937 rng(5);
+    auto any = [&](const std::vector<expr>& v) {
+        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
+    };
+    int compared = 0;
+    for (int trial = 0; trial < 4; ++trial) {
+        std::vector<expr> roots;
+        try {
+            std::vector<expr> parts, terms, factors;
+            for (int k = 0; k < 30; ++k) parts.push_back(sin(gen.make(2) * any(zs) + k + 1));
+            for (int k = 0; k < 13000; ++k) {
+                switch (k % 4) {
+                case 0: terms.push_back(any(parts) * cos(any(zs) + k)); break;
+                case 1: terms.push_back(pow(any(zs) - pow(any(zs), 2) + k, 2)); break;
+                case 2: terms.push_back(cos(any(zs) * (k + 4) + any(zs))); break;
+                default: terms.push_back(exp(any(parts) + gen.make(1) * k)); break;
+                }
+            }
+            for (int k = 0; k < 9000; ++k) factors.push_back(any(parts) + any(zs) * (k + 1));
+            roots = {add(terms), mul(factors), add(terms) + mul(factors)};
+        } catch (const domain_error&) {
+            continue;
+        }
+        // The terms and parts are held by their parents alone now, as in an
+        // expression built in one go.
+        for (const expr& f : roots) {
+            REQUIRE(f.get()->nops >= 9000);  // two parts or more
+            for (const order o : {order::canonical, order::memory}) {
+                const detail::dag_index one(f.get(), o, 1);
+                for (const unsigned threads : {2U, 3U}) {
+                    const detail::dag_index in_parts(f.get(), o, threads);
+                    REQUIRE(in_parts.size() == one.size());
+                    for (std::uint32_t i = 0; i < one.size(); ++i) {
+                        REQUIRE(in_parts.at(i) == one.at(i));
+                        REQUIRE(std::ranges::equal(in_parts.operands(i), one.operands(i)));
+                        REQUIRE(std::ranges::equal(in_parts.parents(i), one.parents(i)));
+                        REQUIRE(in_parts.find(one.at(i)) == one.find(one.at(i)));
+                    }
+                    ++compared;
+                }
+            }
+        }
+    }
+    CHECK(compared >= 30);
+}

@@ -34,9 +34,11 @@ struct diff_options {
     /// variable is differentiated as f·Σ fᵢ′/fᵢ (linear size, valid where no
     /// factor is 0) instead of Σ fᵢ′·Π_{j≠i} fⱼ (quadratic size).
     std::size_t product_rule_limit = 6;
-    /// Threads a gradient may use (0: one per core, at most 8). Every variable's
+    /// Threads a derivative may use (0: one per core, at most 8): a gradient's
+    /// variables are shared out among them, and an expression that is a sum
+    /// or product of thousands of terms is indexed in parts. Every
     /// derivative is the same node whichever thread makes it, so the result
-    /// does not depend on this; small gradients always run on the caller's thread.
+    /// does not depend on this; small ones always run on the caller's thread.
     unsigned threads = 0;
 };
 

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <span>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace nabla::detail {
@@ -15,10 +18,24 @@ constexpr std::uint32_t prefetch_distance = 2;
 // Nodes with fewer operands are visited in operand order even in memory
 // order: what they hold fits the caches anyway, and sorting costs.
 constexpr std::uint32_t memory_order_min_operands = 256;
+// A root is numbered in parts when each part has at least this many
+// operands: a thread costs tens of microseconds to start, a part of this
+// size a few hundred.
+constexpr std::uint32_t parallel_min_operands = 4096;
+constexpr unsigned max_parts = 8;
 }  // namespace
 
-void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order) {
-    const bool memory = order == visit_order::memory;
+dag_index::~dag_index() = default;
+
+std::uint32_t dag_index::number_leaf(const node* n) {
+    const auto number = size();
+    nodes_.push_back(n);
+    ranges_.push_back({0, 0});
+    parent_start_.push_back(0);
+    return number;
+}
+
+void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
     nodes_.clear();
     known_.clear();
     number_.clear();
@@ -26,6 +43,47 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     operands_.clear();
     parent_start_.clear();
     visits_.clear();
+    if (root->nops == 0) {
+        number_.emplace(root, number_leaf(root));
+        return;
+    }
+    if (known && known->contains(root)) {
+        known_.push_back(number_leaf(root));
+        number_.emplace(root, known_.back());
+        return;
+    }
+    // The root's operand slots come first in operands_, its visiting order
+    // first in visits_.
+    const std::uint32_t nops = root->nops;
+    operands_.resize(nops);
+    const bool sorted = order == visit_order::memory && nops >= memory_order_min_operands;
+    if (sorted) {
+        visits_.resize(nops);
+        sort_by_address(root->ops(), visits_);
+    }
+    // The root of a big DAG is nearly always a long sum (a loss, an
+    // objective), and what its operands reach is numbered in parts on
+    // several threads: each part numbers the nodes it meets as if alone,
+    // and the parts are put together in order, dropping what an earlier
+    // part numbered already. That gives the numbers one thread gives.
+    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+    const unsigned parts = known ? 1U : std::min({threads, max_parts, nops / parallel_min_operands});
+    if (parts > 1)
+        number_in_parts(root, sorted, order, parts);
+    else
+        number_part(root, 0, nops, sorted, known, order);
+    const auto number = size();
+    nodes_.push_back(root);
+    ranges_.push_back({0, nops});
+    parent_start_.push_back(0);
+    for (std::uint32_t k = 0; k < nops; ++k)
+        if (const std::uint32_t c = operands_[k]; c != npos) ++parent_start_[c];
+    number_.emplace(root, number);
+}
+
+void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t end, bool sorted,
+                            const known_nodes* known, visit_order order) {
+    const bool memory = order == visit_order::memory;
     // Iterative post-order. A node is in number_ from when it is first seen
     // (npos while on the stack) and gets its number when it is left, so each
     // edge costs at most one hash probe. An operator node with one reference
@@ -42,12 +100,9 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     // as nodes are left.
     std::vector<frame>& stack = stack_;
     stack.clear();
-    auto number_leaf = [&](const node* n) {
-        const auto number = size();
-        nodes_.push_back(n);
-        ranges_.push_back({0, 0});
-        parent_start_.push_back(0);
-        return number;
+    auto prefetch_first = [&](const frame& f) {
+        for (std::uint32_t j = f.next; j < f.end && j < f.next + prefetch_distance; ++j)
+            __builtin_prefetch(f.n->op(f.visit == npos ? j : visits_[f.visit + j]));
     };
     auto enter = [&](const node* n, bool in_map) {
         const auto first = static_cast<std::uint32_t>(operands_.size());
@@ -58,9 +113,8 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
             visits_.resize(visit + n->nops);
             sort_by_address(n->ops(), std::span(visits_).subspan(visit));
         }
-        for (std::uint32_t j = 0; j < n->nops && j < prefetch_distance; ++j)
-            __builtin_prefetch(n->op(visit == npos ? j : visits_[visit + j]));
-        stack.push_back({n, first, 0, 0, visit, in_map});
+        stack.push_back({n, first, 0, n->nops, 0, visit, in_map});
+        prefetch_first(stack.back());
     };
     // A known node is left as soon as it is entered, as a leaf. The memo
     // holds a reference to it besides its parents', so it is never an
@@ -69,23 +123,17 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
         known_.push_back(number_leaf(n));
         return known_.back();
     };
-    if (root->nops == 0) {
-        number_.emplace(root, number_leaf(root));
-    } else if (known && known->contains(root)) {
-        number_.emplace(root, number_known(root));
-    } else {
-        number_.emplace(root, npos);
-        enter(root, true);
-    }
-    while (!stack.empty()) {
+    stack.push_back({root, 0, begin, end, 0, sorted ? 0 : npos, false});
+    prefetch_first(stack.back());
+    for (;;) {
         frame& top = stack.back();
         const node* n = top.n;
-        if (top.next < n->nops) {
+        if (top.next < top.end) {
             auto operand_at = [&](std::uint32_t j) { return top.visit == npos ? j : visits_[top.visit + j]; };
             // The nodes of a big DAG are scattered over memory: reading a
             // node is a cache miss. Asking for the operands a few steps
             // ahead lets those misses overlap instead of following in turn.
-            if (top.next + prefetch_distance < n->nops) __builtin_prefetch(n->op(operand_at(top.next + prefetch_distance)));
+            if (top.next + prefetch_distance < top.end) __builtin_prefetch(n->op(operand_at(top.next + prefetch_distance)));
             const std::uint32_t k = operand_at(top.next++);
             top.following = k;
             std::uint32_t& slot = operands_[top.first + k];
@@ -115,6 +163,7 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
             }
             continue;
         }
+        if (stack.size() == 1) break;  // the root: numbered by the caller
         const auto number = size();
         nodes_.push_back(n);
         ranges_.push_back({top.first, n->nops});
@@ -123,12 +172,110 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
             if (const std::uint32_t c = operands_[top.first + k]; c != npos) ++parent_start_[c];
         if (top.in_map) number_.find(n)->second = number;
         stack.pop_back();
-        if (!stack.empty()) operands_[stack.back().first + stack.back().following] = number;
+        operands_[stack.back().first + stack.back().following] = number;
+    }
+    stack.clear();
+}
+
+void dag_index::number_in_parts(const node* root, bool sorted, visit_order order, unsigned parts) {
+    const std::uint32_t nops = root->nops;
+    auto boundary = [&](unsigned p) { return static_cast<std::uint32_t>(std::uint64_t{nops} * p / parts); };
+    while (parts_.size() < parts - 1) parts_.push_back(std::make_unique<dag_index>());
+    std::vector<std::exception_ptr> errors(parts);
+    auto number = [&](unsigned p) noexcept {
+        try {
+            dag_index& part = *parts_[p - 1];
+            part.nodes_.clear();
+            part.known_.clear();
+            part.number_.clear();
+            part.ranges_.clear();
+            part.parent_start_.clear();
+            part.operands_.assign(nops, npos);
+            part.visits_.assign(visits_.begin(), visits_.begin() + (sorted ? nops : 0));
+            part.number_part(root, boundary(p), boundary(p + 1), sorted, nullptr, order);
+        } catch (...) {
+            errors[p] = std::current_exception();
+        }
+    };
+    {
+        std::vector<std::jthread> helpers;  // joined on leaving, exceptions included
+        helpers.reserve(parts - 1);
+        unsigned started = 1;
+        for (; started < parts; ++started) {
+            try {
+                helpers.emplace_back(number, started);
+            } catch (const std::system_error&) {
+                break;  // no thread to be had: this one numbers the rest
+            }
+        }
+        number_part(root, 0, boundary(1), sorted, nullptr, order);
+        for (unsigned p = started; p < parts; ++p) number(p);
+    }
+    for (unsigned p = 1; p < parts; ++p) {
+        if (errors[p]) std::rethrow_exception(errors[p]);
+        absorb(*parts_[p - 1], boundary(p), boundary(p + 1), sorted);
     }
 }
 
-void dag_index::build(const node* root, const known_nodes* known, visit_order order) {
-    number_nodes(root, known, order);
+void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, bool sorted) {
+    constexpr std::uint32_t undecided = npos - 1;
+    const std::uint32_t count = part.size(), before = size();
+    auto slot_at = [&](std::uint32_t p) { return sorted ? visits_[p] : p; };
+    std::vector<std::uint32_t>& fate = fate_;  // the node's number here, or npos: dropped
+    std::vector<std::uint32_t>& live = live_parents_;
+    fate.assign(count, undecided);
+    live.assign(part.parent_start_.begin(), part.parent_start_.end());
+    for (std::uint32_t p = begin; p < end; ++p)
+        if (const std::uint32_t c = part.operands_[slot_at(p)]; c != npos) ++live[c];
+    // The nodes an earlier part numbered: all were met there with what they
+    // reach, and whatever this part reached only through them goes too.
+    // Parents are numbered after their operands, so going down the numbers
+    // decides each node's parents before the node.
+    for (const auto& [n, number] : part.number_)
+        if (auto it = number_.find(n); it != number_.end()) fate[number] = it->second;
+    std::uint32_t kept = 0, kept_operands = 0;
+    for (std::uint32_t b = count; b-- > 0;) {
+        if (fate[b] == undecided) {
+            if (live[b] != 0) {
+                ++kept;
+                kept_operands += part.ranges_[b].count;
+                continue;
+            }
+            fate[b] = npos;
+        }
+        for (const std::uint32_t c : part.operands(b))
+            if (c != npos) --live[c];
+    }
+    // The kept nodes, in their order, after this index's.
+    const auto operands_before = static_cast<std::uint32_t>(operands_.size());
+    nodes_.resize(before + kept);
+    ranges_.resize(before + kept);
+    parent_start_.resize(before + kept, 0);
+    operands_.resize(operands_before + kept_operands);
+    std::uint32_t next = before, next_operand = operands_before;
+    for (std::uint32_t b = 0; b < count; ++b) {
+        if (fate[b] != undecided) continue;
+        fate[b] = next;
+        nodes_[next] = part.nodes_[b];
+        ranges_[next] = {next_operand, part.ranges_[b].count};
+        for (const std::uint32_t c : part.operands(b)) {
+            const std::uint32_t here = c == npos ? npos : fate[c];
+            operands_[next_operand++] = here;
+            if (here != npos) ++parent_start_[here];
+        }
+        ++next;
+    }
+    for (std::uint32_t p = begin; p < end; ++p) {
+        const std::uint32_t k = slot_at(p), c = part.operands_[k];
+        operands_[k] = c == npos ? npos : fate[c];
+    }
+    number_.reserve(number_.size() + part.number_.size());
+    for (const auto& [n, number] : part.number_)
+        if (fate[number] != npos && fate[number] >= before) number_.emplace(n, fate[number]);
+}
+
+void dag_index::build(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
+    number_nodes(root, known, order, threads);
     // Parent lists, ascending: the running sums of the counts make each
     // node's slot the end of its list, and filling from the last edge
     // backwards turns them into the starts.
@@ -179,9 +326,11 @@ void dag_index::sort_by_address(std::span<const node* const> ops, std::span<std:
 
 std::size_t dag_index::capacity_bytes() const noexcept {
     auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-    return bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
-           bytes(known_) + bytes(stack_) + bytes(visits_) + bytes(sort_items_) + bytes(sort_scratch_) +
-           number_.bucket_count() * (sizeof(std::pair<const node*, std::uint32_t>) + 1);
+    std::size_t parts = 0;
+    for (const auto& part : parts_) parts += part->capacity_bytes();
+    return parts + bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
+           bytes(known_) + bytes(stack_) + bytes(visits_) + bytes(sort_items_) + bytes(sort_scratch_) + bytes(fate_) +
+           bytes(live_parents_) + number_.bucket_count() * (sizeof(std::pair<const node*, std::uint32_t>) + 1);
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {

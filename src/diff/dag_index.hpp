@@ -7,6 +7,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -49,9 +50,17 @@ public:
     };
 
     dag_index() = default;
-    explicit dag_index(const node* root, visit_order order = visit_order::canonical) { build(root, nullptr, order); }
-    // Indexes another DAG, reusing this one's storage.
-    void build(const node* root, const known_nodes* known = nullptr, visit_order order = visit_order::canonical);
+    explicit dag_index(const node* root, visit_order order = visit_order::canonical, unsigned threads = 1) {
+        build(root, nullptr, order, threads);
+    }
+    dag_index(const dag_index&) = delete;
+    dag_index& operator=(const dag_index&) = delete;
+    ~dag_index();
+    // Indexes another DAG, reusing this one's storage. A root with thousands
+    // of operands is numbered in parts on up to `threads` threads (0: one
+    // per core); the numbers are the ones one thread gives.
+    void build(const node* root, const known_nodes* known = nullptr, visit_order order = visit_order::canonical,
+               unsigned threads = 1);
     // The memory the index holds, in bytes (its arrays' capacities).
     std::size_t capacity_bytes() const noexcept;
 
@@ -93,6 +102,7 @@ private:
         const node* n;
         std::uint32_t first;      // n's operand slots in operands_
         std::uint32_t next;       // how many operands have been followed
+        std::uint32_t end;        // where to stop: n->nops, or the end of a part of the root's
         std::uint32_t following;  // the operand being followed
         std::uint32_t visit;      // into visits_: the operands in visiting order, or npos: in operand order
         bool in_map;              // n has an entry in number_ to complete
@@ -107,7 +117,21 @@ private:
     std::vector<address_item> sort_items_, sort_scratch_;
     void sort_by_address(std::span<const node* const> ops, std::span<std::uint32_t> order);
     // The traversal of build: the numbers, the operand lists and the parents' counts.
-    void number_nodes(const node* root, const known_nodes* known, visit_order order);
+    void number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads);
+    std::uint32_t number_leaf(const node* n);
+    // Numbers what the root's operands at visiting positions [begin, end)
+    // reach, not the root: its operand slots are operands_[0, nops) and, when
+    // `sorted`, its visiting order is visits_[0, nops).
+    void number_part(const node* root, std::uint32_t begin, std::uint32_t end, bool sorted, const known_nodes* known,
+                     visit_order order);
+    // Numbering in parts (see number_nodes): the indexes of the parts after
+    // the first, kept for the next build, and the work space of absorb.
+    std::vector<std::unique_ptr<dag_index>> parts_;
+    std::vector<std::uint32_t> fate_, live_parents_;
+    void number_in_parts(const node* root, bool sorted, visit_order order, unsigned parts);
+    // Appends the nodes of `part`, which numbered positions [begin, end) of
+    // the root's operands, that this index has not numbered.
+    void absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, bool sorted);
 };
 
 }  // namespace nabla::detail

@@ -228,7 +228,7 @@ differentiator::differentiator(expr root, const diff_options& options, std::vect
       trace_(trace),
       // An explanation lists its steps in the order of the numbers.
       visit_order_(trace ? dag_index::visit_order::canonical : order) {
-    own_index_.build(root_.get(), nullptr, visit_order_);
+    own_index_.build(root_.get(), nullptr, visit_order_, options.threads);
     size_per_node();
 }
 
@@ -330,7 +330,7 @@ void differentiator::index_root() {
     // The nodes the memo knows the derivatives of are recalled, not derived:
     // what they are made of (x − k under x^(x−k), log(x) under (log(x) + 1)ᵐ)
     // need not be indexed again at each step of an nth derivative.
-    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr, visit_order_);
+    own_index_.build(root_.get(), memo_ && memo_->exact ? memo_ : nullptr, visit_order_, options_.threads);
     index_ = &own_index_;
     size_per_node();
     stale_ = false;
