@@ -43,6 +43,7 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     operands_.clear();
     parent_start_.clear();
     visits_.clear();
+    parts_joined_ = 0;
     if (root->nops == 0) {
         number_.emplace(root, number_leaf(root));
         return;
@@ -221,8 +222,8 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     constexpr std::uint32_t undecided = npos - 1;
     const std::uint32_t count = part.size(), before = size();
     auto slot_at = [&](std::uint32_t p) { return sorted ? visits_[p] : p; };
-    std::vector<std::uint32_t>& fate = fate_;  // the node's number here, or npos: dropped
-    std::vector<std::uint32_t>& live = live_parents_;
+    std::vector<std::uint32_t>& fate = part.fate_;  // the node's number here, or npos: dropped
+    std::vector<std::uint32_t>& live = part.live_parents_;
     fate.assign(count, undecided);
     live.assign(part.parent_start_.begin(), part.parent_start_.end());
     for (std::uint32_t p = begin; p < end; ++p)
@@ -232,7 +233,7 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     // Parents are numbered after their operands, so going down the numbers
     // decides each node's parents before the node.
     for (const auto& [n, number] : part.number_)
-        if (auto it = number_.find(n); it != number_.end()) fate[number] = it->second;
+        if (const std::uint32_t here = find(n); here != npos) fate[number] = here;
     std::uint32_t kept = 0, kept_operands = 0;
     for (std::uint32_t b = count; b-- > 0;) {
         if (fate[b] == undecided) {
@@ -269,9 +270,8 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
         const std::uint32_t k = slot_at(p), c = part.operands_[k];
         operands_[k] = c == npos ? npos : fate[c];
     }
-    number_.reserve(number_.size() + part.number_.size());
-    for (const auto& [n, number] : part.number_)
-        if (fate[number] != npos && fate[number] >= before) number_.emplace(n, fate[number]);
+    // The part's map stays where it is: find() looks there after this one's.
+    ++parts_joined_;
 }
 
 void dag_index::build(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
@@ -334,8 +334,13 @@ std::size_t dag_index::capacity_bytes() const noexcept {
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {
-    auto it = number_.find(n);
-    return it == number_.end() ? npos : it->second;
+    if (auto it = number_.find(n); it != number_.end()) return it->second;
+    for (std::uint32_t p = 0; p < parts_joined_; ++p) {
+        const dag_index& part = *parts_[p];
+        if (auto it = part.number_.find(n); it != part.number_.end() && part.fate_[it->second] != npos)
+            return part.fate_[it->second];
+    }
+    return npos;
 }
 
 }  // namespace nabla::detail

@@ -125,8 +125,10 @@ private:
     void number_part(const node* root, std::uint32_t begin, std::uint32_t end, bool sorted, const known_nodes* known,
                      visit_order order);
     // Numbering in parts (see number_nodes): the indexes of the parts after
-    // the first, kept for the next build, and the work space of absorb.
+    // the first, kept for the next build. Of a part: the number in the whole
+    // of each of its nodes (npos: dropped), and absorb's work space.
     std::vector<std::unique_ptr<dag_index>> parts_;
+    std::uint32_t parts_joined_ = 0;  // whose maps find() reads after number_
     std::vector<std::uint32_t> fate_, live_parents_;
     void number_in_parts(const node* root, bool sorted, visit_order order, unsigned parts);
     // Appends the nodes of `part`, which numbered positions [begin, end) of
