@@ -67,8 +67,13 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     // several threads: each part numbers the nodes it meets as if alone,
     // and the parts are put together in order, dropping what an earlier
     // part numbered already. That gives the numbers one thread gives.
-    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-    const unsigned parts = known ? 1U : std::min({threads, max_parts, nops / parallel_min_operands});
+    unsigned parts = 1;
+    if (!known && nops >= 2 * parallel_min_operands) {
+        // Asking for the core count reads a file: once.
+        static const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+        if (threads == 0) threads = cores;
+        parts = std::min({threads, max_parts, nops / parallel_min_operands});
+    }
     if (parts > 1)
         number_in_parts(root, sorted, order, parts);
     else

@@ -426,7 +426,9 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     // Each helper's per-node state is about 48 bytes a node: helpers are
     // capped so that it stays within a GiB.
     constexpr std::size_t state_budget = std::size_t{1} << 30, state_bytes_per_node = 48;
-    if (threads == 0) threads = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
+    // Asking for the core count reads a file: once.
+    static const unsigned cores = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
+    if (threads == 0) threads = cores;
     const std::size_t affordable = 1 + state_budget / (state_bytes_per_node * (std::size_t{index_->size()} + 1));
     threads = static_cast<unsigned>(std::min({std::size_t{threads}, variables.size() / (2 * block), affordable}));
     auto derive_in_callers_order = [&] {
