@@ -43,7 +43,7 @@
 ///                                            (d/dx …) has `prefix` set and its target
 ///                                            is the rest of the expression
 ///     diff(z, x), grad(z)      call         (plain calls: lowering decides)
-///     ∇z                       gradient     {target}
+///     ∇z, ∇²z                  gradient     {target, laplacian}
 ///     ∂u                       differential {variable}: only meaningful on the right
 ///                                            side of a derivative declaration
 ///
@@ -330,9 +330,11 @@ struct derivative : located {
     bool prefix = false;
 };
 
-/// ∇z: the gradient (vector-valued; a statement of its own).
+/// ∇z: the gradient (vector-valued; a statement of its own); ∇²z: the
+/// Laplacian (a scalar, so an operand like any other).
 struct gradient : located {
     operand target;
+    bool laplacian = false;
 };
 
 /// ∂u: a differential, on the right side of a derivative declaration.

@@ -6,7 +6,7 @@
 //   term        = unary (('*' | '·' | '×' | '/' | '÷') unary | implicit-factor)*
 //   unary       = ('-' | '−' | '+') unary | d/dx sum | ∂/∂x sum | power
 //   power       = primary (superscript | ('^' | '**') unary)?      (right associative)
-//   primary     = number | (sum) | [sum] | |sum| | √power | ∇power | ∂-forms
+//   primary     = number | (sum) | [sum] | |sum| | √power | ∇power | ∇²power | ∂-forms
 //               | d-forms | D[i](f)(args) | word
 //   word        = name | name primes? (args) | function power? argument
 //
@@ -676,6 +676,12 @@ const auto make_gradient = [](auto& ctx) {
     g.target = std::move(x3::_attr(ctx));
     x3::_val(ctx) = ast::boxed<ast::gradient>(std::move(g));
 };
+const auto make_laplacian = [](auto& ctx) {
+    ast::gradient g;
+    g.target = std::move(x3::_attr(ctx));
+    g.laplacian = true;
+    x3::_val(ctx) = ast::boxed<ast::gradient>(std::move(g));
+};
 const auto make_absolute = [](auto& ctx) {
     ast::absolute b;
     b.inner = std::move(x3::_attr(ctx));
@@ -933,7 +939,8 @@ constexpr auto by_first_byte(const Word& word, const Number& number, const Group
 const auto primary_def = nest[x3::omit[by_first_byte(
     into_value[word], into_value[number_token], into_value[group],
     positioned[into_value[absolute] | ((root_sign > power)[make_root]) |
-               ((x3::lit("∇") > power)[make_gradient]) | into_value[partial_call] |
+               ((x3::lit("∇²") > power)[make_laplacian]) | ((x3::lit("∇") > power)[make_gradient]) |
+               into_value[partial_call] |
                into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |
                into_value[d_bracket] | into_value[word]])]];
 

@@ -29,8 +29,9 @@ namespace {
 
 // The session's commands; one list (the session's command table holds
 // their help). Inside an expression only `diff` lowers (it is scalar).
-constexpr std::array<std::string_view, 9> commands = {
-    "diff", "grad", "hessian", "jacobian", "eval", "subs", "expand", "simplify", "explain"};
+constexpr std::array<std::string_view, 11> commands = {
+    "diff", "grad", "hessian", "jacobian", "laplacian", "directional", "eval", "subs", "expand", "simplify",
+    "explain"};
 
 // Greek letter names stay whole names (`theta` is not t·h·e·t·a). Not mu,
 // nu and chi: their letters are in alphabetical order, so they are how the
@@ -767,7 +768,10 @@ private:
     }
 
     expr node(const ast::boxed<ast::gradient>& g) {
-        fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
+        if (!g.get().laplacian) fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
+        // ∇²z: Σ ∂²z/∂xᵢ² over z's free symbols.
+        const expr target = operand(g.get().target);
+        return laplacian(target, free_symbols(target));
     }
 
     expr node(const ast::boxed<ast::differential>& d) {

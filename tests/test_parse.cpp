@@ -307,8 +307,19 @@ TEST_CASE("statements", "[parse]") {
     {
         const auto st = parse_statement("∇z");
         const auto& e = boost::get<ast::expression_statement>(st.get());
-        CHECK(std::get_if<ast::boxed<ast::gradient>>(&e.value.get()) != nullptr);
+        const auto* g = std::get_if<ast::boxed<ast::gradient>>(&e.value.get());
+        REQUIRE(g != nullptr);
+        CHECK_FALSE(g->get().laplacian);
     }
+    {
+        const auto st = parse_statement("∇²z");
+        const auto& e = boost::get<ast::expression_statement>(st.get());
+        const auto* g = std::get_if<ast::boxed<ast::gradient>>(&e.value.get());
+        REQUIRE(g != nullptr);
+        CHECK(g->get().laplacian);
+    }
+    // ∇² lowers to the Laplacian over the target's free symbols.
+    CHECK(parse("∇²(x^3 + x y^2)") == 6 * symbol("x") + 2 * symbol("x"));
     {
         const auto st = parse_statement("x^2  # a comment");
         CHECK(boost::get<ast::expression_statement>(&st.get()) != nullptr);

@@ -164,6 +164,30 @@ TEST_CASE("the capabilities as commands", "[session]") {
     CHECK(dot.text.starts_with("digraph"));
 }
 
+TEST_CASE("the Laplacian and the directional derivative", "[session]") {
+    session s;
+    s.execute("z = x^2 y + y^3 + sin(x) z");
+    // ∂²/∂x² = 2y − sin(x)z, ∂²/∂y² = 6y, ∂²/∂z² = 0.
+    const expr expected = 2 * y - sin(x) * z + 6 * y;
+    CHECK(s.execute("laplacian(z)").value == expected);
+    CHECK(s.execute("∇²z").value == expected);
+    // ∇² is a scalar, so it may stand inside an expression; ∇ may not.
+    CHECK(s.execute("2∇²z + 1").value == 2 * expected + 1);
+    CHECK(s.execute("laplacian(z, y)").value == 6 * y);
+    CHECK(s.execute("laplacian(z, x, y)").value == 2 * y - sin(x) * z + 6 * y);
+    CHECK(s.execute("∇²(u^2 + v^2 + w^2)").value == expr(6));
+    // ∇z·v with v = (1, 2, 0): 2xy + cos(x)z + 2(x² + 3y²).
+    CHECK(s.execute("directional(z, x=1, y=2)").value == 2 * x * y + cos(x) * z + 2 * (pow(x, 2) + 3 * pow(y, 2)));
+    CHECK(s.execute("directional(x y, x=a, y=b)").value == symbol("a") * y + symbol("b") * x);
+    const snapshot before(s);
+    CHECK(error_of(s, "directional(z)").find("expected the direction's components") != std::string::npos);
+    CHECK(error_of(s, "directional(z, x=1, x=2)").find("'x' is given twice") != std::string::npos);
+    CHECK(error_of(s, "directional(z, y, x=1)").find("wrong number of arguments") != std::string::npos);
+    CHECK(error_of(s, "1 + laplacian(z)").find("is a command") != std::string::npos);
+    CHECK(error_of(s, "1 + ∇z").find("∇ gives a vector") != std::string::npos);
+    CHECK(snapshot(s) == before);
+}
+
 TEST_CASE("explain takes derivative notation and shows what each step gives", "[session][explain]") {
     session s;
     s.execute("z = 2x²y");

@@ -45,6 +45,14 @@ const std::vector<command_info> command_table = {
     {"hessian", "hessian(e[, x, y, …])", "matrix of second partial derivatives",
      "Over the free symbols in name order unless variables are given.",
      "hessian(x^2 y)", "[[2y, 2x], [2x, 0]]"},
+    {"laplacian", "laplacian(e[, x, y, …])", "sum of the second partial derivatives",
+     "Σ ∂²e/∂xᵢ² over the free symbols unless variables are given. Also written `∇²e`, which "
+     "may stand inside an expression.",
+     "laplacian(x^2 y + y^3)", "8y"},
+    {"directional", "directional(e, x=a, y=b, …)", "directional derivative ∇e·v",
+     "The components of v are given by variable; the others are 0. v is not normalized: "
+     "for the rate of change per unit length, give a unit vector.",
+     "directional(x^2 y, x=1, y=2)", "2x² + 2xy"},
     {"jacobian", "jacobian(f, g, …[, x, y, …])", "matrix of first partial derivatives",
      "Row i is the gradient of the i-th function. The trailing arguments that are plain names "
      "are the variables (at least one function comes first); with none, all free symbols in "

@@ -176,7 +176,7 @@ private:
 
     statement_result expression_statement(const ast::operand& e) {
         statement_result r;
-        if (const auto* g = sole<ast::gradient>(e)) {
+        if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) {
             // ∇z: the gradient over z's free symbols.
             r.kind = result_kind::vector;
             r.elements = gradient(lower_expression(g->target));
@@ -423,6 +423,31 @@ private:
             const expr e = first();
             r.kind = result_kind::matrix;
             r.rows = hessian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1));
+            return r;
+        }
+        if (name == "laplacian") {
+            expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
+            const expr e = first();
+            r.value = laplacian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1));
+            set_ans(r.value);
+            return r;
+        }
+        if (name == "directional") {
+            expect_count(c, a, 1, 1, true, "directional(e, x=a, y=b, …)");
+            if (a.keywords.empty())
+                throw fail(c.end > c.begin ? c.end - 1 : c.begin,
+                           "expected the direction's components, as in directional(e, x=1, y=2)");
+            const expr e = first();
+            std::vector<expr> variables, direction;
+            for (const auto* k : a.keywords) {
+                const expr v = symbol(normalize_name(k->keyword.text));
+                if (std::find(variables.begin(), variables.end(), v) != variables.end())
+                    throw fail(k->begin, "'" + k->keyword.text + "' is given twice");
+                variables.push_back(v);
+                direction.push_back(lower_argument(k->value));
+            }
+            r.value = directional_derivative(e, variables, direction);
+            set_ans(r.value);
             return r;
         }
         if (name == "jacobian") {
