@@ -663,7 +663,13 @@ private:
     expr variable(const ast::operand& o) {
         const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
-        return symbol(normalize_name(n->text));
+        return variable(*n);
+    }
+    expr variable(const ast::name& n) {
+        const std::string name = normalize_name(n.text);
+        if (const std::string why = why_not_a_variable(name, n.text, env_.variable(name).has_value()); !why.empty())
+            fail(n.begin, why);
+        return symbol(name);
     }
 
     expr node(const ast::boxed<ast::application>& af) {
@@ -745,7 +751,7 @@ private:
         for (const auto& v : d.variables) {
             total += v.order;
             if (total > max_derivative_order) fail(v.begin, order_too_large);
-            const expr x = symbol(normalize_name(v.variable.text));
+            const expr x = variable(v.variable);
             for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
         }
         if (d.order > max_derivative_order) fail(d.begin, order_too_large);
@@ -827,6 +833,12 @@ expr differential_symbol(std::string_view variable) {
 }
 
 std::span<const std::string_view> command_names() noexcept { return commands; }
+
+std::string why_not_a_variable(std::string_view name, std::string_view written, bool e_is_assigned) {
+    if (name == "pi" || name == "π") return "'" + std::string(written) + "' is the constant π, not a variable";
+    if (name == "e" && !e_is_assigned) return "'e' is Euler's number, not a variable (assign e to use the name)";
+    return {};
+}
 
 bool is_command(std::string_view name) noexcept { return contains_name(commands, name); }
 

@@ -73,6 +73,12 @@ expr differential_symbol(std::string_view variable);
 /// an error ("'grad' is a command; use it as a whole statement").
 std::span<const std::string_view> command_names() noexcept;
 
+/// Why the name `written` (`name` normalized) cannot be a variable to
+/// differentiate by or to bind: it is the constant π, or Euler's e while the
+/// user has not assigned e. Empty when it can be: no symbol of a constant's
+/// name occurs in an expression, so using one would silently do nothing.
+std::string why_not_a_variable(std::string_view name, std::string_view written, bool e_is_assigned);
+
 // Levenshtein distance on bytes, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 /// True if `name` is reserved for a command.

@@ -188,6 +188,30 @@ TEST_CASE("the Laplacian and the directional derivative", "[session]") {
     CHECK(snapshot(s) == before);
 }
 
+TEST_CASE("a constant's name is not a variable to bind or to differentiate by", "[session][errors]") {
+    // No symbol named pi or e occurs in an expression (they read as π and
+    // Euler's e), so binding one or differentiating by one would silently
+    // do nothing.
+    session s;
+    const snapshot before(s);
+    CHECK(error_of(s, "eval(x^2, pi=3)") == "line 1, column 11: 'pi' is the constant π, not a variable\n"
+                                           "  eval(x^2, pi=3)\n"
+                                           "            ^");
+    CHECK(error_of(s, "x^2 at π=2") == "line 1, column 8: 'π' is the constant π, not a variable\n"
+                                      "  x^2 at π=2\n"
+                                      "         ^");
+    CHECK(error_of(s, "subs(x^2, e=3)").find("'e' is Euler's number, not a variable") != std::string::npos);
+    CHECK(error_of(s, "grad(x^2, pi)").find("the constant π") != std::string::npos);
+    CHECK(error_of(s, "directional(x^2, x=1, pi=2)").find("the constant π") != std::string::npos);
+    CHECK(error_of(s, "diff(x^2, e)").find("Euler's number") != std::string::npos);
+    CHECK(error_of(s, "∂(x^2)/∂π").find("the constant π") != std::string::npos);
+    CHECK(snapshot(s) == before);
+    // Once assigned, e is a name like any other.
+    s.execute("e = 2");
+    CHECK(s.execute("subs(x y, e=3)").value == x * y);
+    CHECK(s.execute("grad(x^2, e)").elements == std::vector<expr>{expr(0)});
+}
+
 TEST_CASE("explain takes derivative notation and shows what each step gives", "[session][explain]") {
     session s;
     s.execute("z = 2x²y");

@@ -314,7 +314,7 @@ private:
         const expr value = lower_argument(a.value);
         substitution s;
         for (const auto& b : a.bindings)
-            s[symbol(normalize_name(b.variable.text))] = lower_argument(b.value);
+            s[variable_named(b.variable)] = lower_argument(b.value);
         statement_result r;
         r.kind = result_kind::value;
         r.value = evaluate_with(value, s);
@@ -387,11 +387,21 @@ private:
                                                        std::string(usage));
     }
 
-    // A variable argument: a plain name, taken as a symbol even if it has a value.
+    // A name used as a variable (to differentiate by, to bind): its symbol
+    // even if it has a value. Not a constant's name: no symbol of that name
+    // occurs in an expression, so binding it would silently do nothing.
+    expr variable_named(const ast::name& n) const {
+        const std::string name = normalize_name(n.text);
+        const bool assigned = session_environment(context_.state).variable(name).has_value();
+        if (const std::string why = why_not_a_variable(name, n.text, assigned); !why.empty()) throw fail(n.begin, why);
+        return symbol(name);
+    }
+
+    // A variable argument: a plain name.
     expr variable_argument(const ast::argument& arg) const {
         const auto* n = sole<ast::name>(arg.value);
         if (!n) throw fail(arg.begin, "expected a variable name");
-        return symbol(normalize_name(n->text));
+        return variable_named(*n);
     }
 
     std::vector<expr> variables_from(const arguments& a, std::size_t first) const {
@@ -402,7 +412,7 @@ private:
 
     substitution bindings_from(const arguments& a) {
         substitution s;
-        for (const auto* k : a.keywords) s[symbol(normalize_name(k->keyword.text))] = lower_argument(k->value);
+        for (const auto* k : a.keywords) s[variable_named(k->keyword)] = lower_argument(k->value);
         return s;
     }
 
@@ -440,7 +450,7 @@ private:
             const expr e = first();
             std::vector<expr> variables, direction;
             for (const auto* k : a.keywords) {
-                const expr v = symbol(normalize_name(k->keyword.text));
+                const expr v = variable_named(k->keyword);
                 if (std::find(variables.begin(), variables.end(), v) != variables.end())
                     throw fail(k->begin, "'" + k->keyword.text + "' is given twice");
                 variables.push_back(v);
