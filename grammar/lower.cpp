@@ -612,7 +612,7 @@ private:
             return call(name, args);
         if (known) {
             expr body = known->body;
-            for (std::uint8_t i : indices) body = diff(body, known->parameters[i]);
+            for (std::uint8_t i : indices) body = diff(body, known->parameters[i], options_.diff);
             substitution s;
             for (std::size_t i = 0; i < args.size(); ++i) s.emplace(known->parameters[i], args[i]);
             return subs(body, s);
@@ -649,14 +649,14 @@ private:
             const std::optional<long long> n = order.integer_value();
             if (!n) fail(at, "derivative order is too large");
             try {
-                return diff(target, x, std::size_t(*n));
+                return diff(target, x, std::size_t(*n), options_.diff);
             } catch (const limit_error& e) {
                 fail(at, e.what());  // the caret under the order
             }
         }
         std::vector<expr> vars;
         for (std::size_t i = 1; i < c.args.size(); ++i) vars.push_back(variable(c.args[i].value));
-        return diff(target, vars);
+        return diff(target, vars, options_.diff);
     }
 
     // A variable of differentiation: a plain name.
@@ -770,14 +770,14 @@ private:
                              std::string(text(d.begin, chain->begin)) + "(" +
                              std::string(text(chain->begin, chain->end)) + ")");
         }
-        return diff(target, vars);
+        return diff(target, vars, options_.diff);
     }
 
     expr node(const ast::boxed<ast::gradient>& g) {
         if (!g.get().laplacian) fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
         // ∇²z: Σ ∂²z/∂xᵢ² over z's free symbols.
         const expr target = operand(g.get().target);
-        return laplacian(target, free_symbols(target));
+        return laplacian(target, free_symbols(target), options_.diff);
     }
 
     expr node(const ast::boxed<ast::differential>& d) {

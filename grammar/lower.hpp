@@ -7,6 +7,7 @@
 
 #include "core/node.hpp"  // normalize_name: names as symbols spell them
 
+#include <nabla/diff.hpp>
 #include <nabla/expr.hpp>
 
 #include <optional>
@@ -54,6 +55,8 @@ struct lower_options {
     std::size_t max_depth = 10000;
     /// Prefixes diagnostics (a file name).
     std::string_view origin = {};
+    /// For the derivatives written in the expression.
+    diff_options diff = {};
 };
 
 /// Lowers an expression (any operand of the tree). `source` is the text it was parsed from (for

@@ -419,6 +419,57 @@ TEST_CASE(":vars, :clear and :format", "[session][commands]") {
     CHECK(s.execute(":quit").kind == result_kind::quit);
 }
 
+TEST_CASE(":shared names a large shared subexpression once", "[session][commands]") {
+    session s;
+    CHECK_FALSE(s.shared());
+    const std::string statement = "d/dx sin(x^2 + 2x + 1)^3";
+    const statement_result r = s.execute(statement);
+    // The derivative repeats u = x² + 2x + 1 (8 nodes as a tree) in sin(u) and cos(u).
+    const expr u = pow(x, 2) + 2 * x + 1;
+    REQUIRE(r.value == 3 * pow(sin(u), 2) * cos(u) * (2 * x + 2));
+    CHECK(r.to_text(style::unicode) == to_string(r.value));
+    s.execute(":shared on");
+    CHECK(s.shared());
+    CHECK(r.to_text(style::unicode, true) == "3sin(t₁)²cos(t₁)(2x + 2)\nwhere t₁ = x² + 2x + 1");
+    CHECK(r.to_text(style::ascii, true) == "3*sin(t1)^2*cos(t1)*(2*x + 2)\nwhere t1 = x^2 + 2*x + 1");
+    // Small repeats stay written out: sin(x)·cos(x) has nothing of 8 nodes.
+    CHECK(s.execute("d/dx sin(x)^2").to_text(style::unicode, true) == "2sin(x)cos(x)");
+    // Saved and replayed with the session.
+    CHECK(s.save_script().find(":shared on\n") != std::string::npos);
+    session replay;
+    replay.run_script(s.save_script(), "saved", on_error::stop);
+    CHECK(replay.shared());
+    CHECK(error_of(s, ":shared maybe") == "use :shared on or :shared off");
+    CHECK(s.shared());
+    s.execute(":shared off");
+    CHECK_FALSE(s.shared());
+}
+
+TEST_CASE(":kink chooses the derivative of max and min at the kink", "[session][commands]") {
+    session s;
+    // d/dx max(0, x) evaluated at x = 0 and on either side, under each convention.
+    auto at = [&](int v) { return s.execute("eval(d/dx max(0, x), x=" + std::to_string(v) + ")").value; };
+    CHECK(s.kink() == kink_convention::average);
+    CHECK(at(0) == expr(1) / 2);
+    CHECK(at(2) == expr(1));
+    CHECK(at(-2) == expr(0));
+    s.execute(":kink first");
+    CHECK(at(0) == expr(0));  // the ReLU convention: the number is stored first
+    CHECK(at(2) == expr(1));
+    CHECK(s.execute("eval(diff(max(x, 0), x), x=0)").value == expr(0));
+    s.execute(":kink second");
+    CHECK(at(0) == expr(1));
+    CHECK(at(-2) == expr(0));
+    // Every form of derivative follows the setting.
+    CHECK(subs(s.execute("grad(max(0, x), x)").elements.at(0), {{x, 0}}) == expr(1));
+    CHECK(s.execute("subs(∂(max(0, x))/∂x, x=0)").value == expr(1));
+    CHECK(s.execute("subs(laplacian(max(0, x^2)), x=0)").value ==
+          s.execute("subs(diff(max(0, x^2), x, 2), x=0)").value);
+    CHECK(s.save_script().find(":kink second\n") != std::string::npos);
+    CHECK(error_of(s, ":kink left") == "unknown convention 'left': use average, first or second");
+    CHECK(s.kink() == kink_convention::second);
+}
+
 TEST_CASE(":save writes a script that :load replays", "[session][commands]") {
     const auto path = std::filesystem::temp_directory_path() / "nabla_test_session_save.nabla";
     session s;

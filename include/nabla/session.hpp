@@ -52,7 +52,9 @@ struct statement_result {
     std::vector<std::string> notes;        ///< how the parser read ambiguous input
 
     /// The result as the REPL shows it, in a style (`z = 2x²y`, `[2x, 1]`).
-    std::string to_text(style s) const;
+    /// With `shared`, an expression names each large shared subexpression
+    /// once (see to_string_shared); vectors and matrices print whole.
+    std::string to_text(style s, bool shared = false) const;
     /// One JSON object: input, kind, the result in ASCII, Unicode and LaTeX,
     /// structured elements for vectors and matrices, and the notes.
     std::string to_json() const;
@@ -157,6 +159,12 @@ public:
     /// The output style (`:format`).
     nabla::style style() const noexcept { return style_; }
     void set_style(nabla::style s) noexcept { style_ = s; }
+    /// Whether results name large shared subexpressions once (`:shared`).
+    bool shared() const noexcept { return shared_; }
+    void set_shared(bool on) noexcept { shared_ = on; }
+    /// The derivative of min/max where their arguments are equal (`:kink`).
+    kink_convention kink() const noexcept { return diff_.kink; }
+    void set_kink(kink_convention k) noexcept { diff_.kink = k; }
 
     /// The value of a variable, or nullptr.
     const expr* variable(std::string_view name) const;
@@ -201,6 +209,8 @@ private:
 
     state state_;
     nabla::style style_ = nabla::style::unicode;
+    bool shared_ = false;
+    diff_options diff_;
     session_limits limits_;
     const std::atomic<bool>* cancel_ = nullptr;
 };

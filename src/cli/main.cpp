@@ -60,7 +60,7 @@ public:
             else std::cerr << "note: " << n << '\n';
         }
         if (r.kind == result_kind::none || r.kind == result_kind::quit) return;
-        std::cout << r.to_text(s.style()) << '\n';
+        std::cout << r.to_text(s.style(), s.shared()) << '\n';
         std::cout.flush();
     }
 

@@ -27,6 +27,17 @@ const std::vector<command_info> command_table = {
     {":format", ":format unicode|ascii|latex", "choose how results are printed",
      "Unicode (`2x²y`) is the default; ASCII parses back (`2*x^2*y`); LaTeX is for documents.",
      ":format ascii", ""},
+    {":kink", ":kink average|first|second", "choose the derivative of min and max where their arguments are equal",
+     "Away from the kink the derivative is the active argument's. At it, `average` (the default) "
+     "takes half of each, so d/dx max(0, x) is ½ at 0; `first` and `second` take one argument's, "
+     "in the order nabla stores them, numbers first: for max(0, x) and max(x, 0) alike, `first` "
+     "gives 0 at 0 (the usual ReLU convention) and `second` gives 1.",
+     ":kink first", ""},
+    {":shared", ":shared on|off", "name large shared subexpressions once in results",
+     "With `on`, a subexpression of 8 or more nodes that a result uses more than once is written "
+     "once, on a `where` line (`t₁·sin(t₁)`, `where t₁ = x² + 2x + 1`), and by its name "
+     "elsewhere. Vectors and matrices print whole.",
+     ":shared on", ""},
     {":load", ":load file", "run the statements of a script file",
      "The script stops at its first error, reported as `file:line:column`, and then "
      "changes nothing: a script runs whole or not at all.",

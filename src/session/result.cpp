@@ -98,15 +98,13 @@ std::string value_text(const statement_result& r, style s) {
 
 }  // namespace
 
-std::string statement_result::to_text(style s) const {
+std::string statement_result::to_text(style s, bool shared) const {
+    auto text = [&](const expr& e) { return shared ? to_string_shared(e, s) : to_string(e, s); };
     switch (kind) {
-    case result_kind::assignment: {
-        const std::string lhs = to_string(symbol(name), s);
-        return lhs + " = " + to_string(value, s);
-    }
+    case result_kind::assignment: return to_string(symbol(name), s) + " = " + text(value);
     case result_kind::definition:
         return name + (s == style::latex ? "\\left(" : "(") + parameters_text(parameters, s) +
-               (s == style::latex ? "\\right)" : ")") + " = " + to_string(value, s);
+               (s == style::latex ? "\\right)" : ")") + " = " + text(value);
     case result_kind::steps: {
         std::string out;
         for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -114,8 +112,9 @@ std::string statement_result::to_text(style s) const {
             out += number + steps[i].description + "\n" + std::string(number.size(), ' ') +
                    step_equation(steps[i], s) + "\n";
         }
-        return out + "= " + to_string(value, s);
+        return out + "= " + text(value);
     }
+    case result_kind::value: return text(value);
     default: return value_text(*this, s);
     }
 }

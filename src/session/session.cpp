@@ -165,7 +165,7 @@ statement_result session::run(state& st, std::string_view statement) {
         return r;
     }
     if (body.front() == ':') return run_command(st, body);
-    detail::statement_context context{st, cancel_};
+    detail::statement_context context{st, cancel_, diff_};
     statement_result r = detail::run_statement(context, statement);
     r.input = std::string(statement);
     return r;
@@ -232,6 +232,21 @@ statement_result session::run_command(state& st, std::string_view line) {
         r.text = "format " + argument;
         return r;
     }
+    if (name == ":kink") {
+        if (argument == "average") diff_.kink = kink_convention::average;
+        else if (argument == "first") diff_.kink = kink_convention::first;
+        else if (argument == "second") diff_.kink = kink_convention::second;
+        else throw error("unknown convention '" + argument + "': use average, first or second");
+        r.text = "kink " + argument;
+        return r;
+    }
+    if (name == ":shared") {
+        if (argument == "on") shared_ = true;
+        else if (argument == "off") shared_ = false;
+        else throw error("use :shared on or :shared off");
+        r.text = "shared subexpressions " + std::string(shared_ ? "named once" : "written out");
+        return r;
+    }
     if (name == ":load") {
         if (argument.empty()) throw error(":load needs a file name");
         const std::string text = read_file(argument);
@@ -240,6 +255,8 @@ statement_result session::run_command(state& st, std::string_view line) {
         session scratch;
         scratch.state_ = st;
         scratch.style_ = style_;
+        scratch.shared_ = shared_;
+        scratch.diff_ = diff_;
         scratch.cancel_ = cancel_;
         script_report report = scratch.run_script(text, argument, on_error::stop);
         if (!report.errors.empty()) {
@@ -259,6 +276,8 @@ statement_result session::run_command(state& st, std::string_view line) {
         }
         st = std::move(scratch.state_);
         style_ = scratch.style_;
+        shared_ = scratch.shared_;
+        diff_ = scratch.diff_;
         r.text = "loaded " + argument + " (" + std::to_string(report.results.size()) + " statements)";
         return r;
     }
@@ -368,6 +387,9 @@ std::string session::save_script() const {
     std::string out = "# nabla session\n";
     if (cycle) out += "# note: some values refer to each other in a cycle; replaying changes them\n";
     if (style_ != style::unicode) out += style_ == style::ascii ? ":format ascii\n" : ":format latex\n";
+    if (shared_) out += ":shared on\n";
+    if (diff_.kink == kink_convention::first) out += ":kink first\n";
+    if (diff_.kink == kink_convention::second) out += ":kink second\n";
     out += body;
     if (state_.has_ans) out += "# ans = " + to_string(state_.ans, style::ascii) + "\n";
     return out;
@@ -411,6 +433,8 @@ std::vector<std::string> session::completions(std::string_view line) const {
         if (head.starts_with(":help"))
             for (const auto& c : commands()) candidates.emplace_back(c.name);
         if (head.starts_with(":format")) candidates = {"ascii", "latex", "unicode"};
+        if (head.starts_with(":shared")) candidates = {"off", "on"};
+        if (head.starts_with(":kink")) candidates = {"average", "first", "second"};
         if (head.starts_with(":clear")) {
             for (const auto& n : variable_names()) candidates.push_back(n);
             for (const auto& n : function_names()) candidates.push_back(n);

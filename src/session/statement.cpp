@@ -136,6 +136,7 @@ private:
         session_environment env(context_.state, shadowed);
         lower_options options;
         options.allow_differentials = differentials;
+        options.diff = context_.diff;
         expr value = lower(e, text_, env, &notes_, options);
         check_cancel();
         return value;
@@ -179,7 +180,8 @@ private:
         if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) {
             // ∇z: the gradient over z's free symbols.
             r.kind = result_kind::vector;
-            r.elements = gradient(lower_expression(g->target));
+            const expr target = lower_expression(g->target);
+            r.elements = gradient(target, free_symbols(target), context_.diff);
             return r;
         }
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
@@ -222,11 +224,11 @@ private:
         r.value = lower_expression(s->value);  // checks the orders, notes d/dx x + 1
         expr current = lower_expression(d->target);
         for (const ast::variable_order& v : d->variables) {
-            const expr x = symbol(normalize_name(v.variable.text));
+            const expr x = variable_named(v.variable);
             for (std::uint32_t k = 0; k < v.order; ++k) {
                 check_cancel();
                 explain_into(r, current, x);
-                current = diff(current, x);
+                current = diff(current, x, context_.diff);
             }
         }
         set_ans(r.value);
@@ -234,8 +236,8 @@ private:
     }
 
     // The steps of ∂e/∂x, or a word on why there are none.
-    static void explain_into(statement_result& r, const expr& e, const expr& x) {
-        std::vector<explanation_step> steps = explain_diff(e, x);
+    void explain_into(statement_result& r, const expr& e, const expr& x) const {
+        std::vector<explanation_step> steps = explain_diff(e, x, context_.diff);
         if (steps.empty() && e == x) steps.push_back({"variable", "the variable itself", e, x, 1});
         if (steps.empty()) r.notes.push_back(to_string(e) + " does not depend on " + to_string(x));
         for (explanation_step& step : steps) r.steps.push_back(std::move(step));
@@ -425,20 +427,21 @@ private:
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::vector;
-            r.elements = a.positional.size() == 1 ? gradient(e) : gradient(e, variables_from(a, 1));
+            r.elements = gradient(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
             return r;
         }
         if (name == "hessian") {
             expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::matrix;
-            r.rows = hessian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1));
+            r.rows = hessian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
             return r;
         }
         if (name == "laplacian") {
             expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
             const expr e = first();
-            r.value = laplacian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1));
+            r.value =
+                laplacian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
             set_ans(r.value);
             return r;
         }
@@ -456,7 +459,7 @@ private:
                 variables.push_back(v);
                 direction.push_back(lower_argument(k->value));
             }
-            r.value = directional_derivative(e, variables, direction);
+            r.value = directional_derivative(e, variables, direction, context_.diff);
             set_ans(r.value);
             return r;
         }
@@ -482,7 +485,7 @@ private:
                 for (const auto& [n, s] : all) vars.push_back(s);
             }
             r.kind = result_kind::matrix;
-            r.rows = jacobian(fs, vars);
+            r.rows = jacobian(fs, vars, context_.diff);
             return r;
         }
         if (name == "eval") {
@@ -519,7 +522,7 @@ private:
             const expr x = variable_argument(*a.positional[1]);
             r.kind = result_kind::steps;
             explain_into(r, e, x);
-            r.value = diff(e, x);
+            r.value = diff(e, x, context_.diff);
             set_ans(r.value);
             return r;
         }

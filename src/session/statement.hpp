@@ -13,6 +13,7 @@ namespace nabla::detail {
 struct statement_context {
     session::state& state;
     const std::atomic<bool>* cancel;
+    const diff_options& diff;
 };
 
 // Parses and runs one statement (not a `:command`). Changes `context.state`
