@@ -413,6 +413,13 @@ TEST_CASE("simplify: bounded rewriting with a stop reason", "[diff][simplify]") 
     CHECK(simplify(3 * y * pow(sin(x), 2) + 3 * y * pow(cos(x), 2)) == 3 * y);
     CHECK(simplify(x / (x + 1) + 1 / (x + 1)) == 1);
     CHECK(simplify(sign(x) / abs(x)) == 1 / x);
+    // expand-cancel: multiplied out, the terms cancel; kept only when smaller written out.
+    CHECK(simplify(pow(x + 1, 2) - pow(x, 2) - 2 * x - 1) == 0);
+    CHECK(simplify(pow(x + 1, 2) - pow(x - 1, 2)) == 4 * x);
+    CHECK(simplify((x + 1) * (x - 1) + 1) == pow(x, 2));
+    CHECK(simplify(pow(x + y, 3) - pow(x, 3) - 3 * pow(x, 2) * y - 3 * x * pow(y, 2) - pow(y, 3)) == 0);
+    CHECK(simplify(pow(x + 1, 2) + 1) == pow(x + 1, 2) + 1);  // x² + 2x + 2 is longer
+    CHECK(simplify(sin(pow(x + 1, 2) - pow(x, 2))) == sin(2 * x + 1));
     const auto common = simplify(pow(x, 2) * y + x * pow(y, 2));
     CHECK(common == x * y * (x + y));
     const auto done = simplify_report(x + 1);

@@ -127,7 +127,8 @@ struct simplify_result {
     std::size_t steps;
 };
 /// Bounded rewriting for what canonical form leaves: common factors,
-/// rational normalization, sin² + cos² = 1.
+/// rational normalization, sin² + cos² = 1, and sums whose multiplied-out
+/// form is smaller ((x + 1)² − x² − 2x − 1 is 0).
 simplify_result simplify_report(const expr& e, const simplify_options& options = {});
 /// simplify_report(e).value.
 expr simplify(const expr& e, const simplify_options& options = {});

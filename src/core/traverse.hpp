@@ -1,6 +1,8 @@
 #pragma once
 // Iterative traversals over the DAG: no recursion on the C++ stack.
 
+#include "core/node.hpp"
+
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include <utility>

@@ -7,11 +7,14 @@
 //   sign-abs:          sign(u)·|u|^k → u·|u|^(k−1), |u|^(2k) → u^(2k)
 //   common-factor:     a·b·x + a·c·y → a·(b·x + c·y)   (bases at their lowest power)
 //   rational-normal:   a/b + c/d → (a·d + c·b)/(b·d)   (kept when not larger)
+//   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
 
+#include "core/traverse.hpp"
 #include "diff/engine.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -163,6 +166,43 @@ std::optional<expr> rational_normal(const node* sum) {
     return result;
 }
 
+// The size of e written out, as a tree (what the reader sees: (x + 1)² + 1
+// is 7, x² + 2x + 2 is 8 though it has fewer distinct nodes), saturating.
+std::uint64_t written_size(const expr& e) {
+    constexpr std::uint64_t cap = std::uint64_t{1} << 40;
+    boost::unordered_flat_map<const node*, std::uint64_t> size;
+    detail::for_each_post_order(e.get(), [&](const node* n) {
+        std::uint64_t s = 1;
+        for (const node* c : n->ops()) s = std::min(cap, s + size.find(c)->second);
+        size.emplace(n, s);
+    });
+    return size.find(e.get())->second;
+}
+
+// expand-cancel: a sum whose products and powers of sums, multiplied out,
+// cancel against its other terms. Taken only when strictly smaller written
+// out, so it never undoes common-factor and leaves (x + 1)² + 1 alone.
+std::optional<expr> expand_cancel(const node* sum) {
+    auto holds_sum = [](const node* t) {
+        if (t->is(kind::power)) return t->op(0)->is(kind::sum);
+        if (!t->is(kind::product)) return false;
+        for (const node* f : t->ops())
+            if (f->is(kind::sum) || (f->is(kind::power) && f->op(0)->is(kind::sum))) return true;
+        return false;
+    };
+    if (std::none_of(sum->ops().begin(), sum->ops().end(), holds_sum)) return std::nullopt;
+    expr expanded;
+    try {
+        expand_options eo;
+        eo.max_terms = 2000;
+        expanded = expand(share(sum), eo);
+    } catch (const limit_error&) {
+        return std::nullopt;
+    }
+    if (written_size(expanded) >= written_size(share(sum))) return std::nullopt;
+    return expanded;
+}
+
 // One bottom-up pass; returns the rewritten expression.
 expr pass(const expr& e, budget& b) {
     boost::unordered_flat_map<const node*, expr> done;
@@ -187,6 +227,9 @@ expr pass(const expr& e, budget& b) {
                 } else if (auto q = rational_normal(rn); q && !(*q == r)) {
                     ++b.steps;
                     r = *q;
+                } else if (auto x = expand_cancel(rn)) {
+                    ++b.steps;
+                    r = *x;
                 } else if (auto f = common_factor(rn); f && !(*f == r)) {
                     ++b.steps;
                     r = *f;

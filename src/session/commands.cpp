@@ -78,7 +78,9 @@ const std::vector<command_info> command_table = {
     {"expand", "expand(e)", "multiply out products and integer powers of sums",
      "", "expand((x + 1)^2)", "x² + 2x + 1"},
     {"simplify", "simplify(e)", "bounded rewriting: common factors, sin² + cos² = 1",
-     "", "simplify(sin(x)^2 + cos(x)^2)", "1"},
+     "Also over a common denominator, and multiplied out where that is shorter "
+     "(`simplify((x + 1)^2 - x^2)` is `2x + 1`). It stops at 1,000 steps or a second, and says so.",
+     "simplify(sin(x)^2 + cos(x)^2)", "1"},
     {"explain", "explain ∂z/∂x or explain(e, x)", "differentiate step by step, naming each rule",
      "Each step names its rule and the derivative it gives (∂/∂x x² = 2x), innermost first. Any "
      "derivative notation follows the word: `explain d/dx (x² + 1)`, `explain ∂²z/∂x∂y` (by x, "
