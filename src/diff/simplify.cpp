@@ -135,6 +135,18 @@ std::optional<expr> common_factor(const node* sum) {
     return f * add(inner);
 }
 
+// expand(e), or nothing when that would pass 2,000 terms: the rules that
+// multiply out try it and move on.
+std::optional<expr> expand_bounded(const expr& e) {
+    expand_options eo;
+    eo.max_terms = 2000;
+    try {
+        return expand(e, eo);
+    } catch (const limit_error&) {
+        return std::nullopt;
+    }
+}
+
 // rational-normal: over a common denominator.
 std::optional<expr> rational_normal(const node* sum) {
     std::map<expr, expr> denominator;  // base → largest |negative exponent|
@@ -152,14 +164,9 @@ std::optional<expr> rational_normal(const node* sum) {
     const expr d = mul(dfactors);
     std::vector<expr> numerator;
     for (const node* t : sum->ops()) numerator.push_back(share(t) * d);
-    expr n;
-    try {
-        expand_options eo;
-        eo.max_terms = 2000;
-        n = expand(add(numerator), eo);
-    } catch (const limit_error&) {
-        return std::nullopt;
-    }
+    const std::optional<expr> expanded = expand_bounded(add(numerator));
+    if (!expanded) return std::nullopt;
+    const expr& n = *expanded;
     if (n.is_zero()) return n;
     expr result = n * pow(d, -1);
     if (node_count(result) > node_count(share(sum))) return std::nullopt;
@@ -191,15 +198,8 @@ std::optional<expr> expand_cancel(const node* sum) {
         return false;
     };
     if (std::none_of(sum->ops().begin(), sum->ops().end(), holds_sum)) return std::nullopt;
-    expr expanded;
-    try {
-        expand_options eo;
-        eo.max_terms = 2000;
-        expanded = expand(share(sum), eo);
-    } catch (const limit_error&) {
-        return std::nullopt;
-    }
-    if (written_size(expanded) >= written_size(share(sum))) return std::nullopt;
+    std::optional<expr> expanded = expand_bounded(share(sum));
+    if (!expanded || written_size(*expanded) >= written_size(share(sum))) return std::nullopt;
     return expanded;
 }
 
