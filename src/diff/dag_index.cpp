@@ -35,7 +35,7 @@ std::uint32_t dag_index::number_leaf(const node* n) {
     return number;
 }
 
-void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
+void dag_index::clear_numbering() {
     nodes_.clear();
     known_.clear();
     number_.clear();
@@ -44,6 +44,10 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     parent_start_.clear();
     visits_.clear();
     parts_joined_ = 0;
+}
+
+void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
+    clear_numbering();
     if (root->nops == 0) {
         number_.emplace(root, number_leaf(root));
         return;
@@ -191,11 +195,7 @@ void dag_index::number_in_parts(const node* root, bool sorted, visit_order order
     auto number = [&](unsigned p) noexcept {
         try {
             dag_index& part = *parts_[p - 1];
-            part.nodes_.clear();
-            part.known_.clear();
-            part.number_.clear();
-            part.ranges_.clear();
-            part.parent_start_.clear();
+            part.clear_numbering();
             part.operands_.assign(nops, npos);
             part.visits_.assign(visits_.begin(), visits_.begin() + (sorted ? nops : 0));
             part.number_part(root, boundary(p), boundary(p + 1), sorted, nullptr, order);

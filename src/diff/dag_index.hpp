@@ -118,6 +118,7 @@ private:
     void sort_by_address(std::span<const node* const> ops, std::span<std::uint32_t> order);
     // The traversal of build: the numbers, the operand lists and the parents' counts.
     void number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads);
+    void clear_numbering();
     std::uint32_t number_leaf(const node* n);
     // Numbers what the root's operands at visiting positions [begin, end)
     // reach, not the root: its operand slots are operands_[0, nops) and, when
