@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,7 @@ enum class result_kind : std::uint8_t {
     matrix,      ///< `hessian(z)`, `jacobian(…)`: `rows`
     steps,       ///< `explain(z, x)`: `steps`, and `value` the derivative
     text,        ///< a command's text output (`:help`, `:vars`, `dot(z)`)
+    check,       ///< `lhs == rhs`: `holds`, `elements` {lhs, rhs}, and `text` the evidence
     quit,        ///< `:quit`: the caller should leave
 };
 
@@ -48,7 +50,8 @@ struct statement_result {
     std::vector<expr> elements;            ///< a vector result
     std::vector<std::vector<expr>> rows;   ///< a matrix result
     std::vector<explanation_step> steps;   ///< an explanation
-    std::string text;                      ///< a command's text output
+    std::string text;                      ///< a command's text output; a check's evidence
+    std::optional<bool> holds;             ///< a check: whether lhs == rhs (empty: undecided)
     std::vector<std::string> notes;        ///< how the parser read ambiguous input
 
     /// The result as the REPL shows it, in a style (`z = 2x²y`, `[2x, 1]`).

@@ -17,6 +17,7 @@ std::string_view result_kind_name(result_kind k) noexcept {
     case result_kind::matrix: return "matrix";
     case result_kind::steps: return "steps";
     case result_kind::text: return "text";
+    case result_kind::check: return "check";
     case result_kind::quit: return "quit";
     }
     return "none";
@@ -84,6 +85,7 @@ std::string value_text(const statement_result& r, style s) {
     switch (r.kind) {
     case result_kind::vector: return vector_text(r.elements, s);
     case result_kind::matrix: return matrix_text(r.rows, s);
+    case result_kind::check: return !r.holds ? "undecided" : *r.holds ? "true" : "false";
     case result_kind::text:
     case result_kind::none:
     case result_kind::quit:
@@ -115,6 +117,19 @@ std::string statement_result::to_text(style s, bool shared) const {
         return out + "= " + text(value);
     }
     case result_kind::value: return text(value);
+    case result_kind::check: {
+        // The evidence is written with ASCII minus signs; Unicode prints −.
+        std::string evidence;
+        for (char c : this->text) {
+            if (c == '-' && s == style::unicode) evidence += "−";
+            else evidence += c;
+        }
+        std::string out = value_text(*this, s);
+        if (!evidence.empty()) out += ": " + evidence;
+        if (holds == false && elements.size() == 2)
+            out += "\n  left:  " + to_string(elements[0], s) + "\n  right: " + to_string(elements[1], s);
+        return out;
+    }
     default: return value_text(*this, s);
     }
 }
@@ -126,6 +141,12 @@ std::string statement_result::to_json() const {
     if (!name.empty()) out += ", \"name\": " + json_string(name);
     if (kind == result_kind::text || kind == result_kind::declaration) {
         out += ", \"text\": " + json_string(text);
+    } else if (kind == result_kind::check) {
+        out += std::string(", \"holds\": ") + (!holds ? "null" : *holds ? "true" : "false");
+        out += ", \"text\": " + json_string(text);
+        if (elements.size() == 2)
+            out += ", \"left\": " + json_string(to_string(elements[0], style::ascii)) +
+                   ", \"right\": " + json_string(to_string(elements[1], style::ascii));
     } else if (kind != result_kind::none && kind != result_kind::quit) {
         out += ", \"ascii\": " + json_string(value_text(*this, style::ascii));
         out += ", \"unicode\": " + json_string(value_text(*this, style::unicode));

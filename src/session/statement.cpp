@@ -4,6 +4,8 @@
 
 #include "session/statement.hpp"
 
+#include "check/equality.hpp"
+
 #include "core/node.hpp"
 #include "diff/rules.hpp"
 #include "grammar/lower.hpp"
@@ -14,6 +16,7 @@
 #include <nabla/print.hpp>
 
 #include <boost/variant/get.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -118,8 +121,7 @@ private:
         else if (const auto* s = boost::get<ast::function_definition>(&statement.get())) r = definition(*s);
         else if (const auto* s = boost::get<ast::derivative_declaration>(&statement.get())) r = declaration(*s);
         else if (const auto* s = boost::get<ast::evaluation_at>(&statement.get())) r = at(*s);
-        else if (const auto* s = boost::get<ast::equality>(&statement.get()))
-            throw fail(s->begin, "equality checks (==) are not available yet");
+        else if (const auto* s = boost::get<ast::equality>(&statement.get())) r = equality(*s);
         return r;
     }
 
@@ -191,6 +193,49 @@ private:
         r.kind = result_kind::value;
         r.value = lower_expression(e);
         set_ans(r.value);
+        return r;
+    }
+
+    // `lhs == rhs`: true when the difference simplifies to 0 or the sides
+    // agree at random points; false with a point where they differ. The
+    // left side of `∂z/∂x == 4x` is the derivative, so a wrong hand
+    // derivation is shown next to the right one.
+    statement_result equality(const ast::equality& e) {
+        statement_result r;
+        r.kind = result_kind::check;
+        const expr lhs = lower_expression(e.lhs, {}, false);
+        const expr rhs = lower_expression(e.rhs, {}, false);
+        r.elements = {lhs, rhs};
+        const equality_verdict v = compare_sides(lhs, rhs);
+        auto number = [](double d) { return fmt::format("{:.6g}", d); };
+        auto where = [&] {
+            std::string out;
+            for (const auto& [name, value] : v.point)
+                out += (out.empty() ? "at " : ", ") + to_string(symbol(name), style::ascii) + " = " + number(value);
+            return out;
+        };
+        auto side = [&](const side_at_point& p) { return p.undefined.empty() ? number(p.value) : "undefined (" + p.undefined + ")"; };
+        using outcome = equality_verdict::outcome;
+        switch (v.result) {
+        case outcome::identical:
+        case outcome::simplified: r.holds = true; break;
+        case outcome::sampled:
+            r.holds = true;
+            r.text = v.points_agreeing == 1 && v.point.empty() && free_symbols(lhs - rhs).empty()
+                         ? "equal in floating point (to 9 digits)"
+                         : "equal at " + std::to_string(v.points_agreeing) +
+                               " random points (not proven: the difference does not simplify to 0)";
+            if (!v.point.empty())
+                r.text += "; " + where() + " only the " + (v.left.undefined.empty() ? "left" : "right") +
+                          " side is defined";
+            break;
+        case outcome::differs:
+            r.holds = false;
+            r.text = (v.point.empty() ? "" : where() + " ") + "the left side is " + side(v.left) + " and the right side " +
+                     side(v.right);
+            break;
+        case outcome::undecided: r.text = v.reason; break;
+        }
         return r;
     }
 

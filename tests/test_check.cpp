@@ -1,0 +1,113 @@
+// `lhs == rhs`: proved by simplify, or sampled at random points, or shown
+// false at a point whose values the test computes on its own.
+
+#include "check/equality.hpp"
+
+#include <nabla/diff.hpp>
+#include <nabla/print.hpp>
+#include <nabla/session.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numbers>
+
+using namespace nabla;
+using detail::compare_sides;
+using outcome = detail::equality_verdict::outcome;
+
+namespace {
+
+const expr x = symbol("x"), y = symbol("y");
+
+double coordinate(const detail::equality_verdict& v, const std::string& name) {
+    for (const auto& [n, value] : v.point)
+        if (n == name) return value;
+    FAIL("no coordinate for " << name);
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("equal sides: the same node, or a difference that simplifies to 0", "[check]") {
+    CHECK(compare_sides(x * x, pow(x, 2)).result == outcome::identical);
+    CHECK(compare_sides(pow(x + 1, 2), pow(x, 2) + 2 * x + 1).result == outcome::simplified);
+    CHECK(compare_sides(pow(sin(x), 2) + pow(cos(x), 2), expr(1)).result == outcome::simplified);
+}
+
+TEST_CASE("unequal sides: a point where both are defined, with both values", "[check]") {
+    // A wrong hand derivative of 2x²y by x.
+    const auto v = compare_sides(4 * x * y, 4 * pow(x, 2) * y);
+    REQUIRE(v.result == outcome::differs);
+    const double px = coordinate(v, "x"), py = coordinate(v, "y");
+    CHECK(v.left.value == Approx(4 * px * py));
+    CHECK(v.right.value == Approx(4 * px * px * py));
+    CHECK(std::fabs(v.left.value - v.right.value) > 1e-6);
+
+    const auto constants = compare_sides(expr(1), expr(2));
+    REQUIRE(constants.result == outcome::differs);
+    CHECK(constants.point.empty());
+    CHECK(constants.left.value == 1);
+    CHECK(constants.right.value == 2);
+}
+
+TEST_CASE("identities simplify does not prove are sampled, and only at points that can tell", "[check]") {
+    const auto v = compare_sides(sin(2 * x), 2 * sin(x) * cos(x));
+    CHECK(v.result == outcome::sampled);
+    CHECK(v.points_agreeing == detail::equality_points);
+
+    // sin(20πx) vanishes at every tenth: the points anywhere in the range
+    // catch what the readable ones miss.
+    const auto periodic = compare_sides(sin(20 * pi() * x), expr(0));
+    REQUIRE(periodic.result == outcome::differs);
+    const double px = coordinate(periodic, "x");
+    CHECK(std::fabs(std::sin(20 * std::numbers::pi * px)) > 1e-6);
+    CHECK(periodic.left.value == Approx(std::sin(20 * std::numbers::pi * px)));
+}
+
+TEST_CASE("sides defined on different domains, and sides that cannot be compared", "[check]") {
+    // log(x²) = 2log(x) where both are defined (x > 0); for x < 0 only the left is.
+    const auto v = compare_sides(log(pow(x, 2)), 2 * log(x));
+    REQUIRE(v.result == outcome::sampled);
+    CHECK(coordinate(v, "x") < 0);
+    CHECK(v.left.undefined.empty());
+    CHECK(v.left.value == Approx(std::log(coordinate(v, "x") * coordinate(v, "x"))));
+    CHECK_FALSE(v.right.undefined.empty());
+
+    const auto never = compare_sides(log(-pow(x, 2) - 1), expr(0));
+    CHECK(never.result == outcome::undecided);
+    CHECK(never.reason == "the two sides are never both defined at the points tried");
+
+    const auto undefined_function = compare_sides(call("f", {x}), x);
+    CHECK(undefined_function.result == outcome::undecided);
+    CHECK(undefined_function.reason.find("'f'") != std::string::npos);
+}
+
+TEST_CASE("the REPL checks a hand derivative and shows the right one beside it", "[check][session]") {
+    session s;
+    s.execute("z = 2x²y");
+    const auto wrong = s.execute("∂z/∂x == 4x²y");
+    CHECK(wrong.kind == result_kind::check);
+    CHECK(wrong.holds == false);
+    REQUIRE(wrong.elements.size() == 2);
+    CHECK(wrong.elements[0] == 4 * x * y);  // the derivative nabla took
+    const std::string text = wrong.to_text(style::unicode);
+    CHECK(text.rfind("false: at x = ", 0) == 0);
+    CHECK(text.find("\n  left:  4xy\n  right: 4x²y") != std::string::npos);
+    CHECK(wrong.to_json().find("\"holds\": false") != std::string::npos);
+
+    const auto right = s.execute("∂z/∂y == 2x²");
+    CHECK(right.holds == true);
+    CHECK(right.to_text(style::unicode) == "true");
+
+    const auto sampled = s.execute("sin(2x) == 2sin(x)cos(x)");
+    CHECK(sampled.holds == true);
+    CHECK(sampled.to_text(style::unicode) ==
+          "true: equal at 24 random points (not proven: the difference does not simplify to 0)");
+
+    const auto undecided = s.execute("g(x) == x");
+    CHECK(!undecided.holds.has_value());
+    CHECK(undecided.to_text(style::unicode).rfind("undecided: ", 0) == 0);
+    // A check changes nothing: z is still there.
+    CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
+}
