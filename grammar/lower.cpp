@@ -187,12 +187,33 @@ public:
             std::size_t& d;
             ~leave() { --d; }
         } guard{depth_};
-        return std::visit([this](const auto& n) { return this->node(n); }, o.get());
+        try {
+            return std::visit([this](const auto& n) { return this->node(n); }, o.get());
+        } catch (const parse_error&) {
+            throw;
+        } catch (const domain_error& e) {
+            // The innermost operand whose node could not be built is the
+            // spot: log(0), asin(2), 0⁻¹ get a caret as 1/0 does.
+            fail_domain(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what());
+        }
     }
 
 private:
     [[noreturn]] void fail(std::size_t offset, std::string message) const {
         throw make_parse_error(source_, offset, std::move(message), options_.origin);
+    }
+    [[noreturn]] void fail_domain(std::size_t offset, std::string message) const {
+        const parse_error e = make_parse_error(source_, offset, std::move(message), options_.origin);
+        throw parse_error(e.what(), e.message(), e.line(), e.column(), e.offset(), e.source_line(), true);
+    }
+    static std::uint32_t begin_of(const ast::nil&) { return 0; }
+    template <class T>
+    static std::uint32_t begin_of(const ast::boxed<T>& b) {
+        return b.get().begin;
+    }
+    template <class T>
+    static std::uint32_t begin_of(const T& located) {
+        return located.begin;
     }
     std::string_view text(std::uint32_t begin, std::uint32_t end) const {
         if (begin > end || end > source_.size()) return {};
@@ -432,7 +453,7 @@ private:
                              chain->rest.front().op != ast::op::subtract;
         if (!product) {
             expr d = operand(divisor);
-            if (d.is_zero()) fail(at, "division by zero");
+            if (d.is_zero()) fail_domain(at, "division by zero");
             factors.push_back(pow(d, expr(-1)));
             return;
         }

@@ -589,3 +589,34 @@ TEST_CASE("results as JSON", "[session][json]") {
     CHECK(error_to_json("a\xff\"", e) ==
           R"j({"input": "a\ufffd\"", "kind": "error", "error": "parse", "message": "m", "line": 1, "column": 2})j");
 }
+
+TEST_CASE("domain errors point at their place, read or computed, and keep their kind", "[session][errors]") {
+    session s;
+    s.execute("z = 2x²y");
+    const snapshot before(s);
+    auto position_of = [&](std::string_view statement) {
+        try {
+            s.execute(statement);
+        } catch (const parse_error& e) {
+            CHECK(e.domain());
+            return std::to_string(e.line()) + ":" + std::to_string(e.column()) + " " + e.message();
+        }
+        return std::string("no error");
+    };
+    // Read: the caret is under the function whose value does not exist.
+    CHECK(position_of("w = 2 + x·log(0)") == "1:11 log of zero: log(0)");
+    CHECK(position_of("3asin(2)") == "1:2 asin is undefined outside [−1, 1]: asin(2)");
+    // Computed: the statement is the place; the message names the part.
+    CHECK(position_of("  eval(asin(x), x=2)") == "1:3 asin is undefined outside [−1, 1]: asin(2)");
+    CHECK(snapshot(s) == before);
+    try {
+        s.execute("log(0)");
+    } catch (const std::exception& e) {
+        CHECK(error_to_json("log(0)", e).find("\"error\": \"domain\"") != std::string::npos);
+    }
+    try {
+        s.execute("2x^^2");
+    } catch (const std::exception& e) {
+        CHECK(error_to_json("2x^^2", e).find("\"error\": \"parse\"") != std::string::npos);
+    }
+}

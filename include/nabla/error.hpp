@@ -47,9 +47,9 @@ public:
 class parse_error : public error {
 public:
     parse_error(const std::string& diagnostic, std::string message, std::size_t line,
-                std::size_t column, std::size_t offset, std::string source_line)
+                std::size_t column, std::size_t offset, std::string source_line, bool domain = false)
         : error(diagnostic), message_(std::move(message)), line_(line), column_(column),
-          offset_(offset), source_line_(std::move(source_line)) {}
+          offset_(offset), source_line_(std::move(source_line)), domain_(domain) {}
 
     /// The message without position or caret ("expected an expression after '+'").
     const std::string& message() const noexcept { return message_; }
@@ -61,11 +61,15 @@ public:
     std::size_t offset() const noexcept { return offset_; }
     /// The input line that holds the error.
     const std::string& source_line() const noexcept { return source_line_; }
+    /// True when the input is well formed but means something undefined
+    /// (`1/0`, `log(0)`, `asin(2)`): a domain error, reported at its place.
+    bool domain() const noexcept { return domain_; }
 
 private:
     std::string message_;
     std::size_t line_, column_, offset_;
     std::string source_line_;
+    bool domain_;
 };
 
 }  // namespace nabla

@@ -107,8 +107,17 @@ public:
 
     statement_result run() {
         statement_result r;
-        if (auto explained = explain_statement()) r = std::move(*explained);
-        else r = run_parsed(parse_statement(text_));
+        try {
+            if (auto explained = explain_statement()) r = std::move(*explained);
+            else r = run_parsed(parse_statement(text_));
+        } catch (const parse_error&) {
+            throw;
+        } catch (const domain_error& e) {
+            // Met while computing (eval(asin(x), x=2), z at x=0), not while
+            // reading: the statement is the place; the message names the part.
+            const parse_error at = fail(std::min(text_.find_first_not_of(" \t"), text_.size()), e.what());
+            throw parse_error(at.what(), at.message(), at.line(), at.column(), at.offset(), at.source_line(), true);
+        }
         for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
         return r;
     }
