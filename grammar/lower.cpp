@@ -123,6 +123,17 @@ std::vector<std::string> split_name(std::string_view name) {
     return parts;
 }
 
+// The base of a logarithm written as a name (log₂, log_2, log10, log_b), or
+// empty: nabla writes that logarithm log(x, b), and such a name is an error
+// that says so rather than a product of its letters.
+std::string logarithm_base(std::string_view name) {
+    if (name.size() <= 3 || !name.starts_with("log")) return {};
+    std::string_view rest = name.substr(3);
+    if (rest.front() == '_') return std::string(rest.substr(1));
+    if (rest.find_first_not_of("0123456789") == std::string_view::npos) return std::string(rest);
+    return {};
+}
+
 const ast::expression* as_chain(const ast::operand& o) {
     const auto* e = std::get_if<ast::boxed<ast::expression>>(&o.get());
     return e ? &e->get() : nullptr;
@@ -134,6 +145,12 @@ bool names_function(std::string_view name) {
 }
 
 }  // namespace
+
+bool applies_to_next_letter(std::string_view name) {
+    if (name == "sqrt") return true;
+    const std::optional<function> fn = find_function(name);
+    return fn && function_arity(*fn) == 1;
+}
 
 bool reads_as_one_word(std::string_view name) {
     return names_function(name) || name == "ln" || name == "at" || name == "pi" || split_name(name).size() < 2;
@@ -294,6 +311,43 @@ private:
         return detail::make_symbol(name);
     }
 
+    // sinx, cosθ, expx1, sqrtx: a one-argument function's name run into a
+    // one-letter variable is that function of it, as handwriting reads it
+    // (and as `sin x` does), not a product of five letters.
+    struct function_of_letter {
+        std::optional<function> fn;  // empty: sqrt
+        expr argument;
+        std::string function_text, letter_text;  // as written: "sin", "x1"
+        expr applied_to(const expr& argument_value) const {
+            return fn ? nabla::apply(*fn, {argument_value}) : sqrt(argument_value);
+        }
+    };
+    std::optional<function_of_letter> read_function_of_letter(const std::string& name, const ast::name& n,
+                                                              bool with_note = true) {
+        if (!options_.split_names) return std::nullopt;
+        const std::size_t letter_end = name.find_last_not_of("0123456789") + 1;
+        std::size_t letter_begin = letter_end;
+        while (letter_begin > 0 && (static_cast<unsigned char>(name[letter_begin - 1]) & 0xC0) == 0x80) --letter_begin;
+        if (letter_begin == 0) return std::nullopt;
+        --letter_begin;  // the first byte of the last code point before the digits
+        const std::string function_part = name.substr(0, letter_begin);
+        if (!applies_to_next_letter(function_part)) return std::nullopt;
+        const std::optional<function> fn = find_function(function_part);
+        const char* p = name.data() + letter_begin;
+        int length = 0;
+        if (!unicode::is_letter(unicode::decode(p, name.data() + letter_end, length)) ||
+            letter_begin + static_cast<std::size_t>(length) != letter_end)
+            return std::nullopt;
+        ast::name argument_name;
+        argument_name.text = name.substr(letter_begin);
+        argument_name.begin = n.begin;
+        argument_name.end = n.end;
+        if (with_note)
+            add_note(n.begin, n.end,
+                     std::string(text(n.begin, n.end)) + " read as " + function_part + "(" + argument_name.text + ")");
+        return function_of_letter{fn, name_value(argument_name, false), function_part, argument_name.text};
+    }
+
     // The factors a name stands for: one, or the letters of a split name.
     std::vector<expr> name_factors(const ast::name& n, bool may_split) {
         if (is_plain_letter_name(n.text)) return {plain_letter_value(n)};
@@ -308,7 +362,11 @@ private:
             fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
         if (name == "pi" || name == "π") return {pi()};
         if (name == "e") return {e()};
+        if (const std::string base = logarithm_base(name); !base.empty())  // log₂ x, log_b x
+            fail(n.begin, "'" + name + "' is not a name here: for the logarithm to base " + base + " write log(x, " +
+                              base + ")");
         if (may_split && options_.split_names) {
+            if (auto read = read_function_of_letter(name, n)) return {read->applied_to(read->argument)};
             if (auto parts = split_name(name); parts.size() > 1) {
                 std::vector<expr> factors;
                 std::string shown;
@@ -482,6 +540,24 @@ private:
                 !std::get_if<ast::boxed<ast::power>>(&p.exponent.get()))
                 return power_of(base, operand(p.exponent));
         } else if (const auto* n = base_name) {
+            // sinx²: the power takes the nearest letter, as in sin x² and xy².
+            if (!env_.variable(normalize_name(n->text)))
+                if (auto read = read_function_of_letter(normalize_name(n->text), *n, false)) {
+                    // A grouped exponent's range ends before its ')': take
+                    // the closing parentheses it opened.
+                    std::uint32_t end = p.end;
+                    for (int open = 0;;) {
+                        const std::string_view written = text(n->end, end);
+                        open = int(std::count(written.begin(), written.end(), '(')) -
+                               int(std::count(written.begin(), written.end(), ')'));
+                        if (open <= 0 || end >= source_.size() || source_[end] != ')') break;
+                        ++end;
+                    }
+                    add_note(p.begin, end,
+                             std::string(text(p.begin, end)) + " read as " + read->function_text + "(" +
+                                 read->letter_text + std::string(text(n->end, end)) + ")");
+                    return read->applied_to(power_of(read->argument, operand(p.exponent)));
+                }
             factors = name_factors(*n, true);
             base = factors.back();
             factors.pop_back();
@@ -638,10 +714,9 @@ private:
             for (std::size_t i = 0; i < args.size(); ++i) s.emplace(known->parameters[i], args[i]);
             return subs(body, s);
         }
-        if (name.size() > 3 && name.starts_with("log") &&
-            name.find_first_not_of("0123456789", 3) == std::string::npos)  // log₂ x, log_10(x)
-            fail(c.function.begin, "unknown function '" + name + "': for the logarithm to base " +
-                                       name.substr(3) + " write log(x, " + name.substr(3) + ")");
+        if (const std::string base = logarithm_base(name); !base.empty())  // log₂(x), log_10(x)
+            fail(c.function.begin, "unknown function '" + name + "': for the logarithm to base " + base +
+                                       " write log(x, " + base + ")");
         if (auto guess = suggestion_for(name); !guess.empty())
             fail(c.function.begin,
                  "unknown function '" + name + "' — did you mean '" + std::string(guess) + "'?");

@@ -106,5 +106,10 @@ inline constexpr std::size_t max_split_letters = 32;
 /// printer keeps juxtaposed letters from spelling one (ab·s², P·i).
 bool reads_as_one_word(std::string_view name);
 
+/// True when `name` run into one more letter reads as a function of that
+/// letter (sin + x: sinx is sin(x)): a one-argument built-in function or
+/// sqrt. The Unicode printer keeps c·o·s·x from printing as cosx.
+bool applies_to_next_letter(std::string_view name);
+
 
 }  // namespace nabla::detail

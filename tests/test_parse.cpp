@@ -149,6 +149,27 @@ TEST_CASE("function application", "[parse]") {
     CHECK_PARSES("f(x + 1)", call("f", {x + 1}));
 }
 
+TEST_CASE("a function's name run into one letter applies the function to it", "[parse]") {
+    const expr t = symbol("t"), theta = symbol("θ"), x1 = symbol("x1");
+    CHECK_PARSES("sinx", sin(x));
+    CHECK_PARSES("2sinx", 2 * sin(x));
+    CHECK_PARSES("cosθ", cos(theta));
+    CHECK_PARSES("expx", exp(x));
+    CHECK_PARSES("sqrtx", sqrt(x));
+    CHECK_PARSES("sinhx", sinh(x));
+    CHECK_PARSES("lnx", log(x));
+    CHECK_PARSES("tanx1", tan(x1));
+    CHECK_PARSES("cost", cos(t));
+    // The power takes the nearest letter, as in sin x² and xy².
+    CHECK_PARSES("sinx²", sin(pow(x, 2)));
+    CHECK_PARSES("sinx^2 + 1", sin(pow(x, 2)) + 1);
+    // Two letters after the name are a run of letters, as any unknown name.
+    CHECK_PARSES("sinxy", symbol("s") * symbol("i") * symbol("n") * x * y);
+    CHECK(notes_of("sinx") == std::vector<std::string>{"sinx read as sin(x)"});
+    CHECK(notes_of("sinx²") == std::vector<std::string>{"sinx² read as sin(x²)"});
+    CHECK(notes_of("cosθ^(2)") == std::vector<std::string>{"cosθ^(2) read as cos(θ^(2))"});
+}
+
 TEST_CASE("a long superscript after d is a power, unless it is a derivative's order", "[parse]") {
     // c^N·d^N·m prints c²⁵…d²⁵…m, which starts like d²ᴺm/dx²ᴺ until no '/' comes.
     const expr big = integer("25555555555550");

@@ -77,7 +77,11 @@ static std::vector<golden> spelling_goldens() {
     return {
         {2 * a * b * pow(s, 2) * x * y, "2ab·s²xy", "2*a*b*s^2*x*y", "2 a b s^{2} x y"},
         {a * c * o * s, "aco·s", "a*c*o*s", "a c o s"},
-        {c * o * s * x, "cosx", "c*o*s*x", "c o s x"},
+        // cosx would read as cos(x), lnx as ln(x)
+        {c * o * s * x, "co·sx", "c*o*s*x", "c o s x"},
+        {c * o * s * t, "co·st", "c*o*s*t", "c o s t"},
+        {l * n * x, "l·nx", "l*n*x", "l n x"},
+        {a * b * s * x, "ab·sx", "a*b*s*x", "a b s x"},
         {l * n, "l·n", "l*n", "l n"},
         {a * t, "a·t", "a*t", "a t"},
         {symbol("P") * symbol("i"), "P·i", "P*i", "P i"},

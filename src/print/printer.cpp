@@ -914,6 +914,12 @@ void writer::print_product(const node* n, std::uint32_t lay, print_mode m, std::
     push_numerator();
 }
 
+bool writer::ends_in_function_name(const std::string& out) const {
+    const word_span w = trailing_word(out, out.size());
+    return w.end > w.begin &&
+           detail::applies_to_next_letter(detail::normalize_name(std::string_view(out).substr(w.begin, w.end - w.begin)));
+}
+
 // Juxtaposed letters can spell a word the parser reads otherwise: a·b·s²
 // would print abs² (|…|²), a·c·o·s acos, a·t the keyword at, P·i the name
 // Pi. The word is broken with · before the factor that completed it: ab·s².
@@ -937,8 +943,11 @@ void writer::items_task(const node* n, std::uint32_t lay, std::uint8_t which, st
         std::string_view sep = separator(list[i - 1], it, out);
         // The word before ends unless this factor continues it (a b → ab;
         // not s² x, where the superscript ended it).
-        if (style_ == nabla::style::unicode &&
-            !(sep.empty() && shape_of(it).f == first::letter && before_superscripts(out) == out.size()) &&
+        const bool continues_word =
+            sep.empty() && shape_of(it).f == first::letter && before_superscripts(out) == out.size();
+        // A word that continues still ends here if it is a function's name:
+        // c·o·s·x written cosx would read as cos(x). It prints co·sx.
+        if (style_ == nabla::style::unicode && (!continues_word || ends_in_function_name(out)) &&
             break_reserved_word(out, mark))
             sep = separator(list[i - 1], it, out);  // ab·s(x + 1): s( now multiplies
         out += sep;

@@ -167,6 +167,7 @@ private:
     void terms_task(const node* n, std::uint32_t lay, std::uint32_t i, std::string& out);
     void args_task(const node* n, std::uint32_t i, std::string& out);
     bool break_reserved_word(std::string& out, std::size_t item_start) const;
+    bool ends_in_function_name(const std::string& out) const;
     void superscript(const node* e, bool negate, std::string& out) const;
 
     bool named(const node* n) const;
