@@ -70,3 +70,17 @@ TEST_CASE("the README holds the command reference verbatim", "[session][help][re
     INFO("paste the output of `nabla --help-reference` into README.md");
     CHECK(text.str().find(help_reference_markdown()) != std::string::npos);
 }
+
+TEST_CASE("help, help grad, quit and exit work without the colon, unless the word is the user's", "[session][help]") {
+    session s;
+    CHECK(s.execute("help").to_text(style::unicode) == help_text(""));
+    CHECK(s.execute("help grad").to_text(style::unicode) == help_text("grad"));
+    CHECK(s.execute("  help :vars").to_text(style::unicode) == help_text(":vars"));
+    CHECK(s.execute("quit").kind == result_kind::quit);
+    CHECK(s.execute("exit").kind == result_kind::quit);
+    // An assignment to the word is an assignment, and then the word is a variable.
+    CHECK(s.execute("help = 2").kind == result_kind::assignment);
+    CHECK(s.execute("help").value == expr(2));
+    s.execute("quit(t) = t + 1");
+    CHECK_THROWS_WITH(s.execute("quit"), Catch::Contains("'quit' is a function"));
+}

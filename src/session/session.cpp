@@ -165,6 +165,17 @@ statement_result session::run(state& st, std::string_view statement) {
         return r;
     }
     if (body.front() == ':') return run_command(st, body);
+    // help, help grad, quit, exit: what people type first at a prompt. Read
+    // as commands unless the word names something of the user's.
+    const std::string_view word = body.substr(0, std::min(body.find_first_of(" \t"), body.size()));
+    if (!st.variables.contains(word) && !st.functions.contains(word)) {
+        const std::string_view topic = trim(body.substr(word.size()));
+        const bool topic_is_word = std::all_of(topic.begin(), topic.end(), [](char c) {
+            return c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
+        if (word == "help" && topic_is_word) return run_command(st, ":" + std::string(body));
+        if (body == "quit" || body == "exit") return run_command(st, ":quit");
+    }
     detail::statement_context context{st, cancel_, diff_};
     statement_result r = detail::run_statement(context, statement);
     r.input = std::string(statement);
