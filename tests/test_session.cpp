@@ -620,3 +620,28 @@ TEST_CASE("domain errors point at their place, read or computed, and keep their 
         CHECK(error_to_json("2x^^2", e).find("\"error\": \"parse\"") != std::string::npos);
     }
 }
+
+TEST_CASE("explain diff(…) explains each derivative in turn, and stops where they reach 0", "[session][explain]") {
+    session s;
+    s.execute("z = 2x²y");
+    // The call form reads as the notation does.
+    CHECK(s.execute("explain diff(z, x)").to_text(style::unicode) ==
+          s.execute("explain ∂z/∂x").to_text(style::unicode));
+    CHECK(s.execute("explain diff(z, x, y)").to_text(style::unicode) ==
+          s.execute("explain ∂²z/∂x∂y").to_text(style::unicode));
+    const statement_result second = s.execute("explain diff(x^3, x, 2)");
+    CHECK(second.value == 6 * x);
+    REQUIRE(second.steps.size() == 3);
+    CHECK(second.steps[2].part == 3 * pow(x, 2));
+    // x² has three derivatives that are not 0: the order asked for does not
+    // set the length of the explanation.
+    const statement_result high = s.execute("explain diff(x^2, x, 10000)");
+    CHECK(high.value == 0);
+    CHECK(high.steps.size() == 2);
+    CHECK(high.notes == std::vector<std::string>{"2 does not depend on x"});
+    // sin never reaches 0: twenty derivatives are explained at most.
+    CHECK(s.execute("explain diff(sin(x), x, 20)").value == sin(x));
+    CHECK_THROWS_WITH(s.execute("explain diff(sin(x), x, 21)"), Catch::Contains("at most 20 derivatives"));
+    CHECK_THROWS_WITH(s.execute("explain ∂²¹(sin(x))/∂x²¹"), Catch::Contains("at most 20 derivatives"));
+    CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
+}

@@ -84,7 +84,8 @@ const std::vector<command_info> command_table = {
     {"explain", "explain ∂z/∂x or explain(e, x)", "differentiate step by step, naming each rule",
      "Each step names its rule and the derivative it gives (∂/∂x x² = 2x), innermost first. Any "
      "derivative notation follows the word: `explain d/dx (x² + 1)`, `explain ∂²z/∂x∂y` (by x, "
-     "then by y).",
+     "then by y), `explain diff(z, x, 2)`. Derivatives in turn stop where they reach 0, and at most "
+     "20 are explained.",
      "explain ∂(x^2)/∂x", "1. power rule on x²\n   ∂/∂x x² = 2x\n= 2x"},
     {"dot", "dot(e)", "the expression DAG in Graphviz DOT",
      "A shared subexpression is drawn once. Render with `nabla -e 'dot(e)' | dot -Tsvg > e.svg`.",

@@ -269,6 +269,10 @@ private:
         const auto* s = boost::get<ast::expression_statement>(&statement.get());
         const ast::derivative* d = s ? sole<ast::derivative>(s->value) : nullptr;
         if (!d)
+            if (const ast::call* c = s ? sole<ast::call>(s->value) : nullptr;
+                c && c->primes == 0 && c->partials.empty() && normalize_name(c->function.text) == "diff")
+                return explain_diff_call(s->value, *c);
+        if (!d)
             throw fail(text_.find_first_not_of(" \t", after),
                        "explain takes a derivative, like explain ∂z/∂x or explain(z, x)");
         // One explanation per variable, in the order written: ∂²z/∂x∂y
@@ -276,15 +280,52 @@ private:
         statement_result r;
         r.kind = result_kind::steps;
         r.value = lower_expression(s->value);  // checks the orders, notes d/dx x + 1
-        expr current = lower_expression(d->target);
+        std::vector<expr> variables;
         for (const ast::variable_order& v : d->variables) {
             const expr x = variable_named(v.variable);
-            for (std::uint32_t k = 0; k < v.order; ++k) {
-                check_cancel();
-                explain_into(r, current, x);
-                current = diff(current, x, context_.diff);
-            }
+            for (std::uint32_t k = 0; k < v.order && variables.size() <= max_explained_orders; ++k) variables.push_back(x);
         }
+        explain_in_turn(r, lower_expression(d->target), variables);
+        set_ans(r.value);
+        return r;
+    }
+
+    // An explanation of a few derivatives is read; one of a hundred is not.
+    static constexpr std::size_t max_explained_orders = 20;
+
+    // The steps of each derivative in turn, ∂/∂x of the one before; once
+    // a derivative is 0 the rest are too, and nothing is left to explain.
+    void explain_in_turn(statement_result& r, expr current, const std::vector<expr>& variables) {
+        for (std::size_t k = 0; k < variables.size() && !current.is_zero(); ++k) {
+            if (k == max_explained_orders)
+                throw fail(std::min(text_.find_first_not_of(" \t"), text_.size()),
+                           "explain shows at most " + std::to_string(max_explained_orders) +
+                               " derivatives in turn; diff computes higher orders");
+            check_cancel();
+            explain_into(r, current, variables[k]);
+            current = diff(current, variables[k], context_.diff);
+        }
+    }
+
+    // explain diff(e, x), diff(e, x, y), diff(e, x, 2): the derivative as
+    // lowering takes it, explained one variable at a time.
+    statement_result explain_diff_call(const ast::operand& whole, const ast::call& c) {
+        statement_result r;
+        r.kind = result_kind::steps;
+        r.value = lower_expression(whole);  // checks the arguments as diff does
+        expr current = lower_expression(c.args[0].value);
+        std::vector<expr> variables;
+        const auto* order = c.args.size() == 3 ? sole<ast::number>(c.args[2].value) : nullptr;
+        if (order) {
+            const expr x = variable_argument(c.args[1]);
+            // Lowering accepted the order; more than the cap is cut here
+            // and refused below unless the derivatives reach 0 first.
+            const std::size_t n = order->text.size() > 3 ? max_explained_orders + 1 : std::stoul(order->text);
+            variables.assign(std::min(n, max_explained_orders + 1), x);
+        } else {
+            for (std::size_t i = 1; i < c.args.size(); ++i) variables.push_back(variable_argument(c.args[i]));
+        }
+        explain_in_turn(r, current, variables);
         set_ans(r.value);
         return r;
     }
