@@ -211,7 +211,10 @@ public:
         } catch (const domain_error& e) {
             // The innermost operand whose node could not be built is the
             // spot: log(0), asin(2), 0⁻¹ get a caret as 1/0 does.
-            fail_domain(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what());
+            fail_at(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what(), parse_error::cause::domain);
+        } catch (const limit_error& e) {
+            // 2^(2^20), expand((x + 1)^(10^6)): the same.
+            fail_at(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what(), parse_error::cause::limit);
         }
     }
 
@@ -219,9 +222,9 @@ private:
     [[noreturn]] void fail(std::size_t offset, std::string message) const {
         throw make_parse_error(source_, offset, std::move(message), options_.origin);
     }
-    [[noreturn]] void fail_domain(std::size_t offset, std::string message) const {
+    [[noreturn]] void fail_at(std::size_t offset, std::string message, parse_error::cause why) const {
         const parse_error e = make_parse_error(source_, offset, std::move(message), options_.origin);
-        throw parse_error(e.what(), e.message(), e.line(), e.column(), e.offset(), e.source_line(), true);
+        throw parse_error(e.what(), e.message(), e.line(), e.column(), e.offset(), e.source_line(), why);
     }
     static std::uint32_t begin_of(const ast::nil&) { return 0; }
     template <class T>
@@ -511,7 +514,7 @@ private:
                              chain->rest.front().op != ast::op::subtract;
         if (!product) {
             expr d = operand(divisor);
-            if (d.is_zero()) fail_domain(at, "division by zero");
+            if (d.is_zero()) fail_at(at, "division by zero", parse_error::cause::domain);
             factors.push_back(pow(d, expr(-1)));
             return;
         }

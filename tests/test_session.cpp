@@ -598,7 +598,7 @@ TEST_CASE("domain errors point at their place, read or computed, and keep their 
         try {
             s.execute(statement);
         } catch (const parse_error& e) {
-            CHECK(e.domain());
+            CHECK(e.why() == parse_error::cause::domain);
             return std::to_string(e.line()) + ":" + std::to_string(e.column()) + " " + e.message();
         }
         return std::string("no error");
@@ -619,6 +619,23 @@ TEST_CASE("domain errors point at their place, read or computed, and keep their 
     } catch (const std::exception& e) {
         CHECK(error_to_json("2x^^2", e).find("\"error\": \"parse\"") != std::string::npos);
     }
+    // Too big to build is a limit, at its place too.
+    try {
+        s.execute("q = 1 + 2^(2^20)");
+        FAIL("no error");
+    } catch (const parse_error& e) {
+        CHECK(e.why() == parse_error::cause::limit);
+        CHECK(e.column() == 9);
+        CHECK(error_to_json("q = 1 + 2^(2^20)", e).find("\"error\": \"limit\"") != std::string::npos);
+    }
+    try {
+        s.execute("expand((x + 1)^(10^6))");
+        FAIL("no error");
+    } catch (const parse_error& e) {
+        CHECK(e.why() == parse_error::cause::limit);
+        CHECK(e.message().find("the limit is") != std::string::npos);
+    }
+    CHECK(snapshot(s) == before);
 }
 
 TEST_CASE("explain diff(…) explains each derivative in turn, and stops where they reach 0", "[session][explain]") {

@@ -46,10 +46,18 @@ public:
 /// what() is the full caret diagnostic.
 class parse_error : public error {
 public:
+    /// What is wrong with the input: its form, or what it means.
+    enum class cause {
+        syntax,  ///< it does not read (`2x^^2`, `sin(x`)
+        domain,  ///< it reads but has no value (`1/0`, `log(0)`, `asin(2)`)
+        limit,   ///< it reads but is too big to build (`2^(2^20)`, `expand((x+1)^(10^6))`)
+    };
+
     parse_error(const std::string& diagnostic, std::string message, std::size_t line,
-                std::size_t column, std::size_t offset, std::string source_line, bool domain = false)
+                std::size_t column, std::size_t offset, std::string source_line,
+                cause why = cause::syntax)
         : error(diagnostic), message_(std::move(message)), line_(line), column_(column),
-          offset_(offset), source_line_(std::move(source_line)), domain_(domain) {}
+          offset_(offset), source_line_(std::move(source_line)), cause_(why) {}
 
     /// The message without position or caret ("expected an expression after '+'").
     const std::string& message() const noexcept { return message_; }
@@ -61,15 +69,15 @@ public:
     std::size_t offset() const noexcept { return offset_; }
     /// The input line that holds the error.
     const std::string& source_line() const noexcept { return source_line_; }
-    /// True when the input is well formed but means something undefined
-    /// (`1/0`, `log(0)`, `asin(2)`): a domain error, reported at its place.
-    bool domain() const noexcept { return domain_; }
+    /// Whether the input does not read, has no value, or is too big; the
+    /// last two are domain and limit errors reported at their place.
+    cause why() const noexcept { return cause_; }
 
 private:
     std::string message_;
     std::size_t line_, column_, offset_;
     std::string source_line_;
-    bool domain_;
+    cause cause_;
 };
 
 }  // namespace nabla

@@ -109,7 +109,10 @@ std::string statement_reader::take() {
 std::string error_to_json(std::string_view input, const std::exception& e) {
     using detail::json_string;
     std::string kind = "error";
-    if (const auto* p = dynamic_cast<const parse_error*>(&e)) kind = p->domain() ? "domain" : "parse";
+    if (const auto* p = dynamic_cast<const parse_error*>(&e))
+        kind = p->why() == parse_error::cause::domain  ? "domain"
+               : p->why() == parse_error::cause::limit ? "limit"
+                                                       : "parse";
     else if (dynamic_cast<const domain_error*>(&e)) kind = "domain";
     else if (dynamic_cast<const limit_error*>(&e)) kind = "limit";
     std::string out = "{\"input\": " + json_string(input) + ", \"kind\": \"error\", \"error\": " +

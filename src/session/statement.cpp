@@ -115,8 +115,9 @@ public:
         } catch (const domain_error& e) {
             // Met while computing (eval(asin(x), x=2), z at x=0), not while
             // reading: the statement is the place; the message names the part.
-            const parse_error at = fail(std::min(text_.find_first_not_of(" \t"), text_.size()), e.what());
-            throw parse_error(at.what(), at.message(), at.line(), at.column(), at.offset(), at.source_line(), true);
+            throw at_statement(e.what(), parse_error::cause::domain);
+        } catch (const limit_error& e) {
+            throw at_statement(e.what(), parse_error::cause::limit);  // expand(z^1000)
         }
         for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
         return r;
@@ -132,6 +133,11 @@ private:
         else if (const auto* s = boost::get<ast::evaluation_at>(&statement.get())) r = at(*s);
         else if (const auto* s = boost::get<ast::equality>(&statement.get())) r = equality(*s);
         return r;
+    }
+
+    parse_error at_statement(std::string message, parse_error::cause why) const {
+        const parse_error at = fail(std::min(text_.find_first_not_of(" \t"), text_.size()), std::move(message));
+        return parse_error(at.what(), at.message(), at.line(), at.column(), at.offset(), at.source_line(), why);
     }
 
     parse_error fail(std::size_t offset, std::string message) const {
