@@ -433,6 +433,27 @@ TEST_CASE("simplify: bounded rewriting with a stop reason", "[diff][simplify]") 
     CHECK(simplify_report(pow(sin(x), 2) + pow(cos(x), 2), instant).reason == stop_reason::time_limit);
 }
 
+TEST_CASE("simplify cancels common polynomial factors of a fraction", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y"), a = symbol("a");
+    // One variable: Euclid's gcd.
+    CHECK(simplify((pow(x, 2) - 1) / (x - 1)) == x + 1);
+    CHECK(simplify((pow(x, 2) - 2 * x + 1) / (pow(x, 2) - 1)) == (x - 1) / (x + 1));
+    CHECK(simplify((2 * x - 2) / (pow(x, 2) - 1)) == 2 / (x + 1));
+    CHECK(simplify(pow(x + 1, 3) / (pow(x, 2) - 1)) == pow(x + 1, 2) / (x - 1));
+    CHECK(simplify((pow(sin(x), 2) - 1) / (sin(x) - 1)) == sin(x) + 1);  // sin(x) is the variable
+    // Several variables: a factor that divides the other exactly.
+    CHECK(simplify((pow(x, 2) - pow(y, 2)) / (x - y)) == x + y);
+    CHECK(simplify((x - y) / (pow(x, 2) - pow(y, 2))) == 1 / (x + y));
+    CHECK(simplify((pow(x, 2) + 2 * x * y + pow(y, 2)) / (x + y)) == x + y);
+    CHECK(simplify(a * (pow(x, 3) - x) / (pow(x, 2) - 1)) == a * x);
+    // Nothing in common, or a quotient longer than the fraction: kept.
+    CHECK(simplify((pow(x, 2) + 1) / (x + 1)) == (pow(x, 2) + 1) / (x + 1));
+    CHECK(simplify((pow(x, 10) - 1) / (x - 1)) == (pow(x, 10) - 1) / (x - 1));
+    // The quotient, independently: (x³ − 1)/(x − 1) = x² + x + 1 at x = 3 is 13.
+    CHECK(evaluate(simplify((pow(x, 3) - 1) / (x - 1)), {{"x", 3.0}}) == 13.0);
+    CHECK(simplify((pow(x, 3) - 1) / (x - 1)) == pow(x, 2) + x + 1);
+}
+
 TEST_CASE("reverse mode: values and gradients at a point", "[diff][reverse]") {
     const expr x = symbol("x"), y = symbol("y");
     auto r = detail::reverse_gradient(pow(x, 2) * y, {x, y}, {{"x", 3.0}, {"y", 2.0}});

@@ -8,14 +8,17 @@
 //   common-factor:     a·b·x + a·c·y → a·(b·x + c·y)   (bases at their lowest power)
 //   rational-normal:   a/b + c/d → (a·d + c·b)/(b·d)   (kept when not larger)
 //   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
+//   cancel-fraction:   (x² − 1)/(x − 1) → x + 1         (common polynomial factors; kept when not larger)
 
 #include "core/traverse.hpp"
 #include "diff/engine.hpp"
+#include "diff/polynomial.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 namespace nabla {
@@ -173,6 +176,13 @@ std::optional<expr> rational_normal(const node* sum) {
     return result;
 }
 
+// cancel-fraction: (x² − 1)/(x − 1) → x + 1. Each factor of the numerator
+// and each of the denominator, as polynomials in their atoms, lose their
+// greatest common divisor (Euclid, in one variable) or, in several, a factor
+// that divides the other exactly. Kept when not larger written out, so
+// (x¹⁰ − 1)/(x − 1) stays rather than becoming ten terms.
+std::optional<expr> cancel_fraction(const node* product);
+
 // The size of e written out, as a tree (what the reader sees: (x + 1)² + 1
 // is 7, x² + 2x + 2 is 8 though it has fewer distinct nodes), saturating.
 std::uint64_t written_size(const expr& e) {
@@ -203,6 +213,60 @@ std::optional<expr> expand_cancel(const node* sum) {
     return expanded;
 }
 
+std::optional<expr> cancel_fraction(const node* product) {
+    constexpr std::size_t max_items = 16, max_atoms = 8, max_steps = 2000;
+    const monomial m = split(share(product));
+    std::vector<expr> numerator, denominator, others;
+    bool denominator_has_sum = false;
+    for (const auto& [base, exponent] : m.factors) {
+        if (!exponent.is_integer() || base.is_number()) {
+            others.push_back(pow(base, exponent));
+            continue;
+        }
+        const double k = exponent.number_value();
+        auto& side = k > 0 ? numerator : denominator;
+        if (std::abs(k) > 8 || side.size() + static_cast<std::size_t>(std::abs(k)) > max_items) return std::nullopt;
+        for (int i = 0; i < static_cast<int>(std::abs(k)); ++i) side.push_back(base);
+        if (k < 0 && base.get()->is(kind::sum)) denominator_has_sum = true;
+    }
+    if (!denominator_has_sum || numerator.empty()) return std::nullopt;
+    bool changed = false;
+    for (expr& b : denominator) {
+        for (expr& a : numerator) {
+            if (a.is_one() || b.is_one()) continue;
+            const std::optional<expr> ea = expand_bounded(a), eb = expand_bounded(b);
+            if (!ea || !eb) continue;
+            std::vector<expr> atoms;
+            if (!detail::polynomial::gather_atoms(*ea, atoms) || !detail::polynomial::gather_atoms(*eb, atoms) ||
+                atoms.size() > max_atoms)
+                continue;
+            const auto pa = detail::polynomial::from(*ea, atoms, 2000), pb = detail::polynomial::from(*eb, atoms, 2000);
+            if (!pa || !pb) continue;
+            std::optional<detail::polynomial> g;
+            if (const int atom = pa->sole_atom(); atom >= 0 && atom == pb->sole_atom())
+                g = detail::gcd_in_one_atom(*pa, *pb, static_cast<std::size_t>(atom), max_steps);
+            else if (detail::divide_exactly(*pa, *pb, max_steps))
+                g = *pb;
+            else if (detail::divide_exactly(*pb, *pa, max_steps))
+                g = *pa;
+            if (!g || g->is_constant()) continue;
+            const auto qa = detail::divide_exactly(*pa, *g, max_steps), qb = detail::divide_exactly(*pb, *g, max_steps);
+            if (!qa || !qb) continue;
+            a = qa->to_expr(atoms);
+            b = qb->to_expr(atoms);
+            changed = true;
+        }
+    }
+    if (!changed) return std::nullopt;
+    std::vector<expr> factors{m.coefficient};
+    for (const expr& a : numerator) factors.push_back(a);
+    for (const expr& b : denominator) factors.push_back(pow(b, -1));
+    for (const expr& o : others) factors.push_back(o);
+    expr result = mul(factors);
+    if (written_size(result) > written_size(share(product))) return std::nullopt;
+    return result;
+}
+
 // One bottom-up pass; returns the rewritten expression.
 expr pass(const expr& e, budget& b) {
     boost::unordered_flat_map<const node*, expr> done;
@@ -219,7 +283,13 @@ expr pass(const expr& e, budget& b) {
             const node* rn = r.get();
             if (rn->is(kind::product)) {
                 expr c = detail::real_cleanup(r);
-                if (!(c == r)) ++b.steps, r = c;
+                if (!(c == r)) {
+                    ++b.steps;
+                    r = c;
+                } else if (auto q = cancel_fraction(rn); q && !(*q == r)) {
+                    ++b.steps;
+                    r = *q;
+                }
             } else if (rn->is(kind::sum)) {
                 if (auto p = pythagoras(rn)) {
                     ++b.steps;
