@@ -8,6 +8,7 @@
 #include "grammar/unicode.hpp"
 
 #include <nabla/diff.hpp>
+#include <nabla/print.hpp>
 
 #include <boost/container/small_vector.hpp>
 #include <boost/container/static_vector.hpp>
@@ -379,9 +380,14 @@ private:
                     piece.begin = n.begin;
                     piece.end = n.end;
                     factors.push_back(name_value(piece, false));
-                    shown += (shown.empty() ? "" : "·") + part;
+                    shown += (shown.empty() ? "" : "·") + to_string(symbol(part), style::unicode);
                 }
-                add_note(n.begin, n.end, std::string(text(n.begin, n.end)) + " read as " + shown);
+                // x₁w₁ is x₁·w₁ as anyone reads it: an index ends a name. A
+                // run of letters (xy, xw₁) is the reading worth a note.
+                const bool indices_end_names = std::all_of(parts.begin(), parts.end() - 1, [](const std::string& p) {
+                    return p.back() >= '0' && p.back() <= '9';
+                });
+                if (!indices_end_names) add_note(n.begin, n.end, std::string(text(n.begin, n.end)) + " read as " + shown);
                 return factors;
             }
         }

@@ -372,6 +372,9 @@ TEST_CASE("interpretations are reported as notes", "[parse]") {
     CHECK(notes_of("x/2y") == std::vector<std::string>{"x/2y read as (x/2)·y"});
     CHECK(notes_of("sin x y") == std::vector<std::string>{"sin x y read as sin(x·y)"});
     CHECK(notes_of("xy") == std::vector<std::string>{"xy read as x·y"});
+    // An index ends a name: x₁w₁ needs no note; a run of letters does, in the notation typed.
+    CHECK(notes_of("x₁w₁ + x2w2").empty());
+    CHECK(notes_of("xw₁") == std::vector<std::string>{"xw₁ read as x·w₁"});
     CHECK(notes_of("sin⁻¹ x") == std::vector<std::string>{"sin⁻¹ x read as asin(x)"});
     CHECK(notes_of("x(y + 1)") == std::vector<std::string>{"x(y + 1) read as x·(y + 1)"});
     CHECK(notes_of("x + y").empty());

@@ -581,7 +581,8 @@ TEST_CASE("results as JSON", "[session][json]") {
     session s;
     CHECK(s.execute("grad(x^2 y)").to_json() ==
           R"j({"input": "grad(x^2 y)", "kind": "vector", "ascii": "[2*x*y, x^2]", "unicode": "[2xy, x²]", )j"
-          R"j("latex": "\\begin{pmatrix} 2 x y & x^{2} \\end{pmatrix}", "elements": ["2*x*y", "x^2"]})j");
+          R"j("latex": "\\begin{pmatrix} 2 x y & x^{2} \\end{pmatrix}", "elements": ["2*x*y", "x^2"], )j"
+          R"j("variables": ["x", "y"], "notes": ["by x, y, in that order"]})j");
     CHECK(s.execute("z = 2x").to_json() ==
           R"j({"input": "z = 2x", "kind": "assignment", "name": "z", "ascii": "2*x", "unicode": "2x", "latex": "2 x"})j");
     // Invalid UTF-8 in an input still gives valid JSON.
@@ -661,4 +662,20 @@ TEST_CASE("explain diff(…) explains each derivative in turn, and stops where t
     CHECK_THROWS_WITH(s.execute("explain diff(sin(x), x, 21)"), Catch::Contains("at most 20 derivatives"));
     CHECK_THROWS_WITH(s.execute("explain ∂²¹(sin(x))/∂x²¹"), Catch::Contains("at most 20 derivatives"));
     CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
+}
+
+TEST_CASE("a gradient over implied variables says their order", "[session]") {
+    session s;
+    const statement_result g = s.execute("grad(x y²)");
+    CHECK(g.variables == std::vector<expr>{x, y});
+    CHECK(g.notes == std::vector<std::string>{"by x, y, in that order"});
+    CHECK(g.elements == std::vector<expr>{pow(y, 2), 2 * x * y});
+    // Named variables need no note; one variable is no order.
+    const statement_result named = s.execute("grad(x y², y, x)");
+    CHECK(named.variables == std::vector<expr>{y, x});
+    CHECK(named.notes.empty());
+    CHECK(s.execute("grad(x²)").notes.empty());
+    CHECK(s.execute("∇(x y z)").notes == std::vector<std::string>{"by x, y, z, in that order"});
+    CHECK(s.execute("hessian(x y)").variables == std::vector<expr>{x, y});
+    CHECK(s.execute("jacobian(x y, y z)").variables == std::vector<expr>{x, y, z});
 }

@@ -49,6 +49,7 @@ struct statement_result {
     expr value;                            ///< the value, body or derivative
     std::vector<expr> elements;            ///< a vector result
     std::vector<std::vector<expr>> rows;   ///< a matrix result
+    std::vector<expr> variables;           ///< what a gradient, Hessian or Jacobian is taken by, in order
     std::vector<explanation_step> steps;   ///< an explanation
     std::string text;                      ///< a command's text output; a check's evidence
     std::optional<bool> holds;             ///< a check: whether lhs == rhs (empty: undecided)

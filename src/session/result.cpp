@@ -175,6 +175,12 @@ std::string statement_result::to_json() const {
         }
         out += "]";
     }
+    if (!variables.empty()) {
+        out += ", \"variables\": [";
+        for (std::size_t i = 0; i < variables.size(); ++i)
+            out += (i ? ", " : "") + json_string(to_string(variables[i], style::ascii));
+        out += "]";
+    }
     if (kind == result_kind::steps) {
         out += ", \"steps\": [";
         for (std::size_t i = 0; i < steps.size(); ++i) {

@@ -119,7 +119,10 @@ public:
         } catch (const limit_error& e) {
             throw at_statement(e.what(), parse_error::cause::limit);  // expand(z^1000)
         }
-        for (const auto& n : notes_) r.notes.push_back(note_text(text_, n));
+        // How the input was read comes before what was made of it.
+        std::vector<std::string> reading;
+        for (const auto& n : notes_) reading.push_back(note_text(text_, n));
+        r.notes.insert(r.notes.begin(), reading.begin(), reading.end());
         return r;
     }
 
@@ -198,7 +201,8 @@ private:
             // ∇z: the gradient over z's free symbols.
             r.kind = result_kind::vector;
             const expr target = lower_expression(g->target);
-            r.elements = gradient(target, free_symbols(target), context_.diff);
+            r.variables = implied_variables(free_symbols(target), r);
+            r.elements = gradient(target, r.variables, context_.diff);
             return r;
         }
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
@@ -294,6 +298,17 @@ private:
         explain_in_turn(r, lower_expression(d->target), variables);
         set_ans(r.value);
         return r;
+    }
+
+    // The variables a vector or matrix is taken over when the user named
+    // none: with two or more, a note says which entry is which.
+    static std::vector<expr> implied_variables(std::vector<expr> variables, statement_result& r) {
+        if (variables.size() >= 2) {
+            std::string order;
+            for (const expr& v : variables) order += (order.empty() ? "" : ", ") + to_string(v, style::unicode);
+            r.notes.push_back("by " + order + ", in that order");
+        }
+        return variables;
     }
 
     // An explanation of a few derivatives is read; one of a hundred is not.
@@ -528,14 +543,16 @@ private:
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::vector;
-            r.elements = gradient(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
+            r.variables = a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
+            r.elements = gradient(e, r.variables, context_.diff);
             return r;
         }
         if (name == "hessian") {
             expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::matrix;
-            r.rows = hessian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
+            r.variables = a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
+            r.rows = hessian(e, r.variables, context_.diff);
             return r;
         }
         if (name == "laplacian") {
@@ -584,8 +601,10 @@ private:
                 for (const auto& f : fs)
                     for (const auto& s : free_symbols(f)) all.emplace(s.name(), s);
                 for (const auto& [n, s] : all) vars.push_back(s);
+                vars = implied_variables(std::move(vars), r);
             }
             r.kind = result_kind::matrix;
+            r.variables = vars;
             r.rows = jacobian(fs, vars, context_.diff);
             return r;
         }
