@@ -745,7 +745,7 @@ private:
             // diff(e, x, n): n is any expression with a whole-number value (3, 10^9, -1).
             const auto [at, end] = ast::range_of(c.args[2].value);
             const std::string written(text(at, end));
-            const expr x = variable(c.args[1].value);
+            const expr x = variable(c.args[1].value, target, ast::range_of(c.args[0].value));
             const expr order = operand(c.args[2].value);
             if (!order.is_integer()) fail(at, "the order of a derivative is a whole number, not " + written);
             if (order.is_negative_number()) fail(at, "the order of a derivative is not negative: " + written);
@@ -760,21 +760,35 @@ private:
             }
         }
         std::vector<expr> vars;
-        for (std::size_t i = 1; i < c.args.size(); ++i) vars.push_back(variable(c.args[i].value));
+        for (std::size_t i = 1; i < c.args.size(); ++i)
+            vars.push_back(variable(c.args[i].value, target, ast::range_of(c.args[0].value)));
         return diff(target, vars, options_.diff);
     }
 
-    // A variable of differentiation: a plain name.
-    expr variable(const ast::operand& o) {
+    // A variable of differentiation: a plain name. `target` is what is
+    // differentiated, and where it is written.
+    template <class Range>
+    expr variable(const ast::operand& o, const expr& target, Range written) {
         const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
-        return variable(*n);
+        return variable(*n, target, written);
     }
-    expr variable(const ast::name& n) {
+    template <class Range>
+    expr variable(const ast::name& n, const expr& target, Range written) {
         const std::string name = normalize_name(n.text);
-        if (const std::string why = why_not_a_variable(name, n.text, env_.variable(name).has_value()); !why.empty())
+        const std::optional<expr> value = env_.variable(name);
+        if (const std::string why = why_not_a_variable(name, n.text, value.has_value()); !why.empty())
             fail(n.begin, why);
-        return symbol(name);
+        const expr x = symbol(name);
+        // After x = 3, x² is 9 and diff(x², x) is 0: true, and a surprise
+        // worth a word.
+        const auto [begin, end] = written;
+        if (value && !(*value == x) && !contains(target, x))
+            add_note(begin, end,
+                     std::string(text(begin, end)) + " read as " + to_string(target, style::unicode) + ", since " +
+                         std::string(text(n.begin, n.end)) + " = " + to_string(*value, style::unicode) +
+                         "; :clear " + name + " to differentiate by " + std::string(text(n.begin, n.end)));
+        return x;
     }
 
     expr node(const ast::boxed<ast::application>& af) {
@@ -856,7 +870,7 @@ private:
         for (const auto& v : d.variables) {
             total += v.order;
             if (total > max_derivative_order) fail(v.begin, order_too_large);
-            const expr x = variable(v.variable);
+            const expr x = variable(v.variable, target, ast::range_of(d.target));
             for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
         }
         if (d.order > max_derivative_order) fail(d.begin, order_too_large);

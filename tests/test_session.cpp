@@ -679,3 +679,21 @@ TEST_CASE("a gradient over implied variables says their order", "[session]") {
     CHECK(s.execute("hessian(x y)").variables == std::vector<expr>{x, y});
     CHECK(s.execute("jacobian(x y, y z)").variables == std::vector<expr>{x, y, z});
 }
+
+TEST_CASE("differentiating by an assigned name says why the answer is 0", "[session]") {
+    session s;
+    s.execute("z = 2x²y");
+    s.execute("x = 3");
+    // z was stored with the symbol x: its derivative by x is still 4xy.
+    const statement_result stored = s.execute("∂z/∂x");
+    CHECK(stored.value == 4 * x * y);
+    CHECK(stored.notes.empty());
+    // x² typed now is 9: the derivative is 0, and a note says so.
+    const statement_result typed = s.execute("diff(x^2, x)");
+    CHECK(typed.value == 0);
+    CHECK(typed.notes == std::vector<std::string>{"x^2 read as 9, since x = 3; :clear x to differentiate by x"});
+    CHECK(s.execute("d/dx x^3").notes ==
+          std::vector<std::string>{"x^3 read as 27, since x = 3; :clear x to differentiate by x"});
+    s.execute(":clear x");
+    CHECK(s.execute("diff(x^2, x)").value == 2 * x);
+}
