@@ -454,6 +454,21 @@ TEST_CASE("simplify cancels common polynomial factors of a fraction", "[diff][si
     CHECK(simplify((pow(x, 3) - 1) / (x - 1)) == pow(x, 2) + x + 1);
 }
 
+TEST_CASE("simplify takes out common powers with symbolic exponents and clears fractions in denominators", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y"), z = symbol("z");
+    // The second derivative of e^(−x²), as a textbook writes it.
+    CHECK(simplify(diff(exp(-pow(x, 2)), x, 2)) == 2 * exp(-pow(x, 2)) * (2 * pow(x, 2) - 1));
+    CHECK(simplify(4 * pow(x, 2) * exp(y) - 2 * exp(y)) == 2 * exp(y) * (2 * pow(x, 2) - 1));
+    CHECK(simplify(pow(x, y) + 2 * pow(x, y) * z) == pow(x, y) * (2 * z + 1));
+    // d/dx atan(x/2) = 2/(x² + 4).
+    CHECK(simplify(diff(atan(x / 2), x)) == 2 / (pow(x, 2) + 4));
+    CHECK(simplify(1 / (x / 2 + rational(1, 3))) == 6 / (3 * x + 2));
+    CHECK(simplify(pow(x / 2 + 1, -2)) == 4 / pow(x + 2, 2));
+    // Floats are left alone; a sum that is not a denominator is too.
+    CHECK(simplify(1 / (x + 0.5)) == 1 / (x + 0.5));
+    CHECK(simplify(x / 2 + y / 2) == x / 2 + y / 2);
+}
+
 TEST_CASE("reverse mode: values and gradients at a point", "[diff][reverse]") {
     const expr x = symbol("x"), y = symbol("y");
     auto r = detail::reverse_gradient(pow(x, 2) * y, {x, y}, {{"x", 3.0}, {"y", 2.0}});

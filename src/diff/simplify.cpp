@@ -8,6 +8,7 @@
 //   common-factor:     a·b·x + a·c·y → a·(b·x + c·y)   (bases at their lowest power)
 //   rational-normal:   a/b + c/d → (a·d + c·b)/(b·d)   (kept when not larger)
 //   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
+//   clear-fractions:   1/(2(x²/4 + 1)) → 2/(x² + 4)     (a denominator's fractional coefficients)
 //   cancel-fraction:   (x² − 1)/(x − 1) → x + 1         (common polynomial factors; kept when not larger)
 
 #include "core/traverse.hpp"
@@ -97,7 +98,16 @@ std::optional<expr> common_factor(const node* sum) {
     // Candidate bases: those of the first term with a numeric exponent.
     std::vector<std::pair<expr, expr>> common;
     for (const auto& [b, x] : terms[0].factors) {
-        if (!x.is_number() || x.is_negative_number()) continue;
+        if (!x.is_number()) {
+            // eˣ, 2ʸ, x^y: common when every term has the very same power.
+            const bool everywhere = std::all_of(terms.begin() + 1, terms.end(), [&](const monomial& m) {
+                return std::any_of(m.factors.begin(), m.factors.end(),
+                                   [&](const auto& f) { return f.first == b && f.second == x; });
+            });
+            if (everywhere) common.emplace_back(b, x);
+            continue;
+        }
+        if (x.is_negative_number()) continue;
         expr lowest = x;
         bool everywhere = true;
         for (std::size_t i = 1; i < terms.size() && everywhere; ++i) {
@@ -174,6 +184,44 @@ std::optional<expr> rational_normal(const node* sum) {
     expr result = n * pow(d, -1);
     if (node_count(result) > node_count(share(sum))) return std::nullopt;
     return result;
+}
+
+// clear-fractions: 1/(2(x²/4 + 1)) → 2/(x² + 4). A sum in a denominator
+// with fractional coefficients is scaled by their common denominator, which
+// then joins the coefficient outside.
+std::optional<expr> clear_fractions(const node* product) {
+    const monomial m = split(share(product));
+    bool changed = false;
+    std::vector<expr> factors{m.coefficient};
+    for (const auto& [base, exponent] : m.factors) {
+        if (!base.get()->is(kind::sum) || !exponent.is_integer() || !exponent.is_negative_number()) {
+            factors.push_back(pow(base, exponent));
+            continue;
+        }
+        detail::integer_t lcd = 1;
+        bool exact = true;
+        for (const node* t : base.get()->ops()) {
+            const expr c = t->is_number() ? share(t) : split(share(t)).coefficient;  // 1/3 is its own coefficient
+            if (c.get()->kind != kind::number) {
+                exact = false;
+                break;
+            }
+            const detail::integer_t d = denominator(c.get()->number());
+            lcd = lcd / boost::multiprecision::gcd(lcd, d) * d;
+        }
+        if (!exact || lcd == 1) {
+            factors.push_back(pow(base, exponent));
+            continue;
+        }
+        const expr scale = detail::make_number(detail::rational_t(lcd));
+        std::vector<expr> scaled;
+        for (const node* t : base.get()->ops()) scaled.push_back(share(t) * scale);
+        factors.push_back(pow(add(scaled), exponent));
+        factors.push_back(pow(scale, -exponent));
+        changed = true;
+    }
+    if (!changed) return std::nullopt;
+    return mul(factors);
 }
 
 // cancel-fraction: (x² − 1)/(x − 1) → x + 1. Each factor of the numerator
@@ -286,9 +334,17 @@ expr pass(const expr& e, budget& b) {
                 if (!(c == r)) {
                     ++b.steps;
                     r = c;
+                } else if (auto f = clear_fractions(rn); f && !(*f == r)) {
+                    ++b.steps;
+                    r = *f;
                 } else if (auto q = cancel_fraction(rn); q && !(*q == r)) {
                     ++b.steps;
                     r = *q;
+                }
+            } else if (rn->is(kind::power)) {
+                if (auto f = clear_fractions(rn); f && !(*f == r)) {  // 1/(x/2 + 1/3)
+                    ++b.steps;
+                    r = *f;
                 }
             } else if (rn->is(kind::sum)) {
                 if (auto p = pythagoras(rn)) {
