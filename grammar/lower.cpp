@@ -212,10 +212,10 @@ public:
         } catch (const domain_error& e) {
             // The innermost operand whose node could not be built is the
             // spot: log(0), asin(2), 0⁻¹ get a caret as 1/0 does.
-            fail_at(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what(), parse_error::cause::domain);
+            fail_at(ast::range_of(o).begin, e.what(), parse_error::cause::domain);
         } catch (const limit_error& e) {
             // 2^(2^20), expand((x + 1)^(10^6)): the same.
-            fail_at(std::visit([](const auto& n) { return begin_of(n); }, o.get()), e.what(), parse_error::cause::limit);
+            fail_at(ast::range_of(o).begin, e.what(), parse_error::cause::limit);
         }
     }
 
@@ -226,15 +226,6 @@ private:
     [[noreturn]] void fail_at(std::size_t offset, std::string message, parse_error::cause why) const {
         const parse_error e = make_parse_error(source_, offset, std::move(message), options_.origin);
         throw parse_error(e.what(), e.message(), e.line(), e.column(), e.offset(), e.source_line(), why);
-    }
-    static std::uint32_t begin_of(const ast::nil&) { return 0; }
-    template <class T>
-    static std::uint32_t begin_of(const ast::boxed<T>& b) {
-        return b.get().begin;
-    }
-    template <class T>
-    static std::uint32_t begin_of(const T& located) {
-        return located.begin;
     }
     std::string_view text(std::uint32_t begin, std::uint32_t end) const {
         if (begin > end || end > source_.size()) return {};
@@ -550,8 +541,9 @@ private:
                 return power_of(base, operand(p.exponent));
         } else if (const auto* n = base_name) {
             // sinx²: the power takes the nearest letter, as in sin x² and xy².
-            if (!env_.variable(normalize_name(n->text)))
-                if (auto read = read_function_of_letter(normalize_name(n->text), *n, false)) {
+            const std::string name = normalize_name(n->text);
+            if (!env_.variable(name) && !env_.function(name))
+                if (auto read = read_function_of_letter(name, *n, false)) {
                     // A grouped exponent's range ends before its ')': take
                     // the closing parentheses it opened.
                     std::uint32_t end = p.end;
@@ -766,15 +758,13 @@ private:
     }
 
     // A variable of differentiation: a plain name. `target` is what is
-    // differentiated, and where it is written.
-    template <class Range>
-    expr variable(const ast::operand& o, const expr& target, Range written) {
+    // differentiated, and `written` where.
+    expr variable(const ast::operand& o, const expr& target, ast::located written) {
         const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
         return variable(*n, target, written);
     }
-    template <class Range>
-    expr variable(const ast::name& n, const expr& target, Range written) {
+    expr variable(const ast::name& n, const expr& target, ast::located written) {
         const std::string name = normalize_name(n.text);
         const std::optional<expr> value = env_.variable(name);
         if (const std::string why = why_not_a_variable(name, n.text, value.has_value()); !why.empty())
@@ -782,7 +772,7 @@ private:
         const expr x = symbol(name);
         // After x = 3, x² is 9 and diff(x², x) is 0: true, and a surprise
         // worth a word.
-        const auto [begin, end] = written;
+        const std::uint32_t begin = written.begin, end = written.end;
         if (value && !(*value == x) && !contains(target, x))
             add_note(begin, end,
                      std::string(text(begin, end)) + " read as " + to_string(target, style::unicode) + ", since " +

@@ -336,13 +336,14 @@ private:
         r.value = lower_expression(whole);  // checks the arguments as diff does
         expr current = lower_expression(c.args[0].value);
         std::vector<expr> variables;
-        const auto* order = c.args.size() == 3 ? sole<ast::number>(c.args[2].value) : nullptr;
-        if (order) {
+        if (c.args.size() == 3 && !sole<ast::name>(c.args[2].value)) {
             const expr x = variable_argument(c.args[1]);
-            // Lowering accepted the order; more than the cap is cut here
-            // and refused below unless the derivatives reach 0 first.
-            const std::size_t n = order->text.size() > 3 ? max_explained_orders + 1 : std::stoul(order->text);
-            variables.assign(std::min(n, max_explained_orders + 1), x);
+            // Lowering accepted the order (2, 10^9): a whole number. More
+            // than the cap is cut here and refused below unless the
+            // derivatives reach 0 first.
+            const std::optional<long long> n = lower_expression(c.args[2].value).integer_value();
+            const std::size_t capped = max_explained_orders + 1;
+            variables.assign(n ? std::min<std::size_t>(static_cast<std::size_t>(*n), capped) : capped, x);
         } else {
             for (std::size_t i = 1; i < c.args.size(); ++i) variables.push_back(variable_argument(c.args[i]));
         }
