@@ -412,6 +412,9 @@ TEST_CASE("simplify: bounded rewriting with a stop reason", "[diff][simplify]") 
     CHECK(simplify(pow(sin(x), 2) + pow(cos(x), 2)) == 1);
     CHECK(simplify(3 * y * pow(sin(x), 2) + 3 * y * pow(cos(x), 2)) == 3 * y);
     CHECK(simplify(x / (x + 1) + 1 / (x + 1)) == 1);
+    // Over one denominator when that is not longer written out.
+    CHECK(simplify(1 / y + 1 / (y * (y + 1))) == (y + 2) / (y * (y + 1)));
+    CHECK(simplify(1 / x + 1 / y) == 1 / x + 1 / y);
     CHECK(simplify(sign(x) / abs(x)) == 1 / x);
     // expand-cancel: multiplied out, the terms cancel; kept only when smaller written out.
     CHECK(simplify(pow(x + 1, 2) - pow(x, 2) - 2 * x - 1) == 0);

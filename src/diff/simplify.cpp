@@ -160,6 +160,8 @@ std::optional<expr> expand_bounded(const expr& e) {
     }
 }
 
+std::uint64_t written_size(const expr& e);
+
 // rational-normal: over a common denominator.
 std::optional<expr> rational_normal(const node* sum) {
     std::map<expr, expr> denominator;  // base → largest |negative exponent|
@@ -182,7 +184,7 @@ std::optional<expr> rational_normal(const node* sum) {
     const expr& n = *expanded;
     if (n.is_zero()) return n;
     expr result = n * pow(d, -1);
-    if (node_count(result) > node_count(share(sum))) return std::nullopt;
+    if (written_size(result) > written_size(share(sum))) return std::nullopt;
     return result;
 }
 
