@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fmt/format.h>
 #include <numbers>
 
 using namespace nabla;
@@ -95,6 +96,20 @@ TEST_CASE("the REPL checks a hand derivative and shows the right one beside it",
     CHECK(text.rfind("false: at x = ", 0) == 0);
     CHECK(text.find("\n  left:  4xy\n  right: 4x²y") != std::string::npos);
     CHECK(wrong.to_json().find("\"holds\": false") != std::string::npos);
+
+    // The numeric evidence: difference quotients of z in x at that point,
+    // toward 4xy, computed here on their own from z = 2x²y.
+    const auto point = compare_sides(4 * x * y, 4 * pow(x, 2) * y);
+    const double px = coordinate(point, "x"), py = coordinate(point, "y");
+    auto z_at = [&](double at_x) { return 2 * at_x * at_x * py; };
+    for (const double h : {1e-1, 1e-4}) {
+        const std::string quotient = fmt::format("{:.6g} at h = {:g}", (z_at(px + h) - z_at(px)) / h, h);
+        CHECK(text.find(quotient) != std::string::npos);
+    }
+    CHECK(text.find("\n  (f(x + h) − f(x))/h for f = z: ") != std::string::npos);
+    // The call form gives them too; a second derivative does not.
+    CHECK(s.execute("diff(z, x) == 4x²y").to_text(style::unicode).find("(f(x + h)") != std::string::npos);
+    CHECK(s.execute("∂²z/∂x² == 4x").to_text(style::unicode).find("(f(x + h)") == std::string::npos);
 
     const auto right = s.execute("∂z/∂y == 2x²");
     CHECK(right.holds == true);

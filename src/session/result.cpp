@@ -124,10 +124,18 @@ std::string statement_result::to_text(style s, bool shared) const {
             if (c == '-' && s == style::unicode) evidence += "−";
             else evidence += c;
         }
+        // Its first line says where the sides differ; the two sides follow,
+        // then the rest (the difference quotients of a derivative).
+        const std::size_t first_line = std::min(evidence.find('\n'), evidence.size());
         std::string out = value_text(*this, s);
-        if (!evidence.empty()) out += ": " + evidence;
+        if (first_line > 0) out += ": " + evidence.substr(0, first_line);
         if (holds == false && elements.size() == 2)
             out += "\n  left:  " + to_string(elements[0], s) + "\n  right: " + to_string(elements[1], s);
+        for (std::size_t at = first_line; at < evidence.size();) {
+            const std::size_t end = std::min(evidence.find('\n', at + 1), evidence.size());
+            out += "\n  " + evidence.substr(at + 1, end - at - 1);
+            at = end;
+        }
         return out;
     }
     default: return value_text(*this, s);

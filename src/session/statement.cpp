@@ -252,10 +252,56 @@ private:
             r.holds = false;
             r.text = (v.point.empty() ? "" : where() + " ") + "the left side is " + side(v.left) + " and the right side " +
                      side(v.right);
+            // ∂f/∂x, df/dx, d/dx f, diff(f, x): a first derivative by one variable.
+            if (const ast::derivative* d = sole<ast::derivative>(e.lhs);
+                d && d->variables.size() == 1 && d->variables.front().order == 1) {
+                ast::operand variable;
+                variable.get() = d->variables.front().variable;
+                r.text += difference_quotients(d->target, variable, v.point);
+            } else if (const ast::call* c = sole<ast::call>(e.lhs); c && c->args.size() == 2 && c->primes == 0 &&
+                                                                    normalize_name(c->function.text) == "diff") {
+                r.text += difference_quotients(c->args[0].value, c->args[1].value, v.point);
+            }
             break;
         case outcome::undecided: r.text = v.reason; break;
         }
         return r;
+    }
+
+    // The numeric evidence for a first derivative ∂f/∂x at a point a: the
+    // difference quotients (f(a + h) − f(a))/h, which approach it as h
+    // shrinks. `target` and `variable` are f and x as written; the result
+    // is empty where f has no value.
+    std::string difference_quotients(const ast::operand& target, const ast::operand& variable,
+                                      const std::vector<std::pair<std::string, double>>& point) {
+        const auto* name = sole<ast::name>(variable);
+        if (!name) return {};
+        const expr f = lower_expression(target);
+        const std::string x = normalize_name(name->text);
+        bindings at(point.begin(), point.end());
+        // The derivative does not depend on a symbol of f that the point
+        // leaves out; any value shows the quotients approach it.
+        std::string chosen;
+        for (const expr& s : free_symbols(f))
+            if (at.emplace(s.name(), 0.5).second) chosen += (chosen.empty() ? " with " : ", ") + s.name() + " = 0.5";
+        if (!at.contains(x)) at.emplace(x, 0.5), chosen += (chosen.empty() ? " with " : ", ") + x + " = 0.5";
+        std::string quotients;
+        try {
+            const double base = evaluate(f, at);
+            const double a = at[x];
+            for (const double h : {1e-1, 1e-2, 1e-3, 1e-4}) {
+                at[x] = a + h;
+                quotients += fmt::format("{}{:.6g} at h = {:g}", quotients.empty() ? "" : ", ", (evaluate(f, at) - base) / h, h);
+            }
+        } catch (const error&) {
+            return {};
+        }
+        const ast::located range = ast::range_of(target);
+        std::string written(text_.substr(range.begin, range.end - range.begin));
+        while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.pop_back();
+        // On a line of its own, after the two sides (see statement_result::to_text).
+        return "\n(f(" + x + " + h) − f(" + x + "))/h for f = " + written + chosen + ": " + quotients +
+               ", toward the left side";
     }
 
     // `explain ∂z/∂x`, `explain d/dx (x² + 1)`, `explain ∂²z/∂x∂y`: the word,
