@@ -302,3 +302,64 @@ TEST_CASE("numbering a DAG in parts on several threads gives the numbers one thr
     }
     CHECK(compared >= 30);
 }
+
+TEST_CASE("simplify keeps the value of random expressions and of their derivatives", "[diff][property][simplify]") {
+    const expr x = symbol("x"), y = symbol("y");
+    expression_generator gen(20261128);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> coordinate(-2.0, 2.0);
+    // Rational functions with a common factor multiplied out, for
+    // cancel-fraction: expand(p·q)/expand(q·r).
+    auto polynomial = [&](int degree) {
+        expr p = static_cast<int>(rng() % 5) - 2 + (static_cast<int>(rng() % 3) - 1) * y;
+        for (int k = 1; k <= degree; ++k) p = p + (static_cast<int>(rng() % 7) - 3) * pow(x, k);
+        return p;
+    };
+    auto fraction = [&] {
+        const expr q = polynomial(1 + static_cast<int>(rng() % 2));
+        return expand(polynomial(2) * q) / expand(q * polynomial(1));
+    };
+    int compared = 0, changed = 0, mismatches = 0, fractions_shortened = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        std::vector<expr> cases;
+        try {
+            const expr f = gen.make(3);
+            cases = {f, diff(f, x), fraction()};
+        } catch (const domain_error&) {
+            continue;
+        }
+        for (const expr& e : cases) {
+            expr s;
+            try {
+                s = simplify(e);
+            } catch (const domain_error&) {
+                continue;
+            }
+            if (!(s == e)) ++changed;
+            if (&e == &cases.back() && node_count(s) < node_count(e)) ++fractions_shortened;
+            for (int p = 0; p < 2; ++p) {
+                const bindings at{{"x", coordinate(rng)}, {"y", coordinate(rng)}};
+                double before, after;
+                try {
+                    before = evaluate(e, at, domain_policy::strict);
+                    after = evaluate(s, at, domain_policy::strict);
+                } catch (const domain_error&) {
+                    continue;  // a point outside the domain of one form
+                }
+                if (!std::isfinite(before) || std::fabs(before) > 1e6) continue;
+                ++compared;
+                if (!test::close(before, after, 1e-7, 1e-9)) {
+                    ++mismatches;
+                    INFO(to_string(e) << "  simplified to  " << to_string(s) << " at x=" << at.at("x") << " y=" << at.at("y"));
+                    CHECK(test::close(before, after, 1e-7, 1e-9));
+                }
+            }
+        }
+    }
+    INFO(compared << " points compared, " << changed << " expressions changed by simplify, " << fractions_shortened
+                  << " fractions shortened");
+    CHECK(compared >= 1500);
+    CHECK(changed >= 150);
+    CHECK(fractions_shortened >= 100);
+    CHECK(mismatches == 0);
+}
