@@ -264,7 +264,10 @@ std::optional<expr> expand_cancel(const node* sum) {
 }
 
 std::optional<expr> cancel_fraction(const node* product) {
-    constexpr std::size_t max_items = 16, max_atoms = 8, max_steps = 2000;
+    // Bounds that keep one product's work to a fraction of simplify's second:
+    // pairs of factors tried, atoms and terms of a factor, division steps.
+    constexpr std::size_t max_items = 16, max_pairs = 64, max_atoms = 8, max_terms = 500, max_steps = 1000;
+    std::size_t pairs = 0;
     const monomial m = split(share(product));
     std::vector<expr> numerator, denominator, others;
     bool denominator_has_sum = false;
@@ -284,13 +287,14 @@ std::optional<expr> cancel_fraction(const node* product) {
     for (expr& b : denominator) {
         for (expr& a : numerator) {
             if (a.is_one() || b.is_one()) continue;
+            if (++pairs > max_pairs) break;
             const std::optional<expr> ea = expand_bounded(a), eb = expand_bounded(b);
             if (!ea || !eb) continue;
             std::vector<expr> atoms;
             if (!detail::polynomial::gather_atoms(*ea, atoms) || !detail::polynomial::gather_atoms(*eb, atoms) ||
                 atoms.size() > max_atoms)
                 continue;
-            const auto pa = detail::polynomial::from(*ea, atoms, 2000), pb = detail::polynomial::from(*eb, atoms, 2000);
+            const auto pa = detail::polynomial::from(*ea, atoms, max_terms), pb = detail::polynomial::from(*eb, atoms, max_terms);
             if (!pa || !pb) continue;
             std::optional<detail::polynomial> g;
             if (const int atom = pa->sole_atom(); atom >= 0 && atom == pb->sole_atom())
