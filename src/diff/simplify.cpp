@@ -97,14 +97,14 @@ std::optional<expr> common_factor(const node* sum) {
     for (const node* t : sum->ops()) terms.push_back(split(share(t)));
     // Candidate bases: those of the first term with a numeric exponent.
     std::vector<std::pair<expr, expr>> common;
-    for (const auto& [b, x] : terms[0].factors) {
+    for (const std::pair<expr, expr>& factor : terms[0].factors) {
+        const auto& [b, x] = factor;
         if (!x.is_number()) {
             // eˣ, 2ʸ, x^y: common when every term has the very same power.
-            const bool everywhere = std::all_of(terms.begin() + 1, terms.end(), [&](const monomial& m) {
-                return std::any_of(m.factors.begin(), m.factors.end(),
-                                   [&](const auto& f) { return f.first == b && f.second == x; });
+            const bool everywhere = std::all_of(terms.begin() + 1, terms.end(), [&factor](const monomial& m) {
+                return std::find(m.factors.begin(), m.factors.end(), factor) != m.factors.end();
             });
-            if (everywhere) common.emplace_back(b, x);
+            if (everywhere) common.push_back(factor);
             continue;
         }
         if (x.is_negative_number()) continue;
