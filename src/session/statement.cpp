@@ -569,6 +569,12 @@ private:
         return variable_named(*n);
     }
 
+    // grad(e[, x, y, …]), hessian(…): the variables named after e, or e's
+    // free symbols with a note of their order.
+    std::vector<expr> variables_after_first(const arguments& a, const expr& e, statement_result& r) const {
+        return a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
+    }
+
     std::vector<expr> variables_from(const arguments& a, std::size_t first) const {
         std::vector<expr> vars;
         for (std::size_t i = first; i < a.positional.size(); ++i) vars.push_back(variable_argument(*a.positional[i]));
@@ -590,7 +596,7 @@ private:
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::vector;
-            r.variables = a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
+            r.variables = variables_after_first(a, e, r);
             r.elements = gradient(e, r.variables, context_.diff);
             return r;
         }
@@ -598,7 +604,7 @@ private:
             expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
             const expr e = first();
             r.kind = result_kind::matrix;
-            r.variables = a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
+            r.variables = variables_after_first(a, e, r);
             r.rows = hessian(e, r.variables, context_.diff);
             return r;
         }
