@@ -60,6 +60,32 @@ std::size_t skip_code_points(std::string_view s, std::size_t from, std::size_t c
 
 }  // namespace
 
+excerpt caret_excerpt(std::string_view line, std::size_t column) {
+    std::size_t caret_cp = column > 0 ? column - 1 : 0;
+    excerpt out;
+    const std::size_t total = code_points(line);
+    if (total > shown_width) {
+        const std::size_t from_cp = caret_cp > shown_width / 2 ? caret_cp - shown_width / 2 : 0;
+        const std::size_t b = skip_code_points(line, 0, from_cp);
+        const std::size_t e = skip_code_points(line, b, shown_width);
+        out.shown = (from_cp > 0 ? "…" : "") + std::string(line.substr(b, e - b)) + (e < line.size() ? "…" : "");
+        caret_cp = caret_cp - from_cp + (from_cp > 0 ? 1 : 0);
+    } else {
+        out.shown = std::string(line);
+    }
+    // Tabs in the line stay tabs under it so the caret lines up.
+    std::size_t i = 0, cp = 0;
+    while (cp < caret_cp && i < out.shown.size()) {
+        out.caret += out.shown[i] == '\t' ? '\t' : ' ';
+        ++i;
+        while (i < out.shown.size() && (static_cast<unsigned char>(out.shown[i]) & 0xC0) == 0x80) ++i;
+        ++cp;
+    }
+    while (cp++ < caret_cp) out.caret += ' ';
+    out.caret += '^';
+    return out;
+}
+
 parse_error make_parse_error(std::string_view text, std::size_t offset, std::string message,
                              std::string_view origin) {
     offset = std::min(offset, text.size());
@@ -76,34 +102,7 @@ parse_error make_parse_error(std::string_view text, std::size_t offset, std::str
     // check_utf8 itself, which passes the valid prefix only.
     std::string source_line(line);
 
-    // The shown part of the line and the caret under the column.
-    std::size_t caret_cp = lc.column - 1;
-    std::string shown;
-    const std::size_t total = code_points(line);
-    std::size_t from_cp = 0;
-    if (total > shown_width) {
-        from_cp = caret_cp > shown_width / 2 ? caret_cp - shown_width / 2 : 0;
-        const std::size_t b = skip_code_points(line, 0, from_cp);
-        const std::size_t e = skip_code_points(line, b, shown_width);
-        shown = (from_cp > 0 ? "…" : "") + std::string(line.substr(b, e - b)) +
-                (e < line.size() ? "…" : "");
-        caret_cp = caret_cp - from_cp + (from_cp > 0 ? 1 : 0);
-    } else {
-        shown = std::string(line);
-    }
-    std::string caret;
-    {
-        // Tabs in the line stay tabs under it so the caret lines up.
-        std::size_t i = 0, cp = 0;
-        while (cp < caret_cp && i < shown.size()) {
-            caret += shown[i] == '\t' ? '\t' : ' ';
-            ++i;
-            while (i < shown.size() && (static_cast<unsigned char>(shown[i]) & 0xC0) == 0x80) ++i;
-            ++cp;
-        }
-        while (cp++ < caret_cp) caret += ' ';
-        caret += '^';
-    }
+    auto [shown, caret] = caret_excerpt(line, lc.column);
     std::string where = origin.empty() ? "line " + std::to_string(lc.line) + ", column " +
                                              std::to_string(lc.column)
                                        : std::string(origin) + ":" + std::to_string(lc.line) +

@@ -63,6 +63,16 @@ std::vector<ast::derivative_declaration> parse_rule_file(std::string_view text,
 parse_error make_parse_error(std::string_view text, std::size_t offset, std::string message,
                              std::string_view origin = {});
 
+/// The part of a source line a diagnostic shows, and the caret line under
+/// `column` (1-based, in code points). A line over 72 code points is cut to
+/// 72 around the column, with "…" where it was cut, so that an error in a
+/// megabyte line stays one screen line.
+struct excerpt {
+    std::string shown;
+    std::string caret;
+};
+excerpt caret_excerpt(std::string_view line, std::size_t column);
+
 /// The line/column of a byte offset (1-based; column counts code points).
 struct line_column {
     std::size_t line = 1;

@@ -523,6 +523,34 @@ TEST_CASE("scripts report file:line:col and stop or go on", "[session][scripts]"
     std::filesystem::remove(path);
 }
 
+TEST_CASE("an error in a long script line shows the part around it, caret under the spot", "[session][scripts]") {
+    // 2,000 terms, then a misspelt function, then 2,000 more: the line is
+    // over 20,000 characters and the error is in its middle.
+    std::string line = "y = 1";
+    for (int i = 0; i < 2000; ++i) line += " + " + std::to_string(i);
+    const std::size_t column = line.size() + 4;  // 1-based, after " + "
+    line += " + sni(x)";
+    for (int i = 0; i < 2000; ++i) line += " + " + std::to_string(i);
+    session s;
+    const script_report r = s.run_script(line + "\n", "long.nabla", on_error::stop);
+    REQUIRE(r.errors.size() == 1);
+    const std::string& d = r.errors[0];
+    CHECK(d.starts_with("long.nabla:1:" + std::to_string(column) + ": error: unknown function 'sni'"));
+    // Three lines: the message, the excerpt, the caret; none near the line's length.
+    const std::size_t first = d.find('\n'), second = d.find('\n', first + 1);
+    REQUIRE(second != std::string::npos);
+    const std::string shown = d.substr(first + 1, second - first - 1), caret = d.substr(second + 1);
+    CHECK(caret.find('\n') == std::string::npos);
+    CHECK(shown.size() < 100);
+    CHECK(shown.starts_with("    …"));
+    CHECK(shown.ends_with("…"));
+    // The caret stands under the 's' of "sni" (the excerpt's "…" is one
+    // column wide and three bytes long).
+    const std::size_t at = caret.find('^');
+    REQUIRE(at != std::string::npos);
+    CHECK(shown.substr(at + 2, 3) == "sni");
+}
+
 TEST_CASE("continuation lines", "[session][continuation]") {
     CHECK(needs_continuation("f(x,"));
     CHECK(needs_continuation("(x + 1"));

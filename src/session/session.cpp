@@ -1,6 +1,7 @@
 // The session: REPL commands, scripts, saving, completion. Statements in the
 // grammar's notation are executed in statement.cpp.
 
+#include "grammar/parser.hpp"
 #include "session/json.hpp"
 #include "session/statement.hpp"
 
@@ -59,11 +60,9 @@ std::string printable_text(std::string_view text) { return detail::printable(tex
 
 std::string format_diagnostic(std::string_view file, std::size_t first_line, const std::exception& e) {
     if (const auto* p = dynamic_cast<const parse_error*>(&e)) {
-        std::string out = std::string(file) + ":" + std::to_string(first_line + p->line() - 1) + ":" +
-                          std::to_string(p->column()) + ": error: " + p->message() + "\n    " +
-                          detail::printable(p->source_line()) + "\n    ";
-        out += std::string(p->column() > 0 ? p->column() - 1 : 0, ' ');
-        return out + "^";
+        const auto [shown, caret] = detail::caret_excerpt(detail::printable(p->source_line()), p->column());
+        return std::string(file) + ":" + std::to_string(first_line + p->line() - 1) + ":" +
+               std::to_string(p->column()) + ": error: " + p->message() + "\n    " + shown + "\n    " + caret;
     }
     return std::string(file) + ":" + std::to_string(first_line) + ": error: " + detail::printable(e.what());
 }
