@@ -62,6 +62,12 @@ bool contains_name(const std::array<T, N>& list, std::string_view name) {
 }
 
 
+const written_function* find_written_function(std::string_view name) noexcept {
+    for (const written_function& w : written_functions)
+        if (w.name == name) return &w;
+    return nullptr;
+}
+
 // The known function a misspelt name probably meant ("sni" → "sin").
 std::string_view suggestion_for(std::string_view name) {
     if (name.size() < 2 || name.size() > 8) return {};
@@ -90,7 +96,7 @@ std::string_view suggestion_for(std::string_view name) {
 #define NABLA_FUNCTION(id, text, arity) consider(text);
 #include <nabla/functions.inc>
 #undef NABLA_FUNCTION
-    consider("sqrt");
+    for (const written_function& w : written_functions) consider(w.name);
     return best;
 }
 
@@ -142,13 +148,28 @@ const ast::expression* as_chain(const ast::operand& o) {
 
 // A built-in function, sqrt or a command: never a product before '('.
 bool names_function(std::string_view name) {
-    return find_function(name) || name == "sqrt" || is_command(name);
+    return find_function(name) || is_written_function(name) || is_command(name);
 }
 
 }  // namespace
 
+
+bool is_written_function(std::string_view name) noexcept { return find_written_function(name) != nullptr; }
+
+expr apply_written_function(std::string_view name, const expr& argument) {
+    const written_function* w = find_written_function(name);
+    if (!w || !w->reciprocal_of) return sqrt(argument);
+    return pow(nabla::apply(*w->reciprocal_of, {argument}), -1);
+}
+
+std::string written_function_reading(std::string_view name, std::string_view argument) {
+    const written_function* w = find_written_function(name);
+    if (!w || !w->reciprocal_of) return {};
+    return "1/" + std::string(function_name(*w->reciprocal_of)) + "(" + std::string(argument) + ")";
+}
+
 bool applies_to_next_letter(std::string_view name) {
-    if (name == "sqrt") return true;
+    if (is_written_function(name)) return true;
     const std::optional<function> fn = find_function(name);
     return fn && function_arity(*fn) == 1;
 }
@@ -310,11 +331,11 @@ private:
     // one-letter variable is that function of it, as handwriting reads it
     // (and as `sin x` does), not a product of five letters.
     struct function_of_letter {
-        std::optional<function> fn;  // empty: sqrt
+        std::optional<function> fn;  // empty: a written function (sqrt, sec)
         expr argument;
         std::string function_text, letter_text;  // as written: "sin", "x1"
         expr applied_to(const expr& argument_value) const {
-            return fn ? nabla::apply(*fn, {argument_value}) : sqrt(argument_value);
+            return fn ? nabla::apply(*fn, {argument_value}) : apply_written_function(function_text, argument_value);
         }
     };
     std::optional<function_of_letter> read_function_of_letter(const std::string& name, const ast::name& n,
@@ -353,7 +374,7 @@ private:
         if (is_command(name))
             fail(n.begin, "'" + name + "' is a command; use it as a whole statement, like " +
                               (name == "explain" ? "explain ∂z/∂x or explain(z, x)" : name + "(…)"));
-        if (find_function(name) || name == "sqrt")
+        if (find_function(name) || is_written_function(name))
             fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
         if (name == "pi" || name == "π") return {pi()};
         if (name == "e") return {e()};
@@ -628,6 +649,24 @@ private:
                                    std::to_string(c.args.size()));
     }
 
+    // sec(x) and the like, with a note saying what they are read as: the
+    // result prints in cos (d/dx sec(x) is sin(x)/cos(x)²).
+    // `power` is the exponent written on the name (sec²x), or none.
+    expr written(const std::string& name, const expr& argument, std::uint32_t begin, std::uint32_t end,
+                 const ast::operand& written_argument, const ast::operand* power = nullptr) {
+        const auto [arg_begin, arg_end] = ast::range_of(written_argument);
+        if (std::string reading = written_function_reading(name, text(arg_begin, arg_end)); !reading.empty()) {
+            if (power) {
+                const auto [p_begin, p_end] = ast::range_of(*power);
+                const std::string_view exponent = text(p_begin, p_end);
+                const bool superscript = !exponent.empty() && static_cast<unsigned char>(exponent.front()) >= 0x80;
+                reading = "(" + reading + ")" + (superscript ? "" : "^") + std::string(exponent);
+            }
+            add_note(begin, end, std::string(text(begin, end)) + " read as " + reading);
+        }
+        return apply_written_function(name, argument);
+    }
+
     expr node(const ast::boxed<ast::call>& cf) {
         const ast::call& c = cf.get();
         if (!c.primes && c.partials.empty()) {
@@ -687,18 +726,18 @@ private:
         if (const user_function* f = env_.function(name)) {
             check_arity(c, name, f->parameters.size());
             known = *f;
-        } else if (auto fn = find_function(name); fn || name == "sqrt") {
+        } else if (auto fn = find_function(name); fn || is_written_function(name)) {
             const std::size_t arity = fn ? std::size_t(function_arity(*fn)) : 1;
             check_arity(c, name, arity);
             if (indices.empty()) {
                 std::vector<expr> args = positional(c, name);
-                if (!fn) return sqrt(args[0]);
+                if (!fn) return written(name, args[0], c.begin, c.end, c.args[0].value);
                 return nabla::apply(*fn, args);
             }
             // sin'(x): the derivative of the elementary function.
             user_function f;
             for (std::size_t i = 0; i < arity; ++i) f.parameters.push_back(symbol("∂arg" + std::to_string(i)));
-            f.body = fn ? nabla::apply(*fn, f.parameters) : sqrt(f.parameters[0]);
+            f.body = fn ? nabla::apply(*fn, f.parameters) : apply_written_function(name, f.parameters[0]);
             known = std::move(f);
         } else if (env_.variable(name)) {
             fail(c.function.begin, "'" + name + "' is a variable, not a function");
@@ -785,7 +824,7 @@ private:
         const ast::application& a = af.get();
         const std::string name = normalize_name(a.function.text);
         std::optional<function> fn = find_function(name);
-        if (!fn && name != "sqrt") fail(a.function.begin, "unknown function '" + name + "'");
+        if (!fn && !is_written_function(name)) fail(a.function.begin, "unknown function '" + name + "'");
         if (fn && function_arity(*fn) != 1)
             fail(a.function.begin, "'" + name + "' takes " + std::to_string(function_arity(*fn)) +
                                        " arguments; write " + name + "(a, b)");
@@ -827,8 +866,10 @@ private:
                          std::string(text(arg_begin, arg_end)) + ")");
             return nabla::apply(it->second, {argument});
         }
-        expr value = fn ? nabla::apply(*fn, {argument}) : sqrt(argument);
-        if (a.exponent.get().index() != 0) value = pow(value, operand(a.exponent));
+        const bool has_power = a.exponent.get().index() != 0;
+        expr value = fn ? nabla::apply(*fn, {argument})
+                        : written(name, argument, a.begin, a.end, a.argument, has_power ? &a.exponent : nullptr);
+        if (has_power) value = pow(value, operand(a.exponent));
         return value;
     }
 

@@ -99,6 +99,15 @@ bool name_before_paren_multiplies(std::string_view name, bool split_names = true
 /// a product of letters (a megabyte identifier is one name).
 inline constexpr std::size_t max_split_letters = 32;
 
+/// One of the written functions of parser.hpp (sqrt, sec, csc, cot, sech,
+/// csch, coth): read as an expression of its argument.
+bool is_written_function(std::string_view name) noexcept;
+/// What `name`, one of those, of `argument` is.
+expr apply_written_function(std::string_view name, const expr& argument);
+/// For all but sqrt, which prints as it is written (√x): what the result
+/// is in words, "1/cos(x)", for the note that explains the printed result.
+std::string written_function_reading(std::string_view name, std::string_view argument);
+
 /// True when the parser reads the run of letters `name` (normalized),
 /// written alone, as one word rather than a product of its letters: a
 /// function (sin, ln, sqrt), a command (grad), the keyword `at`, the

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,19 @@ program parse_checked_program(std::string_view text, const parse_options& option
 /// file name: "derivatives.rules:4:12: expected …".
 std::vector<ast::derivative_declaration> parse_rule_file(std::string_view text,
                                                          std::string_view file_name);
+
+/// Names read as an expression of their one argument rather than functions
+/// of the core, as √ is a power: sqrt(u) = u^(1/2), sec(u) = 1/cos(u), and
+/// so on. The grammar applies them like functions (sec x, sec²x, secx);
+/// lowering builds what they stand for.
+struct written_function {
+    std::string_view name;
+    std::optional<function> reciprocal_of;  // empty: sqrt
+};
+inline constexpr written_function written_functions[] = {
+    {"sqrt", std::nullopt}, {"sec", function::cos},   {"csc", function::sin},   {"cot", function::tan},
+    {"sech", function::cosh}, {"csch", function::sinh}, {"coth", function::tanh},
+};
 
 /// Builds the parse_error for a byte offset of `text`: computes line and
 /// column (code points), extracts the line, draws the caret. Used by the

@@ -7,6 +7,7 @@
 #include "grammar/ast.hpp"
 #include "grammar/config.hpp"
 #include "grammar/error_handler.hpp"
+#include "grammar/parser.hpp"
 #include "grammar/unicode.hpp"
 
 #include <boost/spirit/home/x3.hpp>
@@ -24,13 +25,15 @@ inline constexpr std::string_view application_names[] = {
 #define NABLA_FUNCTION(id, name, arity) name,
 #include <nabla/functions.inc>
 #undef NABLA_FUNCTION
-    "ln", "sqrt"};
+    "ln"};
 
 inline bool is_application_name(std::string_view word) noexcept {
     // Most words are one-letter names; every function name is longer.
     if (word.size() < 2) return false;
     for (auto n : application_names)
         if (n == word) return true;
+    for (const auto& w : detail::written_functions)
+        if (w.name == word) return true;
     return false;
 }
 

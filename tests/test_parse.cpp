@@ -149,6 +149,26 @@ TEST_CASE("function application", "[parse]") {
     CHECK_PARSES("f(x + 1)", call("f", {x + 1}));
 }
 
+TEST_CASE("sec, csc, cot and their hyperbolic kin are reciprocals, written as functions", "[parse]") {
+    CHECK_PARSES("sec(x)", 1 / cos(x));
+    CHECK_PARSES("csc x", 1 / sin(x));
+    CHECK_PARSES("cot(2x)", 1 / tan(2 * x));
+    CHECK_PARSES("sech x", 1 / cosh(x));
+    CHECK_PARSES("csch(x)", 1 / sinh(x));
+    CHECK_PARSES("coth x", 1 / tanh(x));
+    CHECK_PARSES("sec²x", pow(cos(x), -2));
+    CHECK_PARSES("secx", 1 / cos(x));
+    CHECK_PARSES("2sec x tan x", 2 * tan(x) / cos(x));
+    CHECK_PARSES("sec(0)", expr(1));
+    CHECK(notes_of("sec(x)") == std::vector<std::string>{"sec(x) read as 1/cos(x)"});
+    CHECK(notes_of("csc²x") == std::vector<std::string>{"csc²x read as (1/sin(x))²"});
+    CHECK(notes_of("cot^2 x") == std::vector<std::string>{"cot^2 x read as (1/tan(x))^2"});
+    CHECK(notes_of("sqrt(x)").empty());  // √x prints as written
+    // The derivative a textbook gives: d/dx sec(x) = sec(x)tan(x) = sin(x)/cos(x)².
+    CHECK(diff(parse("sec(x)"), x) == sin(x) / pow(cos(x), 2));
+    CHECK(diff(parse("csc(x)"), x) == -cos(x) / pow(sin(x), 2));
+}
+
 TEST_CASE("a function's name run into one letter applies the function to it", "[parse]") {
     const expr t = symbol("t"), theta = symbol("θ"), x1 = symbol("x1");
     CHECK_PARSES("sinx", sin(x));

@@ -458,7 +458,8 @@ std::vector<std::string> session::completions(std::string_view line) const {
 #define NABLA_FUNCTION(id, name, arity) candidates.emplace_back(name);
 #include <nabla/functions.inc>
 #undef NABLA_FUNCTION
-        for (const char* extra : {"sqrt", "ln", "pi", "ans"}) candidates.emplace_back(extra);
+        for (const char* extra : {"sqrt", "sec", "csc", "cot", "sech", "csch", "coth", "ln", "pi", "ans"})
+            candidates.emplace_back(extra);
         for (const auto& n : variable_names()) candidates.push_back(n);
         for (const auto& n : function_names()) candidates.push_back(n);
     }

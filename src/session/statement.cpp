@@ -188,7 +188,7 @@ private:
         const std::string name = normalize_name(n.text);
         if (is_command(name) || is_capability(name))
             throw fail(n.begin, "'" + name + "' is a command; choose another name");
-        if (find_function(name) || name == "sqrt")
+        if (find_function(name) || is_written_function(name))
             throw fail(n.begin, "'" + name + "' is a built-in function; choose another name");
         if (name == "pi" || name == "π") throw fail(n.begin, "'" + name + "' is the constant π; choose another name");
         if (name == "ans") throw fail(n.begin, "'ans' is the last result; choose another name");
