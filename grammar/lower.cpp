@@ -771,7 +771,8 @@ private:
             fail(c.function.begin, "'diff' takes an expression and variables: diff(e, x)");
         for (const auto& a : c.args)
             if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
-        expr target = operand(c.args[0].value);
+        const auto defined = defined_function_of_own_parameters(c.args[0].value, source_, env_, notes_);
+        expr target = defined ? defined->value : operand(c.args[0].value);
         if (c.args.size() == 3 && !std::holds_alternative<ast::name>(c.args[2].value.get())) {
             // diff(e, x, n): n is any expression with a whole-number value (3, 10^9, -1).
             const auto [at, end] = ast::range_of(c.args[2].value);
@@ -895,7 +896,8 @@ private:
 
     expr node(const ast::boxed<ast::derivative>& df) {
         const ast::derivative& d = df.get();
-        expr target = operand(d.target);
+        const auto defined = defined_function_of_own_parameters(d.target, source_, env_, notes_);
+        expr target = defined ? defined->value : operand(d.target);
         std::vector<expr> vars;
         std::uint64_t total = 0;
         for (const auto& v : d.variables) {
@@ -974,6 +976,23 @@ expr lower(const ast::operand& e, std::string_view source, const environment& en
         lowerer l(source, env, notes, options);
         return l.operand(e);
     });
+}
+
+std::optional<defined_function_target> defined_function_of_own_parameters(const ast::operand& target,
+                                                                          std::string_view source,
+                                                                          const environment& env,
+                                                                          std::vector<note>* notes) {
+    const auto* n = std::get_if<ast::name>(&target.get());
+    if (!n) return std::nullopt;
+    const std::string name = normalize_name(n->text);
+    if (env.variable(name)) return std::nullopt;
+    const user_function* f = env.function(name);
+    if (!f) return std::nullopt;
+    std::string reading = std::string(source.substr(n->begin, n->end - n->begin)) + " read as " + name + "(";
+    for (std::size_t i = 0; i < f->parameters.size(); ++i)
+        reading += (i ? ", " : "") + to_string(f->parameters[i], style::unicode);
+    if (notes) notes->push_back(note{n->begin, n->end, reading + ")"});
+    return defined_function_target{f->kept_by_name ? call(name, f->parameters) : f->body, f->parameters};
 }
 
 expr differential_symbol(std::string_view variable) {

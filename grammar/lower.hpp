@@ -99,6 +99,20 @@ bool name_before_paren_multiplies(std::string_view name, bool split_names = true
 /// a product of letters (a megabyte identifier is one name).
 inline constexpr std::size_t max_split_letters = 32;
 
+/// A defined function named alone where a derivative is taken (∂f/∂x, dg/dt,
+/// ∇f): the function of its own parameters, as a textbook means it, with a
+/// note ("f read as f(x, y)"). Empty when `target` is not such a name (a
+/// variable of the name wins). The body, or for a function with a declared
+/// derivative the call f(x, y) itself.
+struct defined_function_target {
+    expr value;
+    std::vector<expr> parameters;
+};
+std::optional<defined_function_target> defined_function_of_own_parameters(const ast::operand& target,
+                                                                          std::string_view source,
+                                                                          const environment& env,
+                                                                          std::vector<note>* notes);
+
 /// One of the written functions of parser.hpp (sqrt, sec, csc, cot, sech,
 /// csch, coth): read as an expression of its argument.
 bool is_written_function(std::string_view name) noexcept;

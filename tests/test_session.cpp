@@ -86,6 +86,42 @@ TEST_CASE("function definitions substitute their arguments", "[session]") {
     CHECK(s.execute("g(2)").value == expr(6));
 }
 
+TEST_CASE("a defined function named alone is differentiated as a function of its parameters", "[session][user]") {
+    session s;
+    const expr t = symbol("t");
+    s.execute("f(x, y) = x^2 + 3x y");
+    s.execute("g(t) = t^3");
+    // ∂f/∂x of f(x, y) = x² + 3xy is 2x + 3y, as a textbook means it.
+    const statement_result fx = s.execute("∂f/∂x");
+    CHECK(fx.value == 2 * x + 3 * y);
+    CHECK(fx.notes == std::vector<std::string>{"f read as f(x, y)"});
+    CHECK(s.execute("diff(f, y)").value == 3 * x);
+    CHECK(s.execute("∂²f/∂x∂y").value == expr(3));
+    CHECK(s.execute("dg/dt").value == 3 * pow(t, 2));
+    CHECK(s.execute("d²g/dt²").value == 6 * t);
+    CHECK(s.execute("d/dt g").value == 3 * pow(t, 2));
+    // ∇f is over the parameters, in their order, not alphabetically.
+    s.execute("h(y, x) = y^2 x");
+    const statement_result grad_h = s.execute("∇h");
+    CHECK(grad_h.variables == std::vector<expr>{y, x});
+    CHECK(grad_h.elements == std::vector<expr>{2 * x * y, pow(y, 2)});
+    // The parameters are the function's own: a variable x = 5 leaves them be.
+    s.execute("x = 5");
+    CHECK(s.execute("∂f/∂x").value == 2 * x + 3 * y);
+    // explain and checks take it too; a wrong answer gets difference quotients.
+    const statement_result steps = s.execute("explain ∂g/∂t");
+    REQUIRE(steps.kind == result_kind::steps);
+    CHECK(steps.value == 3 * pow(t, 2));
+    CHECK(s.execute("dg/dt == 3t^2").holds == true);
+    const statement_result wrong = s.execute("dg/dt == 3t");
+    CHECK(wrong.holds == false);
+    CHECK(wrong.text.find("(f(t + h) − f(t))/h for f = g") != std::string::npos);
+    // A function with a declared derivative keeps its name, and the declaration rules.
+    s.execute("softplus(u) = log(1 + e^u)");
+    s.execute("∂softplus(u) = sigmoid(u)·∂u");
+    CHECK(s.execute("d softplus/du").value == call("sigmoid", {symbol("u")}));
+}
+
 TEST_CASE("a defined function with a declared derivative differentiates by the declaration", "[session][user]") {
     session s;
     s.execute("softplus(u) = log(1 + e^u)");

@@ -32,8 +32,10 @@ namespace {
 // defined shadow variables of the same name.
 class session_environment final : public environment {
 public:
-    session_environment(const session::state& state, const std::vector<std::string>& shadowed = {})
+    // `shadowed` is kept by reference: it must outlive the environment.
+    session_environment(const session::state& state, const std::vector<std::string>& shadowed)
         : state_(state), shadowed_(shadowed) {}
+    explicit session_environment(const session::state& state) : session_environment(state, no_names()) {}
 
     std::optional<expr> variable(std::string_view name) const override {
         // A parameter stands for itself, also when its name has several
@@ -57,6 +59,10 @@ public:
 
 private:
     const session::state& state_;
+    static const std::vector<std::string>& no_names() {
+        static const std::vector<std::string> none;
+        return none;
+    }
     const std::vector<std::string>& shadowed_;
     mutable std::map<std::string, user_function, std::less<>> cache_;
 };
@@ -162,6 +168,14 @@ private:
         return value;
     }
 
+    // What a derivative differentiates: an expression, or a defined function
+    // named alone, of its own parameters (lowering notes it).
+    expr differentiated(const ast::operand& target) {
+        session_environment env(context_.state);
+        if (auto f = defined_function_of_own_parameters(target, text_, env, nullptr)) return f->value;
+        return lower_expression(target);
+    }
+
     // An argument of a command, which may itself be a command with a single
     // value: simplify(expand((x + 1)²)). Nesting is capped, as in the parser.
     expr lower_argument(const ast::operand& e) {
@@ -198,8 +212,15 @@ private:
     statement_result expression_statement(const ast::operand& e) {
         statement_result r;
         if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) {
-            // ∇z: the gradient over z's free symbols.
+            // ∇z: the gradient over z's free symbols; ∇f of a defined
+            // f(x, y), over its parameters in their order.
             r.kind = result_kind::vector;
+            session_environment env(context_.state);
+            if (auto f = defined_function_of_own_parameters(g->target, text_, env, &notes_)) {
+                r.variables = f->parameters;
+                r.elements = gradient(f->value, r.variables, context_.diff);
+                return r;
+            }
             const expr target = lower_expression(g->target);
             r.variables = implied_variables(free_symbols(target), r);
             r.elements = gradient(target, r.variables, context_.diff);
@@ -276,7 +297,7 @@ private:
                                       const std::vector<std::pair<std::string, double>>& point) {
         const auto* name = sole<ast::name>(variable);
         if (!name) return {};
-        const expr f = lower_expression(target);
+        const expr f = differentiated(target);
         const std::string x = normalize_name(name->text);
         bindings at(point.begin(), point.end());
         // The derivative does not depend on a symbol of f that the point
@@ -341,7 +362,7 @@ private:
             const expr x = variable_named(v.variable);
             for (std::uint32_t k = 0; k < v.order && variables.size() <= max_explained_orders; ++k) variables.push_back(x);
         }
-        explain_in_turn(r, lower_expression(d->target), variables);
+        explain_in_turn(r, differentiated(d->target), variables);
         set_ans(r.value);
         return r;
     }
@@ -380,7 +401,7 @@ private:
         statement_result r;
         r.kind = result_kind::steps;
         r.value = lower_expression(whole);  // checks the arguments as diff does
-        expr current = lower_expression(c.args[0].value);
+        expr current = differentiated(c.args[0].value);
         std::vector<expr> variables;
         if (c.args.size() == 3 && !sole<ast::name>(c.args[2].value)) {
             const expr x = variable_argument(c.args[1]);
