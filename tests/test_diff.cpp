@@ -436,6 +436,19 @@ TEST_CASE("simplify: bounded rewriting with a stop reason", "[diff][simplify]") 
     CHECK(simplify_report(pow(sin(x), 2) + pow(cos(x), 2), instant).reason == stop_reason::time_limit);
 }
 
+TEST_CASE("simplify: tan(u)·cos(u) is sin(u), tanh(u)·cosh(u) is sinh(u)", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y");
+    CHECK(simplify(tan(x) * cos(x)) == sin(x));
+    // The derivative of cot(x) = 1/tan(x) is −1/sin(x)², as a table gives it.
+    CHECK(simplify(diff(1 / tan(x), x)) == -1 / pow(sin(x), 2));
+    CHECK(simplify(y * pow(tan(x), 3) * pow(cos(x), 2)) == y * pow(sin(x), 2) * tan(x));
+    CHECK(simplify(1 / (tanh(x) * cosh(x))) == 1 / sinh(x));
+    // Only powers of one sign pair up, and only whole ones; other arguments stay apart.
+    CHECK(simplify(tanh(x) / cosh(x)) == tanh(x) / cosh(x));
+    CHECK(simplify(sqrt(tan(x)) * cos(x)) == sqrt(tan(x)) * cos(x));
+    CHECK(simplify(tan(x) * cos(y)) == tan(x) * cos(y));
+}
+
 TEST_CASE("simplify cancels common polynomial factors of a fraction", "[diff][simplify]") {
     const expr x = symbol("x"), y = symbol("y"), a = symbol("a");
     // One variable: Euclid's gcd.

@@ -90,6 +90,34 @@ std::optional<expr> pythagoras(const node* sum) {
     return std::nullopt;
 }
 
+// tangent-cosine: tan(u)ᵃ·cos(u)ᵇ, a and b whole numbers of one sign, is
+// sin(u)ᵏ·tan(u)ᵃ⁻ᵏ·cos(u)ᵇ⁻ᵏ with k the one of a, b nearer 0, since
+// tan(u)·cos(u) = sin(u); the same for tanh and cosh. It takes the
+// derivative of cot(x) = 1/tan(x), −1/(cos(x)²tan(x)²), to −1/sin(x)².
+std::optional<expr> tangent_cosine(const node* product) {
+    monomial m = split(share(product));
+    for (std::size_t i = 0; i < m.factors.size(); ++i) {
+        const auto& [tangent, a] = m.factors[i];
+        const node* t = tangent.get();
+        const bool circular = t->is_fn(function::tan), hyperbolic = t->is_fn(function::tanh);
+        const std::optional<long long> a_value = a.integer_value();
+        if ((!circular && !hyperbolic) || !a_value) continue;
+        const expr cosine = circular ? cos(tangent[0]) : cosh(tangent[0]);
+        for (std::size_t j = 0; j < m.factors.size(); ++j) {
+            const auto& [base, b] = m.factors[j];
+            const std::optional<long long> b_value = b.integer_value();
+            if (!(base == cosine) || !b_value || (*a_value < 0) != (*b_value < 0)) continue;
+            const long long k = *a_value < 0 ? std::max(*a_value, *b_value) : std::min(*a_value, *b_value);
+            std::vector<expr> factors{m.coefficient, pow(circular ? sin(tangent[0]) : sinh(tangent[0]), k),
+                                      pow(tangent, *a_value - k), pow(cosine, *b_value - k)};
+            for (std::size_t f = 0; f < m.factors.size(); ++f)
+                if (f != i && f != j) factors.push_back(pow(m.factors[f].first, m.factors[f].second));
+            return mul(factors);
+        }
+    }
+    return std::nullopt;
+}
+
 // common-factor: the factors every term has, at their lowest power, and the
 // rational content of the coefficients.
 std::optional<expr> common_factor(const node* sum) {
@@ -346,6 +374,9 @@ expr pass(const expr& e, budget& b) {
                 } else if (auto q = cancel_fraction(rn); q && !(*q == r)) {
                     ++b.steps;
                     r = *q;
+                } else if (auto t = tangent_cosine(rn)) {
+                    ++b.steps;
+                    r = *t;
                 }
             } else if (rn->is(kind::power)) {
                 if (auto f = clear_fractions(rn); f && !(*f == r)) {  // 1/(x/2 + 1/3)

@@ -77,7 +77,7 @@ const std::vector<command_info> command_table = {
      "", "subs(x y, x=y, y=x)", "xy"},
     {"expand", "expand(e)", "multiply out products and integer powers of sums",
      "", "expand((x + 1)^2)", "x² + 2x + 1"},
-    {"simplify", "simplify(e)", "bounded rewriting: common factors, sin² + cos² = 1",
+    {"simplify", "simplify(e)", "bounded rewriting: common factors, sin² + cos² = 1, tan·cos = sin",
      "Also over a common denominator, common polynomial factors of a fraction cancelled "
      "(`simplify((x^2 - 1)/(x - 1))` is `x + 1`), fractions inside a denominator cleared "
      "(`1/(x/2 + 1)` is `2/(x + 2)`), and multiplied out where that is shorter "
