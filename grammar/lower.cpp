@@ -369,6 +369,7 @@ private:
         if (is_plain_letter_name(n.text)) return {plain_letter_value(n)};
         const std::string name = normalize_name(n.text);
         if (auto v = env_.variable(name)) return {*v};
+        if (const std::string why = env_.unavailable(name); !why.empty()) fail(n.begin, why);
         if (env_.function(name))
             fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
         if (is_command(name))

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,13 @@ public:
     virtual const user_function* function(std::string_view name) const {
         (void)name;
         return nullptr;
+    }
+    /// Why a name the environment reserves has no value yet ("'ans' is the
+    /// last result, and there is none yet"), or empty: such a name is an
+    /// error rather than a product of its letters.
+    virtual std::string unavailable(std::string_view name) const {
+        (void)name;
+        return {};
     }
 };
 

@@ -69,6 +69,17 @@ TEST_CASE("derivatives of a variable use its value", "[session]") {
     CHECK(s.execute("ans + 1").value == 2 * pow(x, 2) + 1);
 }
 
+TEST_CASE("ans before any result is an error, not the product a·n·s", "[session][errors]") {
+    session s;
+    CHECK(error_of(s, "ans + 1").find("'ans' is the last result, and there is none yet") != std::string::npos);
+    s.execute("z = 2x²y");  // an assignment is not a result
+    CHECK(error_of(s, "ans").find("there is none yet") != std::string::npos);
+    s.execute("z + 1");
+    CHECK(s.execute("2ans").value == 2 * (2 * pow(x, 2) * y + 1));
+    s.execute(":clear");
+    CHECK(error_of(s, "ans").find("there is none yet") != std::string::npos);
+}
+
 TEST_CASE("function definitions substitute their arguments", "[session]") {
     session s;
     const statement_result d = s.execute("f(x, y) = x² + y");

@@ -47,6 +47,11 @@ public:
         return std::nullopt;
     }
 
+    std::string unavailable(std::string_view name) const override {
+        if (name == "ans" && !state_.has_ans) return "'ans' is the last result, and there is none yet";
+        return {};
+    }
+
     const user_function* function(std::string_view name) const override {
         const auto it = state_.functions.find(name);
         if (it == state_.functions.end()) return nullptr;
