@@ -9,7 +9,8 @@
 // 2. Bytes per node: resident memory growth (from /proc/self/statm) divided
 //    by the live node count, intern table included.
 // 3. The machine's latency of one random load over a buffer the size of that
-//    table: the floor of the million-node case.
+//    table: the floor of the million-node case; and over 256 KiB to 4 MiB,
+//    which shows where the caches end.
 // 4. Build time of the N-variable Rosenbrock function
 //    Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², for N = 10⁴ and 10⁵, built as the
 //    peers build it (a vector of terms, one n-ary sum).
@@ -135,6 +136,10 @@ int main() {
         const double ns = random_load_ns(detail::intern_table_bytes());
         std::printf("memory latency: %.0f ns per random load over %zu MiB (at most %.2f million nodes/s at one miss each)\n",
                     ns, detail::intern_table_bytes() >> 20, 1e3 / ns);
+        // Where the caches end: any table of a million nodes is past it.
+        std::printf("memory latency by size:");
+        for (std::size_t kib : {256, 512, 1024, 2048, 4096})
+            std::printf(" %zu KiB %.0f ns%s", kib, random_load_ns(kib << 10), kib == 4096 ? "\n" : ",");
     }
 
     // The same million, built by one thread per core at once (each its own
