@@ -725,6 +725,16 @@ private:
         // The function as a body in its parameters, when one is known.
         std::optional<user_function> known;
         if (const user_function* f = env_.function(name)) {
+            if (c.primes && f->parameters.size() != 1) {
+                // f′(x) of an f(x, y): a partial derivative was meant.
+                std::string params;
+                for (std::size_t i = 0; i < f->parameters.size(); ++i)
+                    params += (i ? ", " : "") + to_string(f->parameters[i], style::unicode);
+                const std::string first = f->parameters.empty() ? "x" : to_string(f->parameters[0], style::unicode);
+                fail(c.function.begin, "primes are for functions of one variable, and " + name + "(" + params +
+                                           ") has " + std::to_string(f->parameters.size()) + ": write ∂" + name +
+                                           "/∂" + first + " or ∂₁" + name + "(" + params + ")");
+            }
             check_arity(c, name, f->parameters.size());
             known = *f;
         } else if (auto fn = find_function(name); fn || is_written_function(name)) {

@@ -127,6 +127,9 @@ TEST_CASE("a defined function named alone is differentiated as a function of its
     const statement_result wrong = s.execute("dg/dt == 3t");
     CHECK(wrong.holds == false);
     CHECK(wrong.text.find("(f(t + h) − f(t))/h for f = g") != std::string::npos);
+    // f′ of a function of two variables points to the partial derivative.
+    CHECK(error_of(s, "f'(x)").find("primes are for functions of one variable, and f(x, y) has 2: write ∂f/∂x or "
+                                    "∂₁f(x, y)") != std::string::npos);
     // A function with a declared derivative keeps its name, and the declaration rules.
     s.execute("softplus(u) = log(1 + e^u)");
     s.execute("∂softplus(u) = sigmoid(u)·∂u");
