@@ -111,6 +111,18 @@ TEST_CASE("the REPL checks a hand derivative and shows the right one beside it",
     CHECK(s.execute("diff(z, x) == 4x²y").to_text(style::unicode).find("(f(x + h)") != std::string::npos);
     CHECK(s.execute("∂²z/∂x² == 4x").to_text(style::unicode).find("(f(x + h)") == std::string::npos);
 
+    // Names in the evidence are written as the session writes results:
+    // w₁ at the Unicode prompt, w1 after :format ascii.
+    s.execute("C = (w1 x1 - y)^2");
+    const std::string unicode_text = s.execute("∂C/∂w1 == 2x1(w1 x1 - y) + 1").to_text(style::unicode);
+    CHECK(unicode_text.find("w₁ = ") != std::string::npos);
+    CHECK(unicode_text.find("(f(w₁ + h) − f(w₁))/h for f = C") != std::string::npos);
+    s.execute(":format ascii");
+    const std::string ascii_text = s.execute("∂C/∂w1 == 2x1(w1 x1 - y) + 1").to_text(style::ascii);
+    CHECK(ascii_text.find("w1 = ") != std::string::npos);
+    CHECK(ascii_text.find("(f(w1 + h) - f(w1))/h for f = C") != std::string::npos);
+    s.execute(":format unicode");
+
     const auto right = s.execute("∂z/∂y == 2x²");
     CHECK(right.holds == true);
     CHECK(right.to_text(style::unicode) == "true");

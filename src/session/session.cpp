@@ -178,7 +178,7 @@ statement_result session::run(state& st, std::string_view statement) {
         if (word == "help" && topic_is_word) return run_command(st, ":" + std::string(body));
         if (body == "quit" || body == "exit") return run_command(st, ":quit");
     }
-    detail::statement_context context{st, cancel_, diff_};
+    detail::statement_context context{st, cancel_, diff_, style_};
     statement_result r = detail::run_statement(context, statement);
     r.input = std::string(statement);
     return r;

@@ -256,7 +256,7 @@ private:
         auto where = [&] {
             std::string out;
             for (const auto& [name, value] : v.point)
-                out += (out.empty() ? "at " : ", ") + to_string(symbol(name), style::ascii) + " = " + number(value);
+                out += (out.empty() ? "at " : ", ") + to_string(symbol(name), context_.style) + " = " + number(value);
             return out;
         };
         auto side = [&](const side_at_point& p) { return p.undefined.empty() ? number(p.value) : "undefined (" + p.undefined + ")"; };
@@ -303,20 +303,22 @@ private:
         const auto* name = sole<ast::name>(variable);
         if (!name) return {};
         const expr f = differentiated(target);
-        const std::string x = normalize_name(name->text);
+        const std::string x_name = normalize_name(name->text);
+        const std::string x = to_string(symbol(x_name), context_.style);
         bindings at(point.begin(), point.end());
         // The derivative does not depend on a symbol of f that the point
         // leaves out; any value shows the quotients approach it.
         std::string chosen;
         for (const expr& s : free_symbols(f))
-            if (at.emplace(s.name(), 0.5).second) chosen += (chosen.empty() ? " with " : ", ") + s.name() + " = 0.5";
-        if (!at.contains(x)) at.emplace(x, 0.5), chosen += (chosen.empty() ? " with " : ", ") + x + " = 0.5";
+            if (at.emplace(s.name(), 0.5).second)
+                chosen += (chosen.empty() ? " with " : ", ") + to_string(s, context_.style) + " = 0.5";
+        if (!at.contains(x_name)) at.emplace(x_name, 0.5), chosen += (chosen.empty() ? " with " : ", ") + x + " = 0.5";
         std::string quotients;
         try {
             const double base = evaluate(f, at);
-            const double a = at[x];
+            const double a = at[x_name];
             for (const double h : {1e-1, 1e-2, 1e-3, 1e-4}) {
-                at[x] = a + h;
+                at[x_name] = a + h;
                 quotients += fmt::format("{}{:.6g} at h = {:g}", quotients.empty() ? "" : ", ", (evaluate(f, at) - base) / h, h);
             }
         } catch (const error&) {
@@ -326,7 +328,8 @@ private:
         std::string written(text_.substr(range.begin, range.end - range.begin));
         while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.pop_back();
         // On a line of its own, after the two sides (see statement_result::to_text).
-        return "\n(f(" + x + " + h) − f(" + x + "))/h for f = " + written + chosen + ": " + quotients +
+        const std::string minus = context_.style == style::unicode ? " − " : " - ";
+        return "\n(f(" + x + " + h)" + minus + "f(" + x + "))/h for f = " + written + chosen + ": " + quotients +
                ", toward the left side";
     }
 

@@ -14,6 +14,8 @@ struct statement_context {
     session::state& state;
     const std::atomic<bool>* cancel;
     const diff_options& diff;
+    /// How names in a result's text are written (the point of a failed check).
+    nabla::style style = nabla::style::unicode;
 };
 
 // Parses and runs one statement (not a `:command`). Changes `context.state`
