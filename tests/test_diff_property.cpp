@@ -171,6 +171,34 @@ TEST_CASE("symbolic, reverse-mode and finite-difference gradients agree on rando
     CHECK(fd_mismatch == 0);
 }
 
+TEST_CASE("odd roots of negative numbers are real in every path, even roots are domain errors", "[diff][power]") {
+    const expr x = symbol("x");
+    // Exact: ∛(−8) = −2, (−8)^(2/3) = 4, (−1/8)^(−1/3) = −2, ∛(−2) = −∛2.
+    CHECK(pow(expr(-8), rational(1, 3)) == expr(-2));
+    CHECK(pow(expr(-8), rational(2, 3)) == expr(4));
+    CHECK(pow(rational(-1, 8), rational(-1, 3)) == expr(-2));
+    CHECK(pow(expr(-2), rational(1, 3)) == -pow(expr(2), rational(1, 3)));
+    CHECK_THROWS_AS(sqrt(expr(-4)), domain_error);
+    CHECK_THROWS_AS(pow(expr(-4), rational(3, 4)), domain_error);
+    // Evaluated, symbolically differentiated, in reverse mode and by a
+    // central difference, x^(m/3) at x = −8 agrees with std::cbrt(x)^m.
+    for (const int m : {1, 2}) {
+        const expr f = pow(x, rational(m, 3));
+        auto real_root = [m](double at) { return std::pow(std::cbrt(at), m); };
+        const double value = real_root(-8.0), slope = m / 3.0 * std::pow(std::cbrt(-8.0), m - 3);
+        const bindings at{{"x", -8.0}};
+        CHECK(evaluate(f, at) == Approx(value));
+        CHECK(evaluate(diff(f, x), at) == Approx(slope));
+        const detail::value_and_gradient rv = detail::reverse_gradient(f, {x}, at);
+        CHECK(rv.value == Approx(value));
+        CHECK(rv.gradient[0] == Approx(slope));
+        const double h = 1e-5;
+        CHECK((real_root(-8.0 + h) - real_root(-8.0 - h)) / (2 * h) == Approx(slope).epsilon(1e-6));
+    }
+    CHECK_THROWS_AS(evaluate(sqrt(x), bindings{{"x", -1.0}}), domain_error);
+    CHECK(std::isnan(evaluate(pow(x, rational(1, 4)), bindings{{"x", -1.0}}, domain_policy::ieee)));
+}
+
 TEST_CASE("numbering the DAG in memory order gives the derivatives canonical order gives", "[diff][property][dag]") {
     // Memory order (dag_index::visit_order) numbers the operands of big sums
     // and products by address, which follows the order terms were built in,

@@ -623,7 +623,17 @@ expr make_power(const expr& base, const expr& exponent) {
         const rational_t& e = x->number();
         if (denominator(e) == 1) return make_number(exact_integer_power(q, numerator(e)));
         if (q > 0) return rational_power(q, e);
-        return raw_power(base, exponent);
+        // Over the reals an odd root of a negative number is negative,
+        // ∛(−8) = −2, and an even root is not defined, as log(−1) is not.
+        if (!bit_test(denominator(e), 0)) {
+            const std::string where = e == rational_t(1, 2) ? "sqrt(" + number_text(b) + ")"
+                                                            : "(" + number_text(b) + ")^(" + number_text(x) + ")";
+            throw domain_error(std::string(denominator(e) == 2 ? "square root" : "even root") +
+                                   " of a negative number: " + where,
+                               where);
+        }
+        expr magnitude = rational_power(-q, e);
+        return bit_test(abs(numerator(e)), 0) ? make_product({make_number(rational_t(-1)), magnitude}) : magnitude;
     }
     if (b->kind == kind::constant && b->constant_id() == constant::e) return make_apply(function::exp, {exponent});
     if (b->is_fn(function::exp)) return make_apply(function::exp, {make_product({expr::share(b->op(0)), exponent})});

@@ -155,6 +155,16 @@ std::pair<expr, expr> split_coefficient(const expr& term);
 // Split a factor of a product into base^exponent (x² → x, 2; x → x, 1).
 std::pair<expr, expr> split_power(const expr& factor);
 
+// b^(x + shift) over the reals, where `exponent` is the node of x. Where x
+// is exactly p/q in lowest terms with q odd, a negative b has its real root,
+// as in real analysis: (−8)^(1/3) = −2, (−8)^(2/3) = 4. Elsewhere std::pow
+// (NaN for a negative b and any other fractional x). `shift` serves the
+// derivative x·b^(x−1).
+double real_power(double b, double x, const node* exponent, int shift = 0);
+// True when a negative base raised to `exponent` has a real value: a whole
+// number, or an exact p/q with q odd.
+bool has_real_root_of_negative(const node* exponent);
+
 // A structural comparison: <0, 0, >0. Never depends on addresses.
 int compare(const node* a, const node* b) noexcept;
 

@@ -250,6 +250,35 @@ std::size_t depth(const expr& e) {
     return d.at(e.get());
 }
 
+// ---------------------------------------------------------------- real powers
+
+namespace {
+// p/q in lowest terms with q odd and not 1, p's parity: a root of a negative
+// base that is real. Empty for anything else.
+std::optional<bool> odd_root_numerator_is_odd(const node* exponent) {
+    if (exponent->kind != kind::number || exponent->is_small_integer()) return std::nullopt;
+    const rational_t& e = exponent->number();
+    if (denominator(e) == 1 || !bit_test(denominator(e), 0)) return std::nullopt;
+    return bit_test(abs(numerator(e)), 0);
+}
+}  // namespace
+
+bool detail::has_real_root_of_negative(const node* exponent) {
+    return exponent->is_exact_integer() || odd_root_numerator_is_odd(exponent).has_value();
+}
+
+double detail::real_power(double b, double x, const node* exponent, int shift) {
+    if (b < 0) {
+        if (const std::optional<bool> odd = odd_root_numerator_is_odd(exponent)) {
+            // q odd, so p + shift·q has the parity of p + shift.
+            const bool negative = *odd != ((shift & 1) != 0);
+            const double magnitude = std::pow(-b, x + shift);
+            return negative ? -magnitude : magnitude;
+        }
+    }
+    return std::pow(b, x + shift);
+}
+
 // ---------------------------------------------------------------- evaluate
 
 namespace {
@@ -289,9 +318,10 @@ double evaluate(const expr& e, const bindings& values, domain_policy policy) {
             double b = arg(0), x = arg(1);
             if (strict) {
                 if (b == 0 && x < 0) domain_failure("division by zero", n);
-                if (b < 0 && x != std::floor(x)) domain_failure("a negative number to a fractional power", n);
+                if (b < 0 && x != std::floor(x) && !has_real_root_of_negative(n->op(1)))
+                    domain_failure("a negative number to a fractional power", n);
             }
-            v = std::pow(b, x);
+            v = real_power(b, x, n->op(1));
             break;
         }
         case kind::apply: {

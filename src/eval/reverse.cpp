@@ -125,7 +125,7 @@ value_and_gradient reverse_gradient(const expr& e, const std::vector<expr>& vari
             y = 1;
             for (const node* c : n->ops()) y *= val[at(c)];
             break;
-        case kind::power: y = std::pow(val[at(n->op(0))], val[at(n->op(1))]); break;
+        case kind::power: y = real_power(val[at(n->op(0))], val[at(n->op(1))], n->op(1)); break;
         case kind::apply:
             y = apply_value(n->fn(), val[at(n->op(0))], n->nops > 1 ? val[at(n->op(1))] : 0.0);
             break;
@@ -165,7 +165,7 @@ value_and_gradient reverse_gradient(const expr& e, const std::vector<expr>& vari
             const node* x = n->op(1);
             const double bv = val[at(b)], xv = val[at(x)];
             // ∂(b^x)/∂b = x·b^(x−1); ∂(b^x)/∂x = b^x·log(b), only where x varies.
-            if (!b->is_number() && !b->is(kind::constant)) adj[at(b)] += a * xv * std::pow(bv, xv - 1);
+            if (!b->is_number() && !b->is(kind::constant)) adj[at(b)] += a * xv * real_power(bv, xv, x, -1);
             if (!x->is_number() && !x->is(kind::constant)) adj[at(x)] += a * val[i] * std::log(bv);
             break;
         }
