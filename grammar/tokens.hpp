@@ -19,19 +19,13 @@ namespace nabla::parser {
 namespace x3 = boost::spirit::x3;
 namespace unicode = detail::unicode;
 
-// The elementary functions that apply without parentheses (`sin x`) and may
-// carry a power on their name (`sin²x`); one list, from functions.inc.
-inline constexpr std::string_view application_names[] = {
-#define NABLA_FUNCTION(id, name, arity) name,
-#include <nabla/functions.inc>
-#undef NABLA_FUNCTION
-    "ln"};
-
+// The elementary functions that apply without parentheses (`sin x`, `ln x`,
+// `arctan x`) and may carry a power on their name (`sin²x`): those
+// find_function knows, and the written functions (sqrt, sec).
 inline bool is_application_name(std::string_view word) noexcept {
     // Most words are one-letter names; every function name is longer.
     if (word.size() < 2) return false;
-    for (auto n : application_names)
-        if (n == word) return true;
+    if (find_function(word)) return true;
     for (const auto& w : detail::written_functions)
         if (w.name == word) return true;
     return false;

@@ -149,6 +149,19 @@ TEST_CASE("function application", "[parse]") {
     CHECK_PARSES("f(x + 1)", call("f", {x + 1}));
 }
 
+TEST_CASE("textbook names of the inverse functions: arcsin, arctan, arsinh, arctanh", "[parse]") {
+    CHECK_PARSES("arcsin(x)", asin(x));
+    CHECK_PARSES("arccos x", acos(x));
+    CHECK_PARSES("arctan 2x", atan(2 * x));
+    CHECK_PARSES("arsinh x + arcsinh x", 2 * asinh(x));
+    CHECK_PARSES("arcosh(x) + arccosh(x)", 2 * acosh(x));
+    CHECK_PARSES("artanh x - arctanh x", expr(0));
+    CHECK_PARSES("arctan²x", pow(atan(x), 2));
+    CHECK_PARSES("arctanx", atan(x));
+    CHECK_PARSES("ln x", log(x));
+    CHECK(diff(parse("arctan(x)"), x) == 1 / (pow(x, 2) + 1));
+}
+
 TEST_CASE("sec, csc, cot and their hyperbolic kin are reciprocals, written as functions", "[parse]") {
     CHECK_PARSES("sec(x)", 1 / cos(x));
     CHECK_PARSES("csc x", 1 / sin(x));

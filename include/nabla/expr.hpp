@@ -49,7 +49,9 @@ enum class constant : std::uint8_t { pi, e };
 std::string_view function_name(function f) noexcept;
 /// Returns the number of arguments an elementary function takes.
 int function_arity(function f) noexcept;
-/// Looks up an elementary function by name; "ln" is also accepted for log.
+/// Looks up an elementary function by name; "ln" is also accepted for log,
+/// and the textbook names arcsin, arccos, arctan, ar(c)sinh, ar(c)cosh and
+/// ar(c)tanh for asin, acos, atan, asinh, acosh and atanh.
 std::optional<function> find_function(std::string_view name) noexcept;
 
 namespace detail {

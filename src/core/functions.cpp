@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 namespace nabla {
 
@@ -30,7 +31,16 @@ constexpr function_info function_table[] = {
 std::string_view function_name(function f) noexcept { return function_table[static_cast<std::size_t>(f)].name; }
 int function_arity(function f) noexcept { return function_table[static_cast<std::size_t>(f)].arity; }
 std::optional<function> find_function(std::string_view name) noexcept {
-    if (name == "ln") return function::log;
+    // Other names textbooks use: ln, and arcsin or arsinh for asin and asinh.
+    static constexpr std::pair<std::string_view, function> aliases[] = {
+        {"ln", function::log},        {"arcsin", function::asin},   {"arccos", function::acos},
+        {"arctan", function::atan},   {"arsinh", function::asinh},  {"arcsinh", function::asinh},
+        {"arcosh", function::acosh},  {"arccosh", function::acosh}, {"artanh", function::atanh},
+        {"arctanh", function::atanh},
+    };
+    if (name.size() >= 2 && (name[0] == 'l' || name[0] == 'a'))
+        for (const auto& [alias, f] : aliases)
+            if (alias == name) return f;
     // The parser asks for every call it lowers: the first letter rules out
     // most names before a memcmp call compares the rest.
     for (std::size_t i = 0; i < std::size(function_table); ++i) {
