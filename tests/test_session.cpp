@@ -69,6 +69,32 @@ TEST_CASE("derivatives of a variable use its value", "[session]") {
     CHECK(s.execute("ans + 1").value == 2 * pow(x, 2) + 1);
 }
 
+TEST_CASE("a gradient, Hessian or Jacobian at a point is evaluated entry by entry", "[session]") {
+    session s;
+    s.execute("f = (x1 w1 + x2 w2) w3");
+    s.execute("C = (f - y)^2 / 2");
+    // Backpropagation by hand at one point: with f = w₃(w₁x₁ + w₂x₂),
+    // ∂C/∂w₁ = (f − y)w₃x₁, ∂C/∂w₂ = (f − y)w₃x₂, ∂C/∂w₃ = (f − y)(w₁x₁ + w₂x₂).
+    const double x1 = 1, x2 = 2, w1 = 0.5, w2 = -1, w3 = 2, t = 1;
+    const double inner = w1 * x1 + w2 * x2, error = w3 * inner - t;
+    const std::vector<double> expected{error * w3 * x1, error * w3 * x2, error * inner};
+    for (const char* statement : {"grad(C, w1, w2, w3) at x1=1, x2=2, w1=0.5, w2=-1, w3=2, y=1",
+                                  "eval(grad(C, w1, w2, w3), x1=1, x2=2, w1=0.5, w2=-1, w3=2, y=1)"}) {
+        const statement_result r = s.execute(statement);
+        CHECK(r.kind == result_kind::vector);
+        REQUIRE(r.elements.size() == 3);
+        for (std::size_t i = 0; i < 3; ++i) CHECK(evaluate(r.elements[i]) == Approx(expected[i]));
+    }
+    // ∇ over the implied variables, and exact points give exact entries.
+    const statement_result g = s.execute("∇(x^2 y) at x=1/2, y=1/3");
+    CHECK(g.elements == std::vector<expr>{rational(1, 3), rational(1, 4)});
+    const statement_result h = s.execute("hessian(x^2 y) at x=1, y=2");
+    CHECK(h.kind == result_kind::matrix);
+    CHECK(h.rows == std::vector<std::vector<expr>>{{expr(4), expr(2)}, {expr(2), expr(0)}});
+    // A point that leaves a variable free keeps it.
+    CHECK(s.execute("grad(x^2 y) at x=1").elements == std::vector<expr>{2 * y, expr(1)});
+}
+
 TEST_CASE("ans before any result is an error, not the product a·n·s", "[session][errors]") {
     session s;
     CHECK(error_of(s, "ans + 1").find("'ans' is the last result, and there is none yet") != std::string::npos);

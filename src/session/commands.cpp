@@ -71,7 +71,8 @@ const std::vector<command_info> command_table = {
      "jacobian(x y, x + y, x, y)", "[[y, x], [1, 1]]"},
     {"eval", "eval(e, x=1, y=2) or e at x=1, y=2", "substitute values and evaluate",
      "Exact values give exact results (`eval(x^2, x=1/3)` is `1/9`); when no symbol is "
-     "left, functions are evaluated numerically.",
+     "left, functions are evaluated numerically. A gradient, Hessian or Jacobian is evaluated "
+     "entry by entry (`∇C at w1=0.5, w2=-1`).",
      "eval(x^2 y, x=3, y=1/2)", "9/2"},
     {"subs", "subs(e, x=a, y=b)", "substitute expressions for symbols, all at once",
      "", "subs(x y, x=y, y=x)", "xy"},

@@ -504,9 +504,31 @@ private:
         return r;
     }
 
+    // ∇e, grad(…), hessian(…) or jacobian(…): a vector or matrix, which
+    // `at` and eval take entry by entry (∇C at w=1 is the gradient there).
+    std::optional<statement_result> vector_or_matrix(const ast::operand& e) {
+        if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) return expression_statement(e);
+        if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
+            const std::string name = normalize_name(c->function.text);
+            if ((name == "grad" || name == "hessian" || name == "jacobian") && runs_here(name)) return command(*c, name);
+        }
+        return std::nullopt;
+    }
+
+    statement_result evaluated_entries(statement_result r, const substitution& s) {
+        for (expr& e : r.elements) e = evaluate_with(e, s);
+        for (auto& row : r.rows)
+            for (expr& e : row) e = evaluate_with(e, s);
+        return r;
+    }
+
     statement_result at(const ast::evaluation_at& a) {
-        const expr value = lower_argument(a.value);
         substitution s;
+        if (auto whole = vector_or_matrix(a.value)) {
+            for (const auto& b : a.bindings) s[variable_named(b.variable)] = lower_argument(b.value);
+            return evaluated_entries(std::move(*whole), s);
+        }
+        const expr value = lower_argument(a.value);
         for (const auto& b : a.bindings)
             s[variable_named(b.variable)] = lower_argument(b.value);
         statement_result r;
@@ -692,6 +714,8 @@ private:
         }
         if (name == "eval") {
             expect_count(c, a, 1, 1, true, "eval(e, x=1, y=2)");
+            if (auto whole = vector_or_matrix(a.positional.front()->value))
+                return evaluated_entries(std::move(*whole), bindings_from(a));
             r.value = evaluate_with(first(), bindings_from(a));
             set_ans(r.value);
             return r;
