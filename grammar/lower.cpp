@@ -214,6 +214,24 @@ namespace {
 // short, and a std::vector allocated for every one of them.
 using chain_operands = boost::container::small_vector<expr, 8>;
 
+// The session's names, except that the variables of a derivative stand for
+// themselves: after x = 3, ∂/∂x x² differentiates x² and is then taken at 3.
+class shadowing_environment final : public environment {
+public:
+    shadowing_environment(const environment& inner, std::span<const std::string> names)
+        : inner_(inner), names_(names) {}
+    std::optional<expr> variable(std::string_view name) const override {
+        if (std::find(names_.begin(), names_.end(), name) != names_.end()) return symbol(name);
+        return inner_.variable(name);
+    }
+    const user_function* function(std::string_view name) const override { return inner_.function(name); }
+    std::string unavailable(std::string_view name) const override { return inner_.unavailable(name); }
+
+private:
+    const environment& inner_;
+    std::span<const std::string> names_;
+};
+
 class lowerer {
 public:
     lowerer(std::string_view source, const environment& env, std::vector<note>* notes,
@@ -782,13 +800,18 @@ private:
             fail(c.function.begin, "'diff' takes an expression and variables: diff(e, x)");
         for (const auto& a : c.args)
             if (!a.keyword.text.empty()) fail(a.keyword.begin, "'diff' takes no keyword arguments");
-        const auto defined = defined_function_of_own_parameters(c.args[0].value, source_, env_, notes_);
-        expr target = defined ? defined->value : operand(c.args[0].value);
-        if (c.args.size() == 3 && !std::holds_alternative<ast::name>(c.args[2].value.get())) {
+        const bool with_order = c.args.size() == 3 && !std::holds_alternative<ast::name>(c.args[2].value.get());
+        std::vector<std::string> names;
+        for (std::size_t i = 1; i < (with_order ? 2 : c.args.size()); ++i)
+            if (const auto* n = std::get_if<ast::name>(&c.args[i].value.get())) names.push_back(normalize_name(n->text));
+        bool own_parameters;
+        expr target = differentiated(c.args[0].value, names, own_parameters);
+        if (own_parameters) names.clear();  // nothing to take at a value
+        if (with_order) {
             // diff(e, x, n): n is any expression with a whole-number value (3, 10^9, -1).
             const auto [at, end] = ast::range_of(c.args[2].value);
             const std::string written(text(at, end));
-            const expr x = variable(c.args[1].value, target, ast::range_of(c.args[0].value));
+            const expr x = variable(c.args[1].value);
             const expr order = operand(c.args[2].value);
             if (!order.is_integer()) fail(at, "the order of a derivative is a whole number, not " + written);
             if (order.is_negative_number()) fail(at, "the order of a derivative is not negative: " + written);
@@ -797,39 +820,29 @@ private:
             const std::optional<long long> n = order.integer_value();
             if (!n) fail(at, "derivative order is too large");
             try {
-                return diff(target, x, std::size_t(*n), options_.diff);
+                return at_assigned_values(diff(target, x, std::size_t(*n), options_.diff), names, c.begin, c.end);
             } catch (const limit_error& e) {
                 fail(at, e.what());  // the caret under the order
             }
         }
         std::vector<expr> vars;
         for (std::size_t i = 1; i < c.args.size(); ++i)
-            vars.push_back(variable(c.args[i].value, target, ast::range_of(c.args[0].value)));
-        return diff(target, vars, options_.diff);
+            vars.push_back(variable(c.args[i].value));
+        return at_assigned_values(diff(target, vars, options_.diff), names, c.begin, c.end);
     }
 
-    // A variable of differentiation: a plain name. `target` is what is
-    // differentiated, and `written` where.
-    expr variable(const ast::operand& o, const expr& target, ast::located written) {
+    // A variable of differentiation: a plain name (one with a value too:
+    // see at_assigned_values).
+    expr variable(const ast::operand& o) {
         const auto* n = std::get_if<ast::name>(&o.get());
         if (!n) fail(ast::range_of(o).begin, "expected a variable to differentiate by");
-        return variable(*n, target, written);
+        return variable(*n);
     }
-    expr variable(const ast::name& n, const expr& target, ast::located written) {
+    expr variable(const ast::name& n) {
         const std::string name = normalize_name(n.text);
-        const std::optional<expr> value = env_.variable(name);
-        if (const std::string why = why_not_a_variable(name, n.text, value.has_value()); !why.empty())
+        if (const std::string why = why_not_a_variable(name, n.text, env_.variable(name).has_value()); !why.empty())
             fail(n.begin, why);
-        const expr x = symbol(name);
-        // After x = 3, x² is 9 and diff(x², x) is 0: true, and a surprise
-        // worth a word.
-        const std::uint32_t begin = written.begin, end = written.end;
-        if (value && !(*value == x) && !contains(target, x))
-            add_note(begin, end,
-                     std::string(text(begin, end)) + " read as " + to_string(target, style::unicode) + ", since " +
-                         std::string(text(n.begin, n.end)) + " = " + to_string(*value, style::unicode) +
-                         "; :clear " + name + " to differentiate by " + std::string(text(n.begin, n.end)));
-        return x;
+        return symbol(name);
     }
 
     expr node(const ast::boxed<ast::application>& af) {
@@ -907,14 +920,17 @@ private:
 
     expr node(const ast::boxed<ast::derivative>& df) {
         const ast::derivative& d = df.get();
-        const auto defined = defined_function_of_own_parameters(d.target, source_, env_, notes_);
-        expr target = defined ? defined->value : operand(d.target);
+        std::vector<std::string> names;
+        for (const auto& v : d.variables) names.push_back(normalize_name(v.variable.text));
+        bool own_parameters;
+        expr target = differentiated(d.target, names, own_parameters);
+        if (own_parameters) names.clear();  // nothing to take at a value
         std::vector<expr> vars;
         std::uint64_t total = 0;
         for (const auto& v : d.variables) {
             total += v.order;
             if (total > max_derivative_order) fail(v.begin, order_too_large);
-            const expr x = variable(v.variable, target, ast::range_of(d.target));
+            const expr x = variable(v.variable);
             for (std::uint32_t k = 0; k < v.order; ++k) vars.push_back(x);
         }
         if (d.order > max_derivative_order) fail(d.begin, order_too_large);
@@ -933,7 +949,53 @@ private:
                              std::string(text(d.begin, chain->begin)) + "(" +
                              std::string(text(chain->begin, chain->end)) + ")");
         }
-        return diff(target, vars, options_.diff);
+        return at_assigned_values(diff(target, vars, options_.diff), names, d.begin, d.end);
+    }
+
+    // What a derivative by `names` differentiates: a defined function named
+    // alone (∂f/∂x), or the expression with those names kept as symbols even
+    // where they have values.
+    // `own_parameters` is set for a defined function: its variables are its
+    // parameters, whatever values names of theirs have in the session.
+    expr differentiated(const ast::operand& target, std::span<const std::string> names, bool& own_parameters) {
+        own_parameters = false;
+        if (const auto defined = defined_function_of_own_parameters(target, source_, env_, notes_)) {
+            own_parameters = true;
+            return defined->value;
+        }
+        bool assigned = false;
+        for (const std::string& name : names) assigned = assigned || env_.variable(name).has_value();
+        if (!assigned) return operand(target);
+        shadowing_environment shadow(env_, names);
+        lowerer inner(source_, shadow, notes_, options_);
+        inner.depth_ = depth_;
+        return inner.operand(target);
+    }
+
+    // A derivative by a variable that has a value is the derivative at that
+    // value, as ∂/∂x at x = a: after w = 0, ∂C/∂w of C = (w − 3)² is −6, so
+    // that w = w − α·∂C/∂w takes a gradient step. A note says so.
+    expr at_assigned_values(const expr& derivative, std::span<const std::string> names, std::uint32_t begin,
+                            std::uint32_t end) {
+        substitution values;
+        std::string shown, cleared;
+        for (const std::string& name : names) {
+            const expr x = symbol(name);
+            if (values.count(x)) continue;
+            const std::optional<expr> value = env_.variable(name);
+            if (!value || *value == x) continue;
+            values.emplace(x, *value);
+            shown += (shown.empty() ? "" : ", ") + to_string(x, style::unicode) + " = " + to_string(*value, style::unicode);
+            cleared += (cleared.empty() ? "" : " ") + name;
+        }
+        if (values.empty()) return derivative;
+        std::string_view written = text(begin, end);
+        while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.remove_suffix(1);
+        const bool one = values.size() == 1;
+        add_note(begin, end,
+                 std::string(written) + " read as its value at " + shown + " (assigned); :clear " + cleared +
+                     " to keep " + (one ? "it a variable" : "them variables"));
+        return subs(derivative, values);
     }
 
     expr node(const ast::boxed<ast::gradient>& g) {

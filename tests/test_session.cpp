@@ -777,20 +777,49 @@ TEST_CASE("a gradient over implied variables says their order", "[session]") {
     CHECK(s.execute("jacobian(x y, y z)").variables == std::vector<expr>{x, y, z});
 }
 
-TEST_CASE("differentiating by an assigned name says why the answer is 0", "[session]") {
+TEST_CASE("a derivative by a variable that has a value is taken at that value", "[session]") {
     session s;
     s.execute("z = 2x²y");
     s.execute("x = 3");
-    // z was stored with the symbol x: its derivative by x is still 4xy.
+    // ∂z/∂x is 4xy, taken at x = 3: 12y, and a note says so.
     const statement_result stored = s.execute("∂z/∂x");
-    CHECK(stored.value == 4 * x * y);
-    CHECK(stored.notes.empty());
-    // x² typed now is 9: the derivative is 0, and a note says so.
-    const statement_result typed = s.execute("diff(x^2, x)");
-    CHECK(typed.value == 0);
-    CHECK(typed.notes == std::vector<std::string>{"x^2 read as 9, since x = 3; :clear x to differentiate by x"});
-    CHECK(s.execute("d/dx x^3").notes ==
-          std::vector<std::string>{"x^3 read as 27, since x = 3; :clear x to differentiate by x"});
+    CHECK(stored.value == 12 * y);
+    CHECK(stored.notes == std::vector<std::string>{"∂z/∂x read as its value at x = 3 (assigned); :clear x to keep it a variable"});
+    // x² typed now is differentiated as x², not as 9: 2x at 3 is 6 (27 for x³).
+    CHECK(s.execute("diff(x^2, x)").value == 6);
+    CHECK(s.execute("d/dx x^3").value == 27);
+    CHECK(s.execute("diff(x^3, x, 2)").value == 18);
+    // Other names keep their symbols, as z shows them: ∂z/∂y is 2x².
+    CHECK(s.execute("∂z/∂y").value == 2 * pow(x, 2));
+    // A wrong hand answer is shown against 12y, with difference quotients at x = 3.
+    const std::string wrong = s.execute("∂z/∂x == 4y").to_text(style::unicode);
+    CHECK(wrong.find("left:  12y") != std::string::npos);
+    CHECK(wrong.find("for f = z with x = 3: ") != std::string::npos);
+    // Explained step by step symbolically, then taken at 3.
+    const statement_result explained = s.execute("explain d/dx x^2");
+    REQUIRE(explained.steps.size() == 1);
+    CHECK(explained.steps[0].rule == "power-rule");
+    CHECK(explained.value == 6);
+    // A gradient step: after w = 0, w − α·∂C/∂w of C = (w − 3)² is 0.6.
+    s.execute("C = (w - 3)^2");
+    s.execute("α = 1/10");
+    s.execute("w = 0");
+    CHECK(s.execute("∂C/∂w").value == -6);
+    CHECK(s.execute("w = w - α ∂C/∂w").value == rational(3, 5));
+    CHECK(s.execute("w = w - α ∂C/∂w").value == rational(27, 25));  // 0.6 − (2·0.6 − 6)/10
+    // Gradients and Hessians likewise, by implied or named variables.
+    s.execute(":clear w");
+    s.execute("D = (w - 3)^2 + v^2");
+    s.execute("w = 2");
+    const expr v = symbol("v");
+    const statement_result g = s.execute("grad(D)");
+    CHECK(g.variables == std::vector<expr>{v, symbol("w")});
+    CHECK(g.elements == std::vector<expr>{2 * v, expr(-2)});
+    CHECK(g.notes.back() == "grad(D) read as its value at w = 2 (assigned); :clear w to keep it a variable");
+    CHECK(s.execute("∇D").elements == g.elements);
+    CHECK(s.execute("grad(w^2 v, w, v)").elements == std::vector<expr>{4 * v, expr(4)});
+    CHECK(s.execute("hessian(w^3, w)").rows == std::vector<std::vector<expr>>{{expr(12)}});
     s.execute(":clear x");
     CHECK(s.execute("diff(x^2, x)").value == 2 * x);
+    CHECK(s.execute("diff(x^2, x)").notes.empty());
 }

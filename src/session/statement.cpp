@@ -175,10 +175,14 @@ private:
 
     // What a derivative differentiates: an expression, or a defined function
     // named alone, of its own parameters (lowering notes it).
-    expr differentiated(const ast::operand& target) {
+    // The variables of differentiation stay symbols even where they have
+    // values, as lowering keeps them (see at_assigned_values in lower.cpp).
+    expr differentiated(const ast::operand& target, const std::vector<expr>& variables) {
         session_environment env(context_.state);
         if (auto f = defined_function_of_own_parameters(target, text_, env, nullptr)) return f->value;
-        return lower_expression(target);
+        std::vector<std::string> names;
+        for (const expr& x : variables) names.push_back(x.name());
+        return lower_expression(target, names);
     }
 
     // An argument of a command, which may itself be a command with a single
@@ -229,7 +233,7 @@ private:
             const expr target = lower_expression(g->target);
             r.variables = implied_variables(free_symbols(target), r);
             r.elements = gradient(target, r.variables, context_.diff);
-            return r;
+            return taken_at_assigned_values(std::move(r), *g);
         }
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
             const std::string name = normalize_name(c->function.text);
@@ -302,13 +306,20 @@ private:
                                       const std::vector<std::pair<std::string, double>>& point) {
         const auto* name = sole<ast::name>(variable);
         if (!name) return {};
-        const expr f = differentiated(target);
         const std::string x_name = normalize_name(name->text);
+        const expr f = differentiated(target, {symbol(x_name)});
+        std::string chosen_point;
         const std::string x = to_string(symbol(x_name), context_.style);
         bindings at(point.begin(), point.end());
+        // A derivative by an assigned x is taken at x's value: the quotients too.
+        if (const auto assigned = context_.state.variables.find(x_name);
+            assigned != context_.state.variables.end() && assigned->second.is_number() && !at.contains(x_name)) {
+            at.emplace(x_name, evaluate(assigned->second));
+            chosen_point = " with " + x + " = " + to_string(assigned->second, context_.style);
+        }
         // The derivative does not depend on a symbol of f that the point
         // leaves out; any value shows the quotients approach it.
-        std::string chosen;
+        std::string chosen = chosen_point;
         for (const expr& s : free_symbols(f))
             if (at.emplace(s.name(), 0.5).second)
                 chosen += (chosen.empty() ? " with " : ", ") + to_string(s, context_.style) + " = 0.5";
@@ -370,7 +381,7 @@ private:
             const expr x = variable_named(v.variable);
             for (std::uint32_t k = 0; k < v.order && variables.size() <= max_explained_orders; ++k) variables.push_back(x);
         }
-        explain_in_turn(r, differentiated(d->target), variables);
+        explain_in_turn(r, differentiated(d->target, variables), variables);
         set_ans(r.value);
         return r;
     }
@@ -409,7 +420,6 @@ private:
         statement_result r;
         r.kind = result_kind::steps;
         r.value = lower_expression(whole);  // checks the arguments as diff does
-        expr current = differentiated(c.args[0].value);
         std::vector<expr> variables;
         if (c.args.size() == 3 && !sole<ast::name>(c.args[2].value)) {
             const expr x = variable_argument(c.args[1]);
@@ -422,7 +432,7 @@ private:
         } else {
             for (std::size_t i = 1; i < c.args.size(); ++i) variables.push_back(variable_argument(c.args[i]));
         }
-        explain_in_turn(r, current, variables);
+        explain_in_turn(r, differentiated(c.args[0].value, variables), variables);
         set_ans(r.value);
         return r;
     }
@@ -638,6 +648,40 @@ private:
         return s;
     }
 
+    // grad(e, x, y), hessian(e, x, y): e with the variables named after it
+    // kept as symbols even where they have values, as ∂e/∂x keeps x.
+    expr first_keeping_variables(const arguments& a) {
+        std::vector<std::string> names;
+        for (std::size_t i = 1; i < a.positional.size(); ++i)
+            if (const auto* n = sole<ast::name>(a.positional[i]->value)) names.push_back(normalize_name(n->text));
+        if (names.empty()) return lower_argument(a.positional.front()->value);
+        return lower_expression(a.positional.front()->value, names);
+    }
+
+    // A gradient or Hessian by variables that have values is taken at those
+    // values, as ∂C/∂w is (lower.cpp, at_assigned_values), with a note.
+    statement_result taken_at_assigned_values(statement_result r, const ast::located& written_at) {
+        substitution values;
+        std::string shown, cleared;
+        for (const expr& x : r.variables) {
+            const auto assigned = context_.state.variables.find(x.name());
+            if (assigned == context_.state.variables.end() || assigned->second == x || values.count(x)) continue;
+            values.emplace(x, assigned->second);
+            shown += (shown.empty() ? "" : ", ") + to_string(x, style::unicode) + " = " +
+                     to_string(assigned->second, style::unicode);
+            cleared += (cleared.empty() ? "" : " ") + x.name();
+        }
+        if (values.empty()) return r;
+        for (expr& e : r.elements) e = subs(e, values);
+        for (auto& row : r.rows)
+            for (expr& e : row) e = subs(e, values);
+        std::string_view written = text_.substr(written_at.begin, written_at.end - written_at.begin);
+        while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.remove_suffix(1);
+        r.notes.push_back(std::string(written) + " read as its value at " + shown + " (assigned); :clear " + cleared +
+                          (values.size() == 1 ? " to keep it a variable" : " to keep them variables"));
+        return r;
+    }
+
     statement_result command(const ast::call& c, const std::string& name) {
         const arguments a = split(c);
         statement_result r;
@@ -645,19 +689,19 @@ private:
         const auto first = [&] { return lower_argument(a.positional.front()->value); };
         if (name == "grad") {
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
-            const expr e = first();
+            const expr e = first_keeping_variables(a);
             r.kind = result_kind::vector;
             r.variables = variables_after_first(a, e, r);
             r.elements = gradient(e, r.variables, context_.diff);
-            return r;
+            return taken_at_assigned_values(std::move(r), c);
         }
         if (name == "hessian") {
             expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
-            const expr e = first();
+            const expr e = first_keeping_variables(a);
             r.kind = result_kind::matrix;
             r.variables = variables_after_first(a, e, r);
             r.rows = hessian(e, r.variables, context_.diff);
-            return r;
+            return taken_at_assigned_values(std::move(r), c);
         }
         if (name == "laplacian") {
             expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
