@@ -61,7 +61,6 @@ bool contains_name(const std::array<T, N>& list, std::string_view name) {
     return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-
 const written_function* find_written_function(std::string_view name) noexcept {
     for (const written_function& w : written_functions)
         if (w.name == name) return &w;
@@ -152,7 +151,6 @@ bool names_function(std::string_view name) {
 }
 
 }  // namespace
-
 
 bool is_written_function(std::string_view name) noexcept { return find_written_function(name) != nullptr; }
 
