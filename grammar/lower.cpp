@@ -326,12 +326,35 @@ private:
         return true;
     }
 
+    // A variable's stored value, with the names assigned since it was
+    // stored taken at their values: after C = (w − 3)² and w = 0, C is 9,
+    // and ∂C/∂w₁ of a cost C is a number once the weights and data have
+    // values. A variable of differentiation stays a symbol (the environment
+    // says so), and a name in its own value stays (x = x + 1). Noted.
+    expr current_value(std::string_view name, const expr& stored, const ast::name& n) {
+        if (stored.is_number() || !options_.current_values) return stored;
+        if (const auto cached = current_.find(name); cached != current_.end()) return cached->second;
+        substitution now;
+        std::string shown;
+        for (const expr& s : free_symbols(stored)) {
+            if (s.name() == name) continue;
+            const std::optional<expr> value = env_.variable(s.name());
+            if (!value || *value == s) continue;
+            now.emplace(s, *value);
+            shown += (shown.empty() ? "" : ", ") + to_string(s, style::unicode) + " = " + to_string(*value, style::unicode);
+        }
+        expr value = now.empty() ? stored : subs(stored, now);
+        if (!now.empty()) add_note(n.begin, n.end, "its value with " + shown + " (assigned since)");
+        current_.emplace(std::string(name), value);
+        return value;
+    }
+
     // name_factors' answer for a plain letter name, in the same order of
     // checks. The name is already normalized: its symbol is made directly,
     // where symbol() would search it for '_' and subscripts first.
     expr plain_letter_value(const ast::name& n) {
         const std::string_view name = n.text;
-        if (auto v = env_.variable(name)) return *v;
+        if (auto v = env_.variable(name)) return current_value(name, *v, n);
         if (env_.function(name))
             fail(n.begin, "'" + n.text + "' is a function; call it like " + n.text + "(…)");
         if (name == "e") return e();
@@ -384,7 +407,7 @@ private:
     std::vector<expr> name_factors(const ast::name& n, bool may_split) {
         if (is_plain_letter_name(n.text)) return {plain_letter_value(n)};
         const std::string name = normalize_name(n.text);
-        if (auto v = env_.variable(name)) return {*v};
+        if (auto v = env_.variable(name)) return {current_value(name, *v, n)};
         if (const std::string why = env_.unavailable(name); !why.empty()) fail(n.begin, why);
         if (env_.function(name))
             fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
@@ -1037,6 +1060,8 @@ private:
         std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>()(s); }
     };
     boost::unordered_flat_map<std::string, bool, name_hash, std::equal_to<>> many_uses_;
+    // current_value's answers in this expression, one note per name.
+    boost::unordered_flat_map<std::string, expr, name_hash, std::equal_to<>> current_;
 };
 
 }  // namespace

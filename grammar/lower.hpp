@@ -65,6 +65,10 @@ struct lower_options {
     std::string_view origin = {};
     /// For the derivatives written in the expression.
     diff_options diff = {};
+    /// Read a variable's stored value with the names assigned since at their
+    /// values (z = 2x²y, then x = 3: z is 18y). Off: as stored (2x²y), which
+    /// is how ∇z finds the variables z is a function of.
+    bool current_values = true;
 };
 
 /// Lowers an expression (any operand of the tree). `source` is the text it was parsed from (for

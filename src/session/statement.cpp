@@ -163,10 +163,11 @@ private:
     }
 
     expr lower_expression(const ast::operand& e, const std::vector<std::string>& shadowed = {},
-                          bool differentials = false) {
+                          bool differentials = false, bool current_values = true) {
         session_environment env(context_.state, shadowed);
         lower_options options;
         options.allow_differentials = differentials;
+        options.current_values = current_values;
         options.diff = context_.diff;
         expr value = lower(e, text_, env, &notes_, options);
         check_cancel();
@@ -230,7 +231,7 @@ private:
                 r.elements = gradient(f->value, r.variables, context_.diff);
                 return r;
             }
-            const expr target = lower_expression(g->target);
+            const expr target = keeping_stored_symbols(g->target);
             r.variables = implied_variables(free_symbols(target), r);
             r.elements = gradient(target, r.variables, context_.diff);
             return taken_at_assigned_values(std::move(r), *g);
@@ -650,12 +651,20 @@ private:
 
     // grad(e, x, y), hessian(e, x, y): e with the variables named after it
     // kept as symbols even where they have values, as ∂e/∂x keeps x.
+    // grad(e), ∇e: the variables are the symbols of e as stored (C = (w − 3)²
+    // is a function of w also after w = 0), kept as symbols likewise.
     expr first_keeping_variables(const arguments& a) {
         std::vector<std::string> names;
         for (std::size_t i = 1; i < a.positional.size(); ++i)
             if (const auto* n = sole<ast::name>(a.positional[i]->value)) names.push_back(normalize_name(n->text));
-        if (names.empty()) return lower_argument(a.positional.front()->value);
+        if (names.empty()) return keeping_stored_symbols(a.positional.front()->value);
         return lower_expression(a.positional.front()->value, names);
+    }
+    expr keeping_stored_symbols(const ast::operand& e) {
+        if (const auto* c = sole<ast::call>(e); c && runs_here(normalize_name(c->function.text))) return lower_argument(e);
+        std::vector<std::string> names;
+        for (const expr& s : free_symbols(lower_expression(e, {}, false, false))) names.push_back(s.name());
+        return names.empty() ? lower_expression(e) : lower_expression(e, names);
     }
 
     // A gradient or Hessian by variables that have values is taken at those
