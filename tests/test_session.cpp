@@ -118,6 +118,8 @@ TEST_CASE("a training step at the prompt: C's symbols read at their values, ∂C
     CHECK(evaluate(*s.variable("w3")) == Approx(w3));
     CHECK(evaluate(s.execute("C").value) == Approx(cost()));
     CHECK(cost() < 1);  // from 8
+    // Read twice to find its symbols, ∇ still notes a reading once.
+    CHECK(s.execute("∇(4ab)").notes == std::vector<std::string>{"ab read as a·b", "by a, b, in that order"});
     // ∇C is over all of C's symbols, as stored, at the current point.
     const statement_result g = s.execute("∇C");
     CHECK(g.variables.size() == 6);

@@ -662,8 +662,12 @@ private:
     }
     expr keeping_stored_symbols(const ast::operand& e) {
         if (const auto* c = sole<ast::call>(e); c && runs_here(normalize_name(c->function.text))) return lower_argument(e);
+        // The first reading only finds the symbols: its notes are the second's.
+        const std::size_t notes_before = notes_.size();
+        const expr as_stored = lower_expression(e, {}, false, false);
+        notes_.resize(notes_before);
         std::vector<std::string> names;
-        for (const expr& s : free_symbols(lower_expression(e, {}, false, false))) names.push_back(s.name());
+        for (const expr& s : free_symbols(as_stored)) names.push_back(s.name());
         return names.empty() ? lower_expression(e) : lower_expression(e, names);
     }
 
