@@ -998,25 +998,10 @@ private:
     // that w = w − α·∂C/∂w takes a gradient step. A note says so.
     expr at_assigned_values(const expr& derivative, std::span<const std::string> names, std::uint32_t begin,
                             std::uint32_t end) {
-        substitution values;
-        std::string shown, cleared;
-        for (const std::string& name : names) {
-            const expr x = symbol(name);
-            if (values.count(x)) continue;
-            const std::optional<expr> value = env_.variable(name);
-            if (!value || *value == x) continue;
-            values.emplace(x, *value);
-            shown += (shown.empty() ? "" : ", ") + to_string(x, style::unicode) + " = " + to_string(*value, style::unicode);
-            cleared += (cleared.empty() ? "" : " ") + name;
-        }
-        if (values.empty()) return derivative;
-        std::string_view written = text(begin, end);
-        while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.remove_suffix(1);
-        const bool one = values.size() == 1;
-        add_note(begin, end,
-                 std::string(written) + " read as its value at " + shown + " (assigned); :clear " + cleared +
-                     " to keep " + (one ? "it a variable" : "them variables"));
-        return subs(derivative, values);
+        const assigned_values assigned = values_assigned_to(names, env_, text(begin, end));
+        if (assigned.values.empty()) return derivative;
+        add_note(begin, end, assigned.note);
+        return subs(derivative, assigned.values);
     }
 
     expr node(const ast::boxed<ast::gradient>& g) {
@@ -1089,6 +1074,26 @@ std::optional<defined_function_target> defined_function_of_own_parameters(const 
         reading += (i ? ", " : "") + to_string(f->parameters[i], style::unicode);
     if (notes) notes->push_back(note{n->begin, n->end, reading + ")"});
     return defined_function_target{f->kept_by_name ? call(name, f->parameters) : f->body, f->parameters};
+}
+
+assigned_values values_assigned_to(std::span<const std::string> names, const environment& env,
+                                   std::string_view written) {
+    assigned_values out;
+    std::string shown, cleared;
+    for (const std::string& name : names) {
+        const expr x = symbol(name);
+        if (out.values.count(x)) continue;
+        const std::optional<expr> value = env.variable(name);
+        if (!value || *value == x) continue;
+        out.values.emplace(x, *value);
+        shown += (shown.empty() ? "" : ", ") + to_string(x, style::unicode) + " = " + to_string(*value, style::unicode);
+        cleared += (cleared.empty() ? "" : " ") + name;
+    }
+    if (out.values.empty()) return out;
+    while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.remove_suffix(1);
+    out.note = std::string(written) + " read as its value at " + shown + " (assigned); :clear " + cleared +
+               (out.values.size() == 1 ? " to keep it a variable" : " to keep them variables");
+    return out;
 }
 
 expr differential_symbol(std::string_view variable) {

@@ -125,6 +125,17 @@ std::optional<defined_function_target> defined_function_of_own_parameters(const 
                                                                           const environment& env,
                                                                           std::vector<note>* notes);
 
+/// The values of those of `names` that have one in `env`, and the note that
+/// says a derivative by them, written as `written`, was taken there ("∂C/∂w
+/// read as its value at w = 0 (assigned); :clear w to keep it a variable").
+/// Empty values and note where none has a value.
+struct assigned_values {
+    substitution values;
+    std::string note;
+};
+assigned_values values_assigned_to(std::span<const std::string> names, const environment& env,
+                                   std::string_view written);
+
 /// One of the written functions of parser.hpp (sqrt, sec, csc, cot, sech,
 /// csch, coth): read as an expression of its argument.
 bool is_written_function(std::string_view name) noexcept;

@@ -674,24 +674,15 @@ private:
     // A gradient or Hessian by variables that have values is taken at those
     // values, as ∂C/∂w is (lower.cpp, at_assigned_values), with a note.
     statement_result taken_at_assigned_values(statement_result r, const ast::located& written_at) {
-        substitution values;
-        std::string shown, cleared;
-        for (const expr& x : r.variables) {
-            const auto assigned = context_.state.variables.find(x.name());
-            if (assigned == context_.state.variables.end() || assigned->second == x || values.count(x)) continue;
-            values.emplace(x, assigned->second);
-            shown += (shown.empty() ? "" : ", ") + to_string(x, style::unicode) + " = " +
-                     to_string(assigned->second, style::unicode);
-            cleared += (cleared.empty() ? "" : " ") + x.name();
-        }
-        if (values.empty()) return r;
-        for (expr& e : r.elements) e = subs(e, values);
+        std::vector<std::string> names;
+        for (const expr& x : r.variables) names.push_back(x.name());
+        const assigned_values assigned = values_assigned_to(
+            names, session_environment(context_.state), text_.substr(written_at.begin, written_at.end - written_at.begin));
+        if (assigned.values.empty()) return r;
+        for (expr& e : r.elements) e = subs(e, assigned.values);
         for (auto& row : r.rows)
-            for (expr& e : row) e = subs(e, values);
-        std::string_view written = text_.substr(written_at.begin, written_at.end - written_at.begin);
-        while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.remove_suffix(1);
-        r.notes.push_back(std::string(written) + " read as its value at " + shown + " (assigned); :clear " + cleared +
-                          (values.size() == 1 ? " to keep it a variable" : " to keep them variables"));
+            for (expr& e : row) e = subs(e, assigned.values);
+        r.notes.push_back(assigned.note);
         return r;
     }
 
