@@ -270,17 +270,32 @@ class spin_lock {
 public:
     void lock() noexcept {
         for (int spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
-            while (locked_.load(std::memory_order_relaxed))
-                if (++spins > 64) std::this_thread::yield();
+            while (locked_.load(std::memory_order_relaxed)) {
+                if (++spins > spins_before_yield)
+                    std::this_thread::yield();
+                else
+                    pause();
+            }
         }
     }
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
 private:
+    // Waiting is mostly for a holder that is in a cache miss; a yield is a
+    // system call, dearer than that in a virtual machine, so it is kept for
+    // a holder that was preempted. The pause keeps the wait off the bus.
+    static constexpr int spins_before_yield = 64;
+    static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
     std::atomic<bool> locked_{false};
 };
 
-struct shard {
+// A cache line each: two threads building at once take different shards'
+// locks, and a shared line would pass between their cores at every node.
+struct alignas(64) shard {
     spin_lock mutex;
     node_table nodes;
 };
@@ -289,8 +304,9 @@ struct shard {
 // threads than pools), so the nodes of an expression lie in memory in the
 // order they were built: a later walk over the expression reads memory in
 // sequence, which the hardware prefetches, where pools chosen by hash would
-// scatter it. A node records its pool; it is freed into that pool.
-struct pool_slot {
+// scatter it. A node records its pool; it is freed into that pool. Pools
+// are a cache line apart, as shards are.
+struct alignas(64) pool_slot {
     spin_lock mutex;
     node_pool pool;
 };
