@@ -859,3 +859,61 @@ TEST_CASE("a derivative by a variable that has a value is taken at that value", 
     CHECK(s.execute("diff(x^2, x)").value == 2 * x);
     CHECK(s.execute("diff(x^2, x)").notes.empty());
 }
+
+TEST_CASE("statements separated by ';' run in order and take effect together", "[session]") {
+    session s;
+    // The brief's training step starts with a line of data and weights.
+    const statement_result r = s.execute("x1 = 1; x2 = 2; w1 = 0.5; w2 = -0.5; w3 = 2");
+    CHECK(r.kind == result_kind::assignment);  // the last statement's result
+    CHECK(r.name == "w3");
+    CHECK(*s.variable("x1") == expr(1));
+    CHECK(*s.variable("w2") == expr(-0.5));
+    CHECK(s.execute("x1 w1 + x2 w2").value == expr(-0.5));
+
+    // A later statement sees an earlier one's assignment.
+    CHECK(s.execute("z = 2x²y; ∂z/∂x").value == 4 * x * y);
+    // A trailing ';' shows nothing, and the statement still runs.
+    CHECK(s.execute("q = 5;").kind == result_kind::none);
+    CHECK(*s.variable("q") == expr(5));
+    // Blank statements are skipped; a ';' in a comment separates nothing.
+    CHECK(s.execute("k = 1;; k + 1").value == expr(2));
+    CHECK(s.execute("k + 1 # one; two").value == expr(2));
+    // Every statement's notes are kept, in order.
+    const statement_result noted = s.execute("c = ab; d = uv");
+    REQUIRE(noted.notes.size() == 2);
+    CHECK(noted.notes[0].find("ab") != std::string::npos);
+    CHECK(noted.notes[1].find("uv") != std::string::npos);
+    // A command may follow; a line that starts with one is the command's.
+    CHECK(s.execute("t = 7; :vars").text.find("t = 7") != std::string::npos);
+
+    // A failing statement fails the line: nothing of it takes effect, and the
+    // caret is under the spot in the whole line.
+    const snapshot before(s);
+    try {
+        s.execute("a = 1; b = 1/0");
+        FAIL("expected a domain error");
+    } catch (const parse_error& e) {
+        CHECK(e.why() == parse_error::cause::domain);
+        CHECK(e.column() == 14);  // the 0 of 1/0, counted in the whole line
+        CHECK(e.source_line() == "a = 1; b = 1/0");
+    }
+    CHECK(snapshot(s) == before);
+    std::size_t alone = 0;  // the same error in the statement alone
+    std::string alone_message;
+    try {
+        session().execute("b = 2x^^2");
+    } catch (const parse_error& e) {
+        alone = e.column();
+        alone_message = e.message();
+    }
+    REQUIRE(alone > 0);
+    try {
+        s.execute("a = 1; b = 2x^^2");
+        FAIL("expected a syntax error");
+    } catch (const parse_error& e) {
+        CHECK(e.why() == parse_error::cause::syntax);
+        CHECK(e.column() == alone + 7);  // "a = 1; " comes before
+        CHECK(e.message() == alone_message);
+    }
+    CHECK(s.variable("a") == nullptr);
+}

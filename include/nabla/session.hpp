@@ -148,7 +148,9 @@ public:
     /// A fresh session with no variables.
     session();
 
-    /// Runs one statement (a line, or several lines joined by continuation).
+    /// Runs one statement (a line, or several lines joined by continuation),
+    /// or several separated by ';' (`x1 = 1; x2 = 2`), which take effect
+    /// together; the result is the last one's, none after a trailing ';'.
     /// Throws nabla::error (parse_error with its caret diagnostic, domain_error,
     /// limit_error); the session is then exactly as before.
     statement_result execute(std::string_view statement);
@@ -208,6 +210,7 @@ public:
 
 private:
     statement_result run(state& st, std::string_view statement);
+    statement_result run_one(state& st, std::string_view statement);
     statement_result run_command(state& st, std::string_view statement);
     void check_cancel() const;
 

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace nabla {
 
@@ -52,6 +54,30 @@ std::string definition_text(const std::string& name, const session::function_def
 std::uint64_t defined_at(const session::state& st, const std::string& name) {
     const auto it = st.order.find(name);
     return it == st.order.end() ? 0 : it->second;
+}
+
+// The statements of a line: its text split at each ';' outside comments, as
+// scripts are read (grammar/parser.cpp), as byte ranges [first, second).
+std::vector<std::pair<std::size_t, std::size_t>> statement_ranges(std::string_view line) {
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '#') {
+            i = std::min(line.find('\n', i), line.size());
+            if (i == line.size()) break;
+        } else if (line[i] == ';') {
+            ranges.emplace_back(begin, i);
+            begin = i + 1;
+        }
+    }
+    ranges.emplace_back(begin, line.size());
+    return ranges;
+}
+
+// An error in one statement of a line, placed in the whole line.
+parse_error in_line(std::string_view line, std::size_t begin, const parse_error& e) {
+    const parse_error at = detail::make_parse_error(line, begin + e.offset(), e.message());
+    return parse_error(at.what(), at.message(), at.line(), at.column(), at.offset(), at.source_line(), e.why());
 }
 
 }  // namespace
@@ -160,6 +186,32 @@ statement_result session::execute(std::string_view statement) {
 }
 
 statement_result session::run(state& st, std::string_view statement) {
+    const std::string_view body = trim(statement);
+    // A command owns its line (`:load a;b.nabla`).
+    if (!body.empty() && body.front() == ':') return run_command(st, body);
+    // Several statements, `x1 = 1; x2 = 2`: run in order on the line's copy
+    // of the state, so the line takes effect whole or not at all. What the
+    // line shows is its last statement's result, as in Julia; a trailing ';'
+    // shows nothing. The notes of every statement are kept.
+    const auto ranges = statement_ranges(statement);
+    if (ranges.size() == 1) return run_one(st, statement);
+    statement_result last;
+    std::vector<std::string> notes;
+    for (const auto& [begin, end] : ranges) {
+        try {
+            last = run_one(st, statement.substr(begin, end - begin));
+        } catch (const parse_error& e) {
+            throw in_line(statement, begin, e);
+        }
+        notes.insert(notes.end(), last.notes.begin(), last.notes.end());
+        if (last.kind == result_kind::quit) break;
+    }
+    last.notes = std::move(notes);
+    last.input = std::string(statement);
+    return last;
+}
+
+statement_result session::run_one(state& st, std::string_view statement) {
     const std::string_view body = trim(statement);
     if (body.empty() || body.front() == '#') {
         statement_result r;
