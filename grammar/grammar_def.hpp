@@ -763,6 +763,9 @@ inline constexpr auto sign_op =
 const auto partial_sign = x3::lit("∂");
 const auto label = x3::lexeme[+x3::char_("a-zA-Z0-9_.-")];
 const auto not_equal_sign = !x3::lit('=');
+// `=`, and the update arrows of pseudocode and textbooks: w := w − α·∂C/∂w,
+// w ← w − α·∂C/∂w (and Mathematica's f(x) := x²).
+const auto assign_sign = (x3::lit('=') >> not_equal_sign) | x3::lit(":=") | x3::lit("←");
 const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];  // checked in word
 
 // ---------------------------------------------------------------- rules
@@ -773,10 +776,9 @@ const auto declaration_def = (((label >> ':') | x3::attr(std::string())) >>
                               x3::lexeme[partial_sign >> any_name >> '('] >> (any_name % ',') >>
                               ')' >> '=' >> not_equal_sign) > sum;
 
-const auto definition_def =
-    (x3::lexeme[any_name >> '('] >> (any_name % ',') >> ')' >> '=' >> not_equal_sign) > sum;
+const auto definition_def = (x3::lexeme[any_name >> '('] >> (any_name % ',') >> ')' >> assign_sign) > sum;
 
-const auto assignment_def = (any_name >> '=' >> not_equal_sign) > sum;
+const auto assignment_def = (any_name >> assign_sign) > sum;
 
 // Rules built by semantic actions wrap their right side in omit[]: the
 // actions alone set _val, and X3 never tries to fit an alternative's

@@ -57,6 +57,22 @@ TEST_CASE("assignment echoes in the notation it was typed in", "[session]") {
     CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
 }
 
+TEST_CASE("assignment is also written := or ← as in update rules", "[session]") {
+    session s;
+    CHECK(s.execute("z := 2x²y").name == "z");
+    CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
+    CHECK(s.execute("f(t) := t² + 1").kind == result_kind::definition);
+    CHECK(s.execute("f(2)").value == expr(5));
+    // The brief's gradient step, w := w − α·∂C/∂w, and the same with ←.
+    s.execute("C = (w − 3)²");
+    s.execute("α = 0.25; w = 0");
+    CHECK(s.execute("w := w − α ∂C/∂w").value == expr(1.5));  // 0 − 0.25·(2·(0 − 3))
+    CHECK(s.execute("w ← w − α ∂C/∂w").value == expr(2.25));  // 1.5 − 0.25·(2·(1.5 − 3))
+    // ':=' is not an equality, and ':' alone still starts a command.
+    CHECK_THROWS_AS(s.execute("z :== 1"), parse_error);
+    CHECK(s.execute(":vars").text.find("w = 2.25") != std::string::npos);
+}
+
 TEST_CASE("derivatives of a variable use its value", "[session]") {
     session s;
     s.execute("z = 2x²y");

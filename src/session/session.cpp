@@ -120,7 +120,7 @@ bool statement_reader::add(std::string_view line) {
     if (!code.empty()) last_ = code;
     if (command_ || depth_ < 0) return true;
     if (depth_ > 0) return false;
-    for (std::string_view op : {"+", "-", "*", "/", "^", "=", ",", "·", "×", "÷", "−"})
+    for (std::string_view op : {"+", "-", "*", "/", "^", "=", ",", "·", "×", "÷", "−", "←"})
         if (ends_with(last_, op)) return false;
     return true;
 }
