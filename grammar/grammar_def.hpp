@@ -940,7 +940,7 @@ constexpr auto by_first_byte(const Word& word, const Number& number, const Group
 // forms built by actions are positioned[…].
 const auto primary_def = nest[x3::omit[by_first_byte(
     into_value[word], into_value[number_token], into_value[group],
-    positioned[into_value[absolute] | ((root_sign > power)[make_root]) |
+    positioned[into_value[vulgar_fraction_token] | into_value[absolute] | ((root_sign > power)[make_root]) |
                ((x3::lit("∇²") > power)[make_laplacian]) | ((x3::lit("∇") > power)[make_gradient]) |
                into_value[partial_call] |
                into_value[derivative] | ((partial_sign >> any_name)[make_differential]) |

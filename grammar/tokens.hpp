@@ -61,6 +61,25 @@ void finish_node(Attribute& attr, T& spare) {
 
 // ---------------------------------------------------------------- numbers
 
+/// ½, ⅓, ¾ …, the fractions Unicode writes as one character.
+struct vulgar_fraction {
+    std::string_view glyph;
+    std::string_view numerator, denominator;
+};
+inline constexpr vulgar_fraction vulgar_fractions[] = {
+    {"½", "1", "2"}, {"⅓", "1", "3"}, {"⅔", "2", "3"}, {"¼", "1", "4"}, {"¾", "3", "4"},
+    {"⅕", "1", "5"}, {"⅖", "2", "5"}, {"⅗", "3", "5"}, {"⅘", "4", "5"}, {"⅙", "1", "6"},
+    {"⅚", "5", "6"}, {"⅐", "1", "7"}, {"⅛", "1", "8"}, {"⅜", "3", "8"}, {"⅝", "5", "8"},
+    {"⅞", "7", "8"}, {"⅑", "1", "9"}, {"⅒", "1", "10"},
+};
+inline const vulgar_fraction* vulgar_fraction_at(const char* p, const char* last) noexcept {
+    if (p == last || static_cast<unsigned char>(*p) < 0x80) return nullptr;
+    const std::string_view rest(p, std::size_t(last - p));
+    for (const vulgar_fraction& f : vulgar_fractions)
+        if (rest.starts_with(f.glyph)) return &f;
+    return nullptr;
+}
+
 /// 12, 0.5, .5, 1e-3, 2.5E10. A following '.' or a second exponent is a
 /// "malformed number" error rather than two tokens.
 struct number_parser : x3::parser<number_parser> {
@@ -93,6 +112,15 @@ struct number_parser : x3::parser<number_parser> {
                 while (p != last && is_ascii_digit(*p)) ++p;
             }
         }
+        // 2½ is two and a half to a reader, but would multiply: neither is
+        // guessed.
+        if (const vulgar_fraction* f = vulgar_fraction_at(p, last)) {
+            const std::string whole(start, p);
+            throw syntax_error{offset_of(p, state_of(context)),
+                               "'" + whole + std::string(f->glyph) + "' is ambiguous: write " + whole + " + " +
+                                   std::string(f->glyph) + " for a mixed number, or " + whole + "·" +
+                                   std::string(f->glyph) + " for a product"};
+        }
         if (p != last && *p == '.') {
             const char* end = p;
             while (end != last && (is_ascii_digit(*end) || *end == '.' || *end == 'e' ||
@@ -118,6 +146,39 @@ struct number_parser : x3::parser<number_parser> {
     }
 };
 inline constexpr number_parser number_token{};
+
+/// ½, ⅓, ¾ …: the exact fraction, read as (1/2) would be, so `½(y − ŷ)²`
+/// and `¾x` multiply as a number does.
+struct vulgar_fraction_parser : x3::parser<vulgar_fraction_parser> {
+    using attribute_type = ast::operand;
+    static bool const has_attribute = true;
+
+    template <class Iterator, class Context, class RContext, class Attribute>
+    bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&,
+               Attribute& attr) const {
+        skip(first, last, context);
+        if (const vulgar_fraction* f = vulgar_fraction_at(first, last)) {
+            const auto& s = state_of(context);
+            const ast::located range{offset_of(first, s), offset_of(first + f->glyph.size(), s)};
+            auto number = [&](std::string_view digits) {
+                ast::number n;
+                static_cast<ast::located&>(n) = range;
+                n.text.assign(digits);
+                return ast::operand(std::move(n));
+            };
+            ast::expression quotient;
+            static_cast<ast::located&>(quotient) = range;
+            quotient.first = number(f->numerator);
+            quotient.rest.emplace_back(range, ast::op::divide, number(f->denominator));
+            quotient.grouped = true;
+            x3::traits::move_to(ast::operand(ast::boxed<ast::expression>(std::move(quotient))), attr);
+            first += static_cast<std::ptrdiff_t>(f->glyph.size());
+            return true;
+        }
+        return false;
+    }
+};
+inline constexpr vulgar_fraction_parser vulgar_fraction_token{};
 
 // ---------------------------------------------------------------- names
 

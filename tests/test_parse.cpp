@@ -248,6 +248,20 @@ TEST_CASE("numbers", "[parse]") {
     CHECK_PARSES("2e", 2 * e());  // no digit after e: Euler's number
 }
 
+TEST_CASE("fractions written as one character are exact", "[parse]") {
+    CHECK_PARSES("½", rational(1, 2));
+    CHECK_PARSES("⅔ + ⅓", expr(1));
+    CHECK_PARSES("⅒", rational(1, 10));
+    // They multiply as a number does: the squared-error cost.
+    const expr yhat = symbol("ŷ");
+    CHECK_PARSES("½(y − ŷ)²", rational(1, 2) * pow(y - yhat, 2));
+    CHECK_PARSES("¾x", rational(3, 4) * x);
+    CHECK_PARSES("x¼", x / 4);
+    CHECK_PARSES("½²", rational(1, 4));
+    // Run into a number it is neither guessed as 2 + ½ nor as 2·½.
+    CHECK_THROWS_WITH(parse("2½"), Catch::Contains("'2½' is ambiguous"));
+}
+
 TEST_CASE("user function derivatives", "[parse]") {
     CHECK_PARSES("f'(x)", call_derivative("f", {x}, {0}));
     CHECK_PARSES("f′(x)", call_derivative("f", {x}, {0}));
