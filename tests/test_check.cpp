@@ -122,6 +122,10 @@ TEST_CASE("the REPL checks a hand derivative and shows the right one beside it",
     CHECK(ascii_text.find("w1 = ") != std::string::npos);
     CHECK(ascii_text.find("(f(w1 + h) - f(w1))/h for f = C") != std::string::npos);
     s.execute(":format unicode");
+    // A function named f is shown by its value: "for f = f" would say nothing.
+    s.execute("f = x³ sin x");
+    const std::string named_f = s.execute("d/dx f == 3x² sin x - x³ cos x").to_text(style::unicode);
+    CHECK(named_f.find("for f = x³sin(x):") != std::string::npos);
 
     const auto right = s.execute("∂z/∂y == 2x²");
     CHECK(right.holds == true);

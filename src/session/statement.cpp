@@ -339,6 +339,8 @@ private:
         const ast::located range = ast::range_of(target);
         std::string written(text_.substr(range.begin, range.end - range.begin));
         while (!written.empty() && (written.back() == ' ' || written.back() == '\t')) written.pop_back();
+        // "for f = f" says nothing: a function named f is shown by its value.
+        if (written == "f") written = to_string(f, context_.style);
         // On a line of its own, after the two sides (see statement_result::to_text).
         const std::string minus = context_.style == style::unicode ? " − " : " - ";
         return "\n(f(" + x + " + h)" + minus + "f(" + x + "))/h for f = " + written + chosen + ": " + quotients +
