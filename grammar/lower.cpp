@@ -1006,7 +1006,10 @@ private:
 
     expr node(const ast::boxed<ast::gradient>& g) {
         if (!g.get().laplacian) fail(g.get().begin, "∇ gives a vector; use it as a whole statement, like ∇f");
-        // ∇²z: Σ ∂²z/∂xᵢ² over z's free symbols.
+        // ∇²z: Σ ∂²z/∂xᵢ² over z's free symbols; ∇²f of a defined f(x, y),
+        // over its parameters.
+        if (const auto defined = defined_function_of_own_parameters(g.get().target, source_, env_, notes_))
+            return laplacian(defined->value, defined->parameters, options_.diff);
         const expr target = operand(g.get().target);
         return laplacian(target, free_symbols(target), options_.diff);
     }

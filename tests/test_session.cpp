@@ -209,6 +209,35 @@ TEST_CASE("a defined function named alone is differentiated as a function of its
     CHECK(s.execute("d softplus/du").value == call("sigmoid", {symbol("u")}));
 }
 
+TEST_CASE("grad hessian laplacian directional and jacobian take a defined function as ∇ does", "[session][user]") {
+    session s;
+    s.execute("h(y, x) = y^2 x");
+    s.execute("g(x, y) = x + y");
+    // Over the parameters in their order, y then x, as ∇h.
+    const statement_result grad = s.execute("grad(h)");
+    CHECK(grad.variables == std::vector<expr>{y, x});
+    CHECK(grad.elements == std::vector<expr>{2 * x * y, pow(y, 2)});
+    CHECK(grad.notes == std::vector<std::string>{"h read as h(y, x)"});
+    CHECK(s.execute("grad(h, x)").elements == std::vector<expr>{pow(y, 2)});
+    const statement_result hess = s.execute("hessian(h)");
+    CHECK(hess.rows == std::vector<std::vector<expr>>{{2 * x, 2 * y}, {2 * y, expr(0)}});
+    CHECK(s.execute("laplacian(h)").value == 2 * x);  // ∂²/∂y² y²x + ∂²/∂x² y²x
+    CHECK(s.execute("∇²h").value == 2 * x);
+    CHECK(s.execute("∇²h + 1").value == 2 * x + 1);
+    CHECK(s.execute("directional(h, y=1, x=2)").value == 2 * x * y + 2 * pow(y, 2));
+    // Two defined functions of the same parameters: by those, and neither is
+    // taken for a variable.
+    const statement_result jac = s.execute("jacobian(g, h)");
+    CHECK(jac.variables == std::vector<expr>{x, y});  // g's and h's differ: the union, by name
+    CHECK(jac.rows == std::vector<std::vector<expr>>{{expr(1), expr(1)}, {pow(y, 2), 2 * x * y}});
+    s.execute("k(x, y) = x y");
+    CHECK(s.execute("jacobian(g, k)").rows == std::vector<std::vector<expr>>{{expr(1), expr(1)}, {y, x}});
+    CHECK(s.execute("jacobian(g, k, y)").rows == std::vector<std::vector<expr>>{{expr(1)}, {x}});
+    // Its parameters are its own: an assigned x leaves them be.
+    s.execute("x = 3");
+    CHECK(s.execute("grad(h)").elements == std::vector<expr>{2 * x * y, pow(y, 2)});
+}
+
 TEST_CASE("a defined function with a declared derivative differentiates by the declaration", "[session][user]") {
     session s;
     s.execute("softplus(u) = log(1 + e^u)");

@@ -688,11 +688,44 @@ private:
         return r;
     }
 
+    // A defined function named alone, f after f(x, y) = …: the function of
+    // its own parameters (noted), as ∇f and ∂f/∂x read it.
+    std::optional<defined_function_target> own_function(const ast::operand& e) {
+        return defined_function_of_own_parameters(e, text_, session_environment(context_.state), &notes_);
+    }
+
     statement_result command(const ast::call& c, const std::string& name) {
         const arguments a = split(c);
         statement_result r;
         r.kind = result_kind::value;
         const auto first = [&] { return lower_argument(a.positional.front()->value); };
+        // grad(f), hessian(f), laplacian(f) of a defined f: by its parameters
+        // in their order unless variables are given.
+        std::optional<defined_function_target> f;
+        if ((name == "grad" || name == "hessian" || name == "laplacian" || name == "directional") &&
+            !a.positional.empty())
+            f = own_function(a.positional.front()->value);
+        const auto f_variables = [&] { return a.positional.size() == 1 ? f->parameters : variables_from(a, 1); };
+        if (f && name == "grad") {
+            expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
+            r.kind = result_kind::vector;
+            r.variables = f_variables();
+            r.elements = gradient(f->value, r.variables, context_.diff);
+            return r;
+        }
+        if (f && name == "hessian") {
+            expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
+            r.kind = result_kind::matrix;
+            r.variables = f_variables();
+            r.rows = hessian(f->value, r.variables, context_.diff);
+            return r;
+        }
+        if (f && name == "laplacian") {
+            expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
+            r.value = laplacian(f->value, f_variables(), context_.diff);
+            set_ans(r.value);
+            return r;
+        }
         if (name == "grad") {
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
             const expr e = first_keeping_variables(a);
@@ -722,7 +755,7 @@ private:
             if (a.keywords.empty())
                 throw fail(c.end > c.begin ? c.end - 1 : c.begin,
                            "expected the direction's components, as in directional(e, x=1, y=2)");
-            const expr e = first();
+            const expr e = f ? f->value : first();
             std::vector<expr> variables, direction;
             for (const auto* k : a.keywords) {
                 const expr v = variable_named(k->keyword);
@@ -740,14 +773,31 @@ private:
             // The trailing plain names are the variables; at least one
             // function comes first. A name with a value is a function.
             std::size_t split_at = a.positional.size();
+            // A defined function named alone (f after f(x, y) = …) is a
+            // function of its parameters, and not a variable.
             const auto is_variable = [&](const ast::argument* arg) {
                 const auto* n = sole<ast::name>(arg->value);
-                return n && !session_environment(context_.state).variable(normalize_name(n->text));
+                if (!n) return false;
+                const session_environment env(context_.state);
+                const std::string name = normalize_name(n->text);
+                return !env.variable(name) && !env.function(name);
             };
             while (split_at > 1 && is_variable(a.positional[split_at - 1])) --split_at;
             std::vector<expr> fs;
-            for (std::size_t i = 0; i < split_at; ++i) fs.push_back(lower_argument(a.positional[i]->value));
+            std::optional<std::vector<expr>> shared_parameters;  // when every function is a defined one, alike
+            bool all_defined = true;
+            for (std::size_t i = 0; i < split_at; ++i) {
+                if (auto defined = own_function(a.positional[i]->value)) {
+                    fs.push_back(defined->value);
+                    if (!shared_parameters) shared_parameters = defined->parameters;
+                    else if (*shared_parameters != defined->parameters) all_defined = false;
+                } else {
+                    fs.push_back(lower_argument(a.positional[i]->value));
+                    all_defined = false;
+                }
+            }
             std::vector<expr> vars = variables_from(a, split_at);
+            if (vars.empty() && all_defined && shared_parameters) vars = *shared_parameters;
             if (vars.empty()) {
                 // The union of the functions' symbols, in name order (a sum of
                 // the functions could cancel some).
