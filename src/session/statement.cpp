@@ -633,12 +633,6 @@ private:
         return variable_named(*n);
     }
 
-    // grad(e[, x, y, …]), hessian(…): the variables named after e, or e's
-    // free symbols with a note of their order.
-    std::vector<expr> variables_after_first(const arguments& a, const expr& e, statement_result& r) const {
-        return a.positional.size() == 1 ? implied_variables(free_symbols(e), r) : variables_from(a, 1);
-    }
-
     std::vector<expr> variables_from(const arguments& a, std::size_t first) const {
         std::vector<expr> vars;
         for (std::size_t i = first; i < a.positional.size(); ++i) vars.push_back(variable_argument(*a.positional[i]));
@@ -705,48 +699,38 @@ private:
         if ((name == "grad" || name == "hessian" || name == "laplacian" || name == "directional") &&
             !a.positional.empty())
             f = own_function(a.positional.front()->value);
-        const auto f_variables = [&] { return a.positional.size() == 1 ? f->parameters : variables_from(a, 1); };
-        if (f && name == "grad") {
-            expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
-            r.kind = result_kind::vector;
-            r.variables = f_variables();
-            r.elements = gradient(f->value, r.variables, context_.diff);
-            return r;
-        }
-        if (f && name == "hessian") {
-            expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
-            r.kind = result_kind::matrix;
-            r.variables = f_variables();
-            r.rows = hessian(f->value, r.variables, context_.diff);
-            return r;
-        }
-        if (f && name == "laplacian") {
-            expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
-            r.value = laplacian(f->value, f_variables(), context_.diff);
-            set_ans(r.value);
-            return r;
-        }
+        // The variables: those named after e, else f's parameters, else e's
+        // free symbols (noted in order).
+        const auto variables_of = [&](const expr& e) {
+            if (a.positional.size() > 1) return variables_from(a, 1);
+            return f ? f->parameters : implied_variables(free_symbols(e), r);
+        };
+        // A defined function's parameters are its own; other variables that
+        // have values are taken at them.
+        const auto finish = [&](statement_result done) {
+            return f ? done : taken_at_assigned_values(std::move(done), c);
+        };
         if (name == "grad") {
             expect_count(c, a, 1, 255, false, "grad(e[, x, y, …])");
-            const expr e = first_keeping_variables(a);
+            const expr e = f ? f->value : first_keeping_variables(a);
             r.kind = result_kind::vector;
-            r.variables = variables_after_first(a, e, r);
+            r.variables = variables_of(e);
             r.elements = gradient(e, r.variables, context_.diff);
-            return taken_at_assigned_values(std::move(r), c);
+            return finish(std::move(r));
         }
         if (name == "hessian") {
             expect_count(c, a, 1, 255, false, "hessian(e[, x, y, …])");
-            const expr e = first_keeping_variables(a);
+            const expr e = f ? f->value : first_keeping_variables(a);
             r.kind = result_kind::matrix;
-            r.variables = variables_after_first(a, e, r);
+            r.variables = variables_of(e);
             r.rows = hessian(e, r.variables, context_.diff);
-            return taken_at_assigned_values(std::move(r), c);
+            return finish(std::move(r));
         }
         if (name == "laplacian") {
             expect_count(c, a, 1, 255, false, "laplacian(e[, x, y, …])");
-            const expr e = first();
-            r.value =
-                laplacian(e, a.positional.size() == 1 ? free_symbols(e) : variables_from(a, 1), context_.diff);
+            const expr e = f ? f->value : first();
+            r.value = laplacian(e, a.positional.size() > 1 ? variables_from(a, 1) : f ? f->parameters : free_symbols(e),
+                                context_.diff);
             set_ans(r.value);
             return r;
         }
