@@ -140,14 +140,24 @@ std::string previous_token(const char* base, const char* p) {
         p -= is_blank(p[-1]) ? 1 : 2;
     if (p == base) return {};
     const char* end = p;
-    const unsigned char c = static_cast<unsigned char>(p[-1]);
-    if (std::isalnum(c) || c == '_') {
-        while (p != base && (std::isalnum(static_cast<unsigned char>(p[-1])) || p[-1] == '_')) --p;
+    // The code point that ends at `at`, and where it starts (the text is
+    // valid UTF-8: it was checked before parsing).
+    auto code_point_before = [base](const char* at, const char*& start) {
+        start = at - 1;
+        while (start != base && (static_cast<unsigned char>(*start) & 0xC0) == 0x80) --start;
+        int len = 0;
+        return detail::unicode::decode(start, at, len);
+    };
+    const char* start = p;
+    if (detail::unicode::is_name_continue(code_point_before(p, start))) {
+        // A whole name, w₁ or α2 as well as x2; ∂x and ∂w₁ with their sign.
+        do p = start;
+        while (p != base && detail::unicode::is_name_continue(code_point_before(p, start)));
+        if (p != base && code_point_before(p, start) == U'∂') p = start;
     } else if (p - base >= 2 && ((p[-2] == '=' && p[-1] == '=') || (p[-2] == '*' && p[-1] == '*'))) {
         p -= 2;
     } else {
-        --p;
-        while (p != base && (static_cast<unsigned char>(*p) & 0xC0) == 0x80) --p;
+        p = start;
     }
     return std::string(p, end);
 }
