@@ -426,13 +426,17 @@ private:
             if (auto parts = split_name(name); parts.size() > 1) {
                 std::vector<expr> factors;
                 std::string shown;
+                for (const auto& part : parts) shown += (shown.empty() ? "" : "·") + to_string(symbol(part), style::unicode);
                 for (const auto& part : parts) {
+                    // 'undefined' after f(x) = …: say why a letter fails, not only that 'f' does.
+                    if (env_.function(part))
+                        fail(n.begin, "'" + name + "' reads as " + shown + ", and '" + part +
+                                          "' is a function; call it like " + part + "(…)");
                     ast::name piece;
                     piece.text = part;
                     piece.begin = n.begin;
                     piece.end = n.end;
                     factors.push_back(name_value(piece, false));
-                    shown += (shown.empty() ? "" : "·") + to_string(symbol(part), style::unicode);
                 }
                 // x₁w₁ is x₁·w₁ as anyone reads it: an index ends a name. A
                 // run of letters (xy, xw₁) is the reading worth a note.

@@ -481,6 +481,7 @@ TEST_CASE("the session is exactly as before after any error", "[session][errors]
         ":load /nonexistent/file.nabla",
         "grad(z, 2)",            // not a variable
         "eval(z, 1)",            // wrong arguments
+        "h(u) undefined",        // split into letters, one of them the function f
     };
     for (const char* statement : failing) {
         INFO(statement);
@@ -488,6 +489,9 @@ TEST_CASE("the session is exactly as before after any error", "[session][errors]
         CHECK(snapshot(s) == before);
         CHECK(s.execute("ans").value == ans_before);
     }
+    // A name split into letters says which letter failed, and why.
+    CHECK(error_of(s, "h(u) undefined").find("'undefined' reads as u·n·d·e·f·i·n·e·d, and 'f' is a function") !=
+          std::string::npos);
 }
 
 TEST_CASE("input limits are errors that name the limit", "[session][errors]") {
