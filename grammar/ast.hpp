@@ -208,6 +208,7 @@ struct absolute;
 struct derivative;
 struct gradient;
 struct differential;
+struct vector_literal;
 
 /// Any operand of an operator. A std::variant rather than an x3::variant
 /// (boost::variant): the grammar builds, moves and destroys operands for
@@ -218,7 +219,7 @@ struct differential;
 struct operand
     : std::variant<nil, number, name, boxed<signed_>, boxed<expression>, boxed<power>,
                    boxed<call>, boxed<application>, boxed<root>, boxed<absolute>,
-                   boxed<derivative>, boxed<gradient>, boxed<differential>> {
+                   boxed<derivative>, boxed<gradient>, boxed<differential>, boxed<vector_literal>> {
     using base_type = variant;
     using base_type::base_type;
     using base_type::operator=;
@@ -340,6 +341,12 @@ struct gradient : located {
 /// ∂u: a differential, on the right side of a derivative declaration.
 struct differential : located {
     ast::name variable;
+};
+
+/// [a, b, c]: a vector, written to be compared with a gradient
+/// (∇C == [2x, 1]); its entries may be vectors, the rows of a matrix.
+struct vector_literal : located {
+    std::vector<operand> entries;
 };
 
 /// The source range of any operand: its node's, {0, 0} for nil.

@@ -287,7 +287,7 @@ bool parse_enclosed(Iterator& first, Iterator const& last, Context const& contex
     return true;
 }
 
-/// ( sum ) and [ sum ].
+/// ( sum ) and [ sum ]; [ sum, sum, … ] is a vector.
 struct group_parser : x3::parser<group_parser> {
     using attribute_type = ast::operand;
     static bool const has_attribute = true;
@@ -300,8 +300,30 @@ struct group_parser : x3::parser<group_parser> {
         const char open = *first;
         const char* start = first;
         ast::operand inner;
-        parse_enclosed(first, last, context, open, open == '(' ? ')' : ']', "an expression",
-                       [&](Iterator& it) { return sum.parse(it, last, context, rcontext, inner); });
+        std::optional<ast::vector_literal> vector;
+        parse_enclosed(first, last, context, open, open == '(' ? ')' : ']', "an expression", [&](Iterator& it) {
+            if (!sum.parse(it, last, context, rcontext, inner)) return false;
+            if (open != '[') return true;
+            skip(it, last, context);
+            while (it != last && *it == ',') {
+                if (!vector) vector.emplace().entries.push_back(std::move(inner));
+                ++it;
+                ast::operand entry;
+                if (!sum.parse(it, last, context, rcontext, entry)) {
+                    skip(it, last, context);
+                    throw syntax_error{offset_of(it, state_of(context)), "expected an entry after ','"};
+                }
+                vector->entries.push_back(std::move(entry));
+                skip(it, last, context);
+            }
+            return true;
+        });
+        if (vector) {
+            vector->begin = offset_of(start, state_of(context));
+            vector->end = offset_of(first, state_of(context));
+            x3::traits::move_to(ast::operand(ast::boxed<ast::vector_literal>(std::move(*vector))), attr);
+            return true;
+        }
         if (auto* e = std::get_if<ast::boxed<ast::expression>>(&inner.get()); e && !e->get().grouped) {
             e->get().grouped = true;
         } else if (std::holds_alternative<ast::boxed<ast::call>>(inner.get()) ||

@@ -1018,6 +1018,10 @@ private:
         return laplacian(target, free_symbols(target), options_.diff);
     }
 
+    expr node(const ast::boxed<ast::vector_literal>& v) {
+        fail(v.get().begin, "a vector [a, b, …] stands alone or on a side of '==', as in ∇f == [2x, 1]");
+    }
+
     expr node(const ast::boxed<ast::differential>& d) {
         if (!options_.allow_differentials)
             fail(d.get().begin, "a differential like '∂" + d.get().variable.text +

@@ -142,3 +142,46 @@ TEST_CASE("the REPL checks a hand derivative and shows the right one beside it",
     // A check changes nothing: z is still there.
     CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
 }
+
+TEST_CASE("a gradient or Hessian is checked entry by entry against a written vector or matrix", "[check][session]") {
+    session s;
+    const expr w1 = symbol("w1"), w2 = symbol("w2"), x1 = symbol("x1"), x2 = symbol("x2");
+    s.execute("C = (w1 x1 + w2 x2 − y)²");
+    const expr residual = w1 * x1 + w2 * x2 - y;
+    // The backpropagated gradient, written by hand: right.
+    const statement_result right = s.execute("grad(C, w1, w2) == [2x₁(w₁x₁ + w₂x₂ − y), 2x₂(w₁x₁ + w₂x₂ − y)]");
+    CHECK(right.kind == result_kind::check);
+    CHECK(right.holds == true);
+    // Wrong in the second entry only (x₁ for x₂): that entry and its sides
+    // are shown, and its values at the point are recomputed here.
+    const statement_result wrong = s.execute("grad(C, w1, w2) == [2x₁(w₁x₁ + w₂x₂ − y), 2x₁(w₁x₁ + w₂x₂ − y)]");
+    CHECK(wrong.holds == false);
+    CHECK(wrong.elements == std::vector<expr>{2 * x2 * residual, 2 * x1 * residual});
+    const std::string text = wrong.to_text(style::ascii);
+    CHECK(text.find("false: entry 2 (∂/∂w₂) differs: at ") == 0);  // named as the session writes names
+    const auto point = compare_sides(2 * x2 * residual, 2 * x1 * residual);
+    const double r = coordinate(point, "w1") * coordinate(point, "x1") + coordinate(point, "w2") * coordinate(point, "x2") -
+                     coordinate(point, "y");
+    CHECK(text.find(fmt::format("the left side is {:.6g} and the right side {:.6g}", 2 * coordinate(point, "x2") * r,
+                                2 * coordinate(point, "x1") * r)) != std::string::npos);
+    // A one-entry gradient compares with a plain expression.
+    CHECK(s.execute("grad(C, w1) == 2x1(w1 x1 + w2 x2 − y)").holds == true);
+    // ∇ of a defined function, and a Hessian against a matrix.
+    s.execute("f(x, y) = x²y");
+    CHECK(s.execute("∇f == [2x y, x²]").holds == true);
+    CHECK(s.execute("hessian(f) == [[2y, 2x], [2x, 0]]").holds == true);
+    const statement_result h = s.execute("hessian(f) == [[2y, 2x], [2x, 1]]");
+    CHECK(h.holds == false);
+    CHECK(h.text.find("entry (2, 2) differs") == 0);
+    CHECK(h.elements == std::vector<expr>{expr(0), expr(1)});
+    // Shapes must agree; a vector does not stand inside an expression.
+    CHECK_THROWS_WITH(s.execute("∇f == [1, 2, 3]"), Catch::Contains("the sides differ in shape: a vector of 2 and a vector of 3"));
+    CHECK_THROWS_WITH(s.execute("∇f == x"), Catch::Contains("the left side is a vector of 2"));
+    CHECK_THROWS_WITH(s.execute("[x, y] + 1"), Catch::Contains("a vector [a, b, …] stands alone or on a side of '=='"));
+    CHECK_THROWS_WITH(s.execute("[[1, 2], [3]]"), Catch::Contains("this row has 1 entry and the first 2"));
+    // Written alone, a vector is its entries, read and evaluated.
+    const statement_result v = s.execute("[x², 2y] at x = 3, y = 1/2");
+    CHECK(v.kind == result_kind::vector);
+    CHECK(v.elements == std::vector<expr>{expr(9), expr(1)});
+    CHECK(s.execute("[[1, x], [x, 1]]").rows == std::vector<std::vector<expr>>{{expr(1), x}, {x, expr(1)}});
+}

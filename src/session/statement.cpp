@@ -220,6 +220,7 @@ private:
     }
 
     statement_result expression_statement(const ast::operand& e) {
+        if (const auto* v = sole<ast::vector_literal>(e)) return vector_written(*v);
         statement_result r;
         if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) {
             // ∇z: the gradient over z's free symbols; ∇f of a defined
@@ -251,12 +252,34 @@ private:
     // left side of `∂z/∂x == 4x` is the derivative, so a wrong hand
     // derivation is shown next to the right one.
     statement_result equality(const ast::equality& e) {
-        statement_result r;
-        r.kind = result_kind::check;
+        std::optional<statement_result> left = vector_or_matrix(e.lhs), right = vector_or_matrix(e.rhs);
+        if (left || right) return entrywise_equality(e, std::move(left), std::move(right));
         const expr lhs = lower_expression(e.lhs, {}, false);
         const expr rhs = lower_expression(e.rhs, {}, false);
+        equality_verdict v;
+        statement_result r = compared(lhs, rhs, v);
+        // ∂f/∂x, df/dx, d/dx f, diff(f, x): a first derivative by one variable.
+        if (r.holds == false) {
+            if (const ast::derivative* d = sole<ast::derivative>(e.lhs);
+                d && d->variables.size() == 1 && d->variables.front().order == 1) {
+                ast::operand variable;
+                variable.get() = d->variables.front().variable;
+                r.text += difference_quotients(d->target, variable, v.point);
+            } else if (const ast::call* c = sole<ast::call>(e.lhs); c && c->args.size() == 2 && c->primes == 0 &&
+                                                                    normalize_name(c->function.text) == "diff") {
+                r.text += difference_quotients(c->args[0].value, c->args[1].value, v.point);
+            }
+        }
+        return r;
+    }
+
+    // The verdict on lhs == rhs and its evidence in words; `v` is the
+    // comparison it came from.
+    statement_result compared(const expr& lhs, const expr& rhs, equality_verdict& v) {
+        statement_result r;
+        r.kind = result_kind::check;
         r.elements = {lhs, rhs};
-        const equality_verdict v = compare_sides(lhs, rhs);
+        v = compare_sides(lhs, rhs);
         auto number = [](double d) { return fmt::format("{:.6g}", d); };
         auto where = [&] {
             std::string out;
@@ -283,18 +306,86 @@ private:
             r.holds = false;
             r.text = (v.point.empty() ? "" : where() + " ") + "the left side is " + side(v.left) + " and the right side " +
                      side(v.right);
-            // ∂f/∂x, df/dx, d/dx f, diff(f, x): a first derivative by one variable.
-            if (const ast::derivative* d = sole<ast::derivative>(e.lhs);
-                d && d->variables.size() == 1 && d->variables.front().order == 1) {
-                ast::operand variable;
-                variable.get() = d->variables.front().variable;
-                r.text += difference_quotients(d->target, variable, v.point);
-            } else if (const ast::call* c = sole<ast::call>(e.lhs); c && c->args.size() == 2 && c->primes == 0 &&
-                                                                    normalize_name(c->function.text) == "diff") {
-                r.text += difference_quotients(c->args[0].value, c->args[1].value, v.point);
-            }
             break;
         case outcome::undecided: r.text = v.reason; break;
+        }
+        return r;
+    }
+
+    // ∇C == [2x, 1], hessian(f) == [[2, 0], [0, 2]]: the sides compared
+    // entry by entry. The verdict is the first differing entry's, with its
+    // two sides; else undecided if any entry is; else true.
+    statement_result entrywise_equality(const ast::equality& e, std::optional<statement_result> left,
+                                        std::optional<statement_result> right) {
+        auto shape = [](const statement_result& side) {
+            if (side.kind == result_kind::matrix)
+                return std::to_string(side.rows.size()) + "×" +
+                       std::to_string(side.rows.empty() ? 0 : side.rows.front().size()) + " matrix";
+            return "vector of " + std::to_string(side.elements.size());
+        };
+        if (!left || !right) {
+            const statement_result& whole = left ? *left : *right;
+            const ast::operand& other = left ? e.rhs : e.lhs;
+            if (whole.kind != result_kind::vector || whole.elements.size() != 1)
+                throw fail(ast::range_of(other).begin, "the " + std::string(left ? "left" : "right") + " side is a " +
+                                                           shape(whole) + "; write the other as one too, like [a, b]");
+            // grad(C, w₁) == 2x₁(w₁x₁ − y): a vector of one entry is that
+            // entry ([a] is a's group, so the entry cannot be bracketed).
+            statement_result one;
+            one.kind = result_kind::vector;
+            one.elements = {lower_expression(other, {}, false)};
+            (left ? right : left) = std::move(one);
+        }
+        if (left->kind != right->kind || left->elements.size() != right->elements.size() ||
+            left->rows.size() != right->rows.size() ||
+            (!left->rows.empty() && left->rows.front().size() != right->rows.front().size()))
+            throw fail(ast::range_of(e.rhs).begin,
+                       "the sides differ in shape: a " + shape(*left) + " and a " + shape(*right));
+        // The entries in order, each with its label: (2) or (1, 2).
+        std::vector<std::pair<expr, expr>> pairs;
+        std::vector<std::string> labels;
+        if (left->kind == result_kind::matrix) {
+            for (std::size_t i = 0; i < left->rows.size(); ++i)
+                for (std::size_t j = 0; j < left->rows[i].size(); ++j) {
+                    pairs.emplace_back(left->rows[i][j], right->rows[i][j]);
+                    labels.push_back("(" + std::to_string(i + 1) + ", " + std::to_string(j + 1) + ")");
+                }
+        } else {
+            // A gradient's entry is named by its variable too: entry 2 (∂/∂w₂).
+            const std::vector<expr>& by = left->variables.empty() ? right->variables : left->variables;
+            for (std::size_t i = 0; i < left->elements.size(); ++i) {
+                pairs.emplace_back(left->elements[i], right->elements[i]);
+                labels.push_back(std::to_string(i + 1) +
+                                 (by.size() == left->elements.size() ? " (∂/∂" + to_string(by[i], context_.style) + ")"
+                                                                     : ""));
+            }
+        }
+        statement_result r;
+        r.kind = result_kind::check;
+        r.holds = true;
+        r.notes = std::move(left->notes);
+        r.notes.insert(r.notes.end(), right->notes.begin(), right->notes.end());
+        std::vector<std::string> sampled;
+        for (std::size_t k = 0; k < pairs.size(); ++k) {
+            equality_verdict v;
+            statement_result entry = compared(pairs[k].first, pairs[k].second, v);
+            if (entry.holds == false) {
+                entry.text = "entry " + labels[k] + " differs: " + entry.text;
+                entry.notes = std::move(r.notes);
+                return entry;
+            }
+            if (!entry.holds && r.holds) {  // the first undecided entry, unless one differs
+                r.holds.reset();
+                r.text = "entry " + labels[k] + ": " + entry.text;
+            }
+            if (v.result == equality_verdict::outcome::sampled) sampled.push_back(labels[k]);
+        }
+        if (r.holds && !sampled.empty()) {
+            std::string which;
+            for (const std::string& label : sampled) which += (which.empty() ? "" : ", ") + label;
+            r.text = (sampled.size() == 1 ? "entry " : "entries ") + which + " equal at " +
+                     std::to_string(equality_points) +
+                     " random points (not proven: the difference does not simplify to 0)";
         }
         return r;
     }
@@ -520,12 +611,42 @@ private:
     // ∇e, grad(…), hessian(…) or jacobian(…): a vector or matrix, which
     // `at` and eval take entry by entry (∇C at w=1 is the gradient there).
     std::optional<statement_result> vector_or_matrix(const ast::operand& e) {
+        if (const auto* v = sole<ast::vector_literal>(e)) return vector_written(*v);
         if (const auto* g = sole<ast::gradient>(e); g && !g->laplacian) return expression_statement(e);
         if (const auto* c = sole<ast::call>(e); c && c->primes == 0 && c->partials.empty()) {
             const std::string name = normalize_name(c->function.text);
             if ((name == "grad" || name == "hessian" || name == "jacobian") && runs_here(name)) return command(*c, name);
         }
         return std::nullopt;
+    }
+
+    // [a, b, c] as a vector; [[a, b], [c, d]] as a matrix, its rows of one length.
+    statement_result vector_written(const ast::vector_literal& v) {
+        statement_result r;
+        const auto* first_row = sole<ast::vector_literal>(v.entries.front());
+        r.kind = first_row ? result_kind::matrix : result_kind::vector;
+        for (const ast::operand& entry : v.entries) {
+            const auto* row = sole<ast::vector_literal>(entry);
+            if (!first_row) {
+                if (row) throw fail(row->begin, "a vector's entries are expressions, or all rows of a matrix");
+                r.elements.push_back(lower_argument(entry));
+                continue;
+            }
+            if (!row)
+                throw fail(ast::range_of(entry).begin, "this row has 1 entry and the first " +
+                                                           std::to_string(first_row->entries.size()) +
+                                                           " (a matrix's rows are all written [a, b, …])");
+            if (row->entries.size() != first_row->entries.size())
+                throw fail(row->begin, "this row has " + std::to_string(row->entries.size()) + " entries and the first " +
+                                           std::to_string(first_row->entries.size()));
+            std::vector<expr>& values = r.rows.emplace_back();
+            for (const ast::operand& x : row->entries) {
+                if (const auto* deeper = sole<ast::vector_literal>(x))
+                    throw fail(deeper->begin, "a matrix's entries are expressions: nesting stops at rows");
+                values.push_back(lower_argument(x));
+            }
+        }
+        return r;
     }
 
     statement_result evaluated_entries(statement_result r, const substitution& s) {
