@@ -170,6 +170,13 @@ TEST_CASE("a gradient or Hessian is checked entry by entry against a written vec
     s.execute("f(x, y) = x²y");
     CHECK(s.execute("∇f == [2x y, x²]").holds == true);
     CHECK(s.execute("hessian(f) == [[2y, 2x], [2x, 0]]").holds == true);
+    // What the REPL prints for a vector or matrix reads back as one, in both styles.
+    for (const char* statement : {"∇f", "hessian(f)", "grad(C, w1, w2)", "jacobian(x y, x + y², x, y)"})
+        for (const style st : {style::unicode, style::ascii}) {
+            const std::string printed = s.execute(statement).to_text(st);
+            INFO(statement << " printed " << printed);
+            CHECK(s.execute(std::string(statement) + " == " + printed).holds == true);
+        }
     const statement_result h = s.execute("hessian(f) == [[2y, 2x], [2x, 1]]");
     CHECK(h.holds == false);
     CHECK(h.text.find("entry (2, 2) differs") == 0);
