@@ -127,10 +127,17 @@ TEST_CASE("powers: identities, exact numbers, nesting", "[core][canonical]") {
     CHECK(sqrt(rational(1, 2)) == sqrt(expr(2)) / 2);
     // √2·√2 = 2
     CHECK(sqrt(expr(2)) * sqrt(expr(2)) == expr(2));
-    // (x²)³ = x⁶, (√x)² = x, but (x²)^(1/2) stays (it is |x|)
+    // (x²)³ = x⁶, (√x)² = x, and over the reals (x²)^(1/2) = |x| and |x|² = x²
     CHECK(pow(pow(x, 2), 3) == pow(x, 6));
     CHECK(pow(sqrt(x), 2) == x);
-    CHECK(pow(pow(x, 2), rational(1, 2)).kind() == kind::power);
+    CHECK(pow(pow(x, 2), rational(1, 2)) == abs(x));
+    CHECK(pow(abs(x), 2) == pow(x, 2));
+    CHECK(pow(abs(x), -4) == pow(x, -4));
+    CHECK(pow(abs(x), 3).kind() == kind::power);  // an odd power keeps the bars
+    CHECK(pow(pow(x, 6), rational(1, 3)) == pow(x, 2));
+    CHECK(pow(pow(x, 2), rational(3, 2)) == pow(abs(x), 3));
+    CHECK(pow(pow(x, 2), rational(-1, 2)) == 1 / abs(x));
+    CHECK(pow(pow(x, 4), rational(1, 8)) == sqrt(abs(x)));
     // (2x)² = 4x²
     CHECK(pow(2 * x, 2) == 4 * pow(x, 2));
     // e^x is exp(x)

@@ -596,6 +596,8 @@ expr make_power(const expr& base, const expr& exponent) {
     if (x->is_small_integer()) {
         if (x->small_value() == 0) return one();
         if (x->small_value() == 1) return base;
+        // Variables are real: |u|² = u², and so for every even power.
+        if (b->is_fn(function::abs) && x->small_value() % 2 == 0) return make_power(expr::share(b->op(0)), exponent);
         // The common case, x² or (x + 1)³ or sin(x)²: nothing to fold.
         if (b->kind == kind::symbol || b->kind == kind::sum || b->kind == kind::call ||
             (b->kind == kind::apply && !b->is_fn(function::exp)))
@@ -640,6 +642,13 @@ expr make_power(const expr& base, const expr& exponent) {
     const bool integer_exponent = x->is_exact_integer();
     if (b->kind == kind::power && integer_exponent)
         return make_power(expr::share(b->op(0)), make_product({expr::share(b->op(1)), exponent}));
+    // (u²)^(1/2) = |u| over the reals: an even power is |u|'s power, whose
+    // powers multiply (√(x²) = |x|, (x⁴)^(1/4) = |x|, (x⁶)^(1/3) = x²).
+    if (b->kind == kind::power && b->op(1)->is_small_integer() && b->op(1)->small_value() % 2 == 0 &&
+        x->kind == kind::number) {
+        const expr magnitude = make_apply(function::abs, {expr::share(b->op(0))});
+        return make_power(magnitude, make_product({expr::share(b->op(1)), exponent}));
+    }
     if (b->kind == kind::product) {
         if (integer_exponent) {
             std::vector<expr> parts;
