@@ -126,8 +126,9 @@ const std::vector<command_info>& commands() { return command_table; }
 std::string help_text(std::string_view topic) {
     if (topic.empty()) {
         std::string out =
-            "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y) or a "
-            "function definition (f(x, y) = x² + y).\n\nCommands:\n";
+            "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y, w := w − α ∂C/∂w) or a "
+            "function definition (f(x, y) = x² + y); several on a line with ';'.\n"
+            "Check a derivation with == (∂z/∂x == 4xy, ∇z == [4xy, 2x²]).\n\nCommands:\n";
         // Columns on a terminal are characters, not bytes (… and ∂ take three).
         const auto columns = detail::unicode::code_points;
         std::size_t width = 0;
