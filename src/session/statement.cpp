@@ -226,8 +226,7 @@ private:
             // ∇z: the gradient over z's free symbols; ∇f of a defined
             // f(x, y), over its parameters in their order.
             r.kind = result_kind::vector;
-            session_environment env(context_.state);
-            if (auto f = defined_function_of_own_parameters(g->target, text_, env, &notes_)) {
+            if (auto f = own_function(g->target)) {
                 r.variables = f->parameters;
                 r.elements = gradient(f->value, r.variables, context_.diff);
                 return r;
