@@ -9,15 +9,97 @@
 // Prints one line per repetition and a peers-format RESULT row with the
 // median. Each repetition starts cold: the previous results are freed, so
 // their nodes leave the intern table.
+//
+// Then two parts of that work, each timed alone (median of the same number
+// of repetitions), for where the time goes:
+//   grammar alone      the X3 grammar into the syntax tree, no lowering;
+//                      each tree is freed at once, so its nodes' memory is
+//                      reused warm (the part is, if anything, underrated);
+//   construction alone the canonical nodes of the results built again
+//                      through the core's factories (make_sum_nodes,
+//                      make_product_nodes, make_power, make_apply) from a
+//                      post-order list of each result, its leaves ready:
+//                      no grammar, no name lookup, operands already in
+//                      canonical order, and only the final nodes, none of
+//                      the intermediate ones lowering builds.
 
 #include <nabla/parse.hpp>
+
+#include "core/node.hpp"
+#include "grammar/parser.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace {
+
+double median_seconds(int repetitions, const std::function<void()>& before, const std::function<void()>& work) {
+    std::vector<double> seconds;
+    for (int r = 0; r < repetitions; ++r) {
+        before();
+        const auto t0 = std::chrono::steady_clock::now();
+        work();
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    return seconds[seconds.size() / 2];
+}
+
+// One step of a result's post-order: a leaf to push, or an operator node
+// to build from the last `nops` values.
+struct step {
+    const nabla::detail::node* leaf = nullptr;
+    nabla::kind kind = nabla::kind::number;
+    nabla::function function{};
+    std::uint32_t nops = 0;
+};
+
+void post_order(const nabla::expr& e, std::vector<step>& out, std::vector<nabla::expr>& leaves) {
+    if (e.kind() == nabla::kind::number || e.kind() == nabla::kind::real || e.kind() == nabla::kind::symbol ||
+        e.kind() == nabla::kind::constant) {
+        leaves.push_back(e);  // kept alive, as lowering finds them ready
+        out.push_back({e.get(), e.kind(), {}, 0});
+        return;
+    }
+    for (std::size_t i = 0; i < e.size(); ++i) post_order(e[i], out, leaves);
+    out.push_back({nullptr, e.kind(), e.kind() == nabla::kind::apply ? e.function() : nabla::function{},
+                   static_cast<std::uint32_t>(e.size())});
+}
+
+nabla::expr construct(const std::vector<step>& steps, std::vector<nabla::expr>& stack) {
+    using namespace nabla::detail;
+    stack.clear();
+    std::vector<const node*> operands;
+    for (const step& s : steps) {
+        if (s.leaf) {
+            stack.push_back(nabla::expr::share(s.leaf));
+            continue;
+        }
+        const std::size_t first = stack.size() - s.nops;
+        nabla::expr built;
+        switch (s.kind) {
+        case nabla::kind::sum:
+        case nabla::kind::product:
+            operands.clear();
+            for (std::size_t i = first; i < stack.size(); ++i) operands.push_back(stack[i].get());
+            built = s.kind == nabla::kind::sum ? make_sum_nodes(operands) : make_product_nodes(operands);
+            break;
+        case nabla::kind::power: built = make_power(stack[first], stack[first + 1]); break;
+        case nabla::kind::apply: built = make_apply(s.function, function_args(stack.begin() + first, stack.end())); break;
+        default: std::fprintf(stderr, "unexpected node kind in W1\n"); std::exit(1);
+        }
+        stack.resize(first);
+        stack.push_back(std::move(built));
+    }
+    return stack.back();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -55,5 +137,31 @@ int main(int argc, char** argv) {
     const double median = seconds[seconds.size() / 2];
     std::printf("RESULT\tW1-parse\tnabla\t%.6f\t%zulines/%zuB\t%.2fMB/s (median of %d, chk=%zu)\n",
                 median, lines.size(), bytes, double(bytes) / median / 1e6, repetitions, nodes_check);
+
+    const double grammar = median_seconds(repetitions, [] {}, [&] {
+        for (const auto& line : lines) nabla::detail::parse_checked_expression(line, {});
+    });
+
+    std::vector<std::vector<step>> recipes(lines.size());
+    std::vector<nabla::expr> leaves;
+    {
+        std::vector<nabla::expr> parsed;
+        parsed.reserve(lines.size());
+        for (const auto& line : lines) parsed.push_back(nabla::parse(line));
+        for (std::size_t i = 0; i < lines.size(); ++i) post_order(parsed[i], recipes[i], leaves);
+        // Built again, the same nodes: the factories make what parse made.
+        std::vector<nabla::expr> stack;
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            if (!(construct(recipes[i], stack) == parsed[i])) {
+                std::fprintf(stderr, "line %zu: construction differs from parse\n", i + 1);
+                return 1;
+            }
+    }  // the results are freed: construction starts cold, as parse did
+    std::vector<nabla::expr> built, stack;
+    const double construction = median_seconds(repetitions, [&] { built.clear(); }, [&] {
+        for (const auto& recipe : recipes) built.push_back(construct(recipe, stack));
+    });
+    std::printf("parts alone: grammar %.1f ms (%.0f%%), construction %.1f ms (%.0f%%), of %.1f ms in all\n",
+                grammar * 1e3, 100 * grammar / median, construction * 1e3, 100 * construction / median, median * 1e3);
     return 0;
 }

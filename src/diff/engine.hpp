@@ -19,12 +19,19 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
 namespace nabla::detail {
+
+// How long, in nanoseconds, a gradient's work must be expected to last on
+// the caller's thread alone before helper threads join it (see
+// differentiator::derive_each). Tests set 0, so that the helpers run on any
+// gradient with enough variables to share out.
+inline std::atomic<std::int64_t> gradient_helpers_after_ns{15'000'000};
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
 // table once and shared by differentiators with the same options (the steps
@@ -190,7 +197,8 @@ public:
     // ∂root/∂x; x must be a symbol (checked by the caller).
     expr derive(const expr& x);
     // ∂root/∂x for each variable, on up to `threads` threads (0: one per
-    // core, at most 8) when there are enough variables to be worth it.
+    // core, at most 8) when there are enough variables, and the work would
+    // last long enough, to be worth it.
     std::vector<expr> derive_each(std::span<const expr> variables, unsigned threads);
     // Starts over on another expression, keeping the storage, the partials
     // and the memo: the steps of an nth derivative are one differentiator.
