@@ -11,4 +11,5 @@ BOOST_FUSION_ADAPT_STRUCT(nabla::ast::derivative_declaration, label, function, p
 BOOST_FUSION_ADAPT_STRUCT(nabla::ast::function_definition, function, parameters, body)
 BOOST_FUSION_ADAPT_STRUCT(nabla::ast::assignment, target, value)
 BOOST_FUSION_ADAPT_STRUCT(nabla::ast::binding, variable, value)
+BOOST_FUSION_ADAPT_STRUCT(nabla::ast::equality, lhs, rhs)
 BOOST_FUSION_ADAPT_STRUCT(nabla::ast::variable_order, variable, order)

@@ -46,6 +46,8 @@ struct statement_class : annotate_position {};
 struct declaration_class : annotate_position {};
 struct definition_class : annotate_position {};
 struct assignment_class : annotate_position {};
+struct check_class : annotate_position {};
+struct check_sign_class {};
 struct expression_statement_class : positioned_rule {};
 struct binding_class : annotate_position {};
 struct bindings_class : annotate_position {};
@@ -67,6 +69,8 @@ const statement_type statement_rule = "a statement";
 const x3::rule<declaration_class, ast::derivative_declaration> declaration = "a derivative declaration";
 const x3::rule<definition_class, ast::function_definition> definition = "a function definition";
 const x3::rule<assignment_class, ast::assignment> assignment = "an assignment";
+const x3::rule<check_class, ast::equality> check = "a check";
+const x3::rule<check_sign_class> check_sign = "'=='";
 const x3::rule<expression_statement_class, ast::statement> expression_statement = "an expression";
 const x3::rule<binding_class, ast::binding> binding = "a value like x=1";
 const x3::rule<bindings_class, std::vector<ast::binding>> bindings = "a value like x=1";
@@ -792,7 +796,15 @@ const auto at_keyword = x3::lexeme[x3::lit("at") >> !x3::char_("a-zA-Z0-9_")];  
 
 // ---------------------------------------------------------------- rules
 
-const auto statement_rule_def = declaration | definition | assignment | expression_statement;
+const auto statement_rule_def = check | declaration | definition | assignment | expression_statement;
+
+// `check ∂C/∂w₁ == x₁w₃(f − y)`: how a student asks whether a hand-derived
+// result is right, the same as the equality without the word. `=` is
+// taken too, as on paper. Without an expression after it the word is a
+// name, which lowering refuses as a command's (check = 1, check alone).
+const auto check_keyword = x3::lexeme[x3::lit("check") >> !x3::char_("a-zA-Z0-9_(")];  // check(…) is a call
+const auto check_def = check_keyword >> (sum > check_sign > sum);
+const auto check_sign_def = x3::lit("==") | (x3::lit('=') >> not_equal_sign);
 
 const auto declaration_def = (((label >> ':') | x3::attr(std::string())) >>
                               x3::lexeme[partial_sign >> any_name >> '('] >> (any_name % ',') >>
@@ -992,7 +1004,7 @@ const auto exponent_atom_def = positioned[
     x3::omit[((x3::lit('-') | "−") >> number_token)[make_negative_number] | number_token[set_val] |
              plain_name[set_val] | group[set_val]]];
 
-BOOST_SPIRIT_DEFINE(statement_rule, declaration, definition, assignment, expression_statement,
+BOOST_SPIRIT_DEFINE(statement_rule, check, check_sign, declaration, definition, assignment, expression_statement,
                     binding, bindings, sum, term, unary, exponent, power, primary, implicit_factor,
                     derivative, prefix_derivative, partial_variable, leibniz_variable,
                     exponent_atom, leibniz_target)

@@ -30,9 +30,9 @@ namespace {
 
 // The session's commands; one list (the session's command table holds
 // their help). Inside an expression only `diff` lowers (it is scalar).
-constexpr std::array<std::string_view, 11> commands = {
+constexpr std::array<std::string_view, 12> commands = {
     "diff", "grad", "hessian", "jacobian", "laplacian", "directional", "eval", "subs", "expand", "simplify",
-    "explain"};
+    "explain", "check"};
 
 // Greek letter names stay whole names (`theta` is not t·h·e·t·a). Not mu,
 // nu and chi: their letters are in alphabetical order, so they are how the
@@ -413,7 +413,9 @@ private:
             fail(n.begin, "'" + name + "' is a function; call it like " + name + "(…)");
         if (is_command(name))
             fail(n.begin, "'" + name + "' is a command; use it as a whole statement, like " +
-                              (name == "explain" ? "explain ∂z/∂x or explain(z, x)" : name + "(…)"));
+                              (name == "explain" ? "explain ∂z/∂x or explain(z, x)"
+                               : name == "check" ? "check ∂z/∂x == 4xy"
+                                                 : name + "(…)"));
         if (find_function(name) || is_written_function(name))
             fail(n.begin, "'" + name + "' needs an argument, like " + name + "(x)");
         if (name == "pi" || name == "π") return {pi()};

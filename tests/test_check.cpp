@@ -143,6 +143,34 @@ TEST_CASE("the REPL checks a hand derivative and shows the right one beside it",
     CHECK(*s.variable("z") == 2 * pow(x, 2) * y);
 }
 
+TEST_CASE("check before an equality asks the same and takes = for ==", "[check][session]") {
+    session s;
+    s.execute("f = (x1 w1 + x2 w2) w3");
+    s.execute("C = ½(f − y)²");
+    // By the chain rule: ∂C/∂w₁ = (f − y)·∂f/∂w₁ = (f − y)·x₁w₃.
+    const auto right = s.execute("check ∂C/∂w1 == (f − y) x1 w3");
+    CHECK(right.kind == result_kind::check);
+    CHECK(right.holds == true);
+    CHECK(s.execute("check ∂C/∂w1 = (f − y) x1 w3").holds == true);
+    // The factor w₃ forgotten: false, with the derivative nabla took.
+    const auto wrong = s.execute("check ∂C/∂w1 = (f − y) x1");
+    CHECK(wrong.holds == false);
+    REQUIRE(wrong.elements.size() == 2);
+    const expr w1 = symbol("w1"), w2 = symbol("w2"), w3 = symbol("w3"), x1 = symbol("x1"), x2 = symbol("x2");
+    CHECK(wrong.elements[0] == ((x1 * w1 + x2 * w2) * w3 - symbol("y")) * x1 * w3);
+    CHECK(wrong.to_text(style::unicode).find("(f(w₁ + h) − f(w₁))/h for f = C") != std::string::npos);
+    // A gradient checked entry by entry, as without the word.
+    CHECK(s.execute("check ∇(x²y) == [2x y, x²]").holds == true);
+
+    // The word is reserved: alone, assigned, called or inside an expression
+    // it is an error that shows the form, and the session keeps its state.
+    for (const char* bad : {"check", "check = 2", "2 check + 1"})
+        CHECK_THROWS_WITH(s.execute(bad), Catch::Contains("'check' is a command"));
+    CHECK_THROWS_WITH(s.execute("check(x, x)"), Catch::Contains("check lhs == rhs"));
+    CHECK_THROWS_WITH(s.execute("check x + 1"), Catch::Contains("expected '==' after '1'"));
+    CHECK(s.variable("C") != nullptr);
+}
+
 TEST_CASE("a gradient or Hessian is checked entry by entry against a written vector or matrix", "[check][session]") {
     session s;
     const expr w1 = symbol("w1"), w2 = symbol("w2"), x1 = symbol("x1"), x2 = symbol("x2");

@@ -90,6 +90,12 @@ const std::vector<command_info> command_table = {
      "then by y), `explain diff(z, x, 2)`. Derivatives in turn stop where they reach 0, and at most "
      "20 are explained.",
      "explain ∂(x^2)/∂x", "1. power rule on x²\n   ∂/∂x x² = 2x\n= 2x"},
+    {"check", "check lhs == rhs", "check a hand-derived result",
+     "The same as `lhs == rhs`, and after the word `=` reads as `==` too: `true` when the two sides "
+     "are equal; `false` with a point where they differ and both values, and, for a derivative on the "
+     "left, the difference quotients (f(a + h) − f(a))/h approaching the true value. A gradient or "
+     "Hessian is checked entry by entry against one written with `[ ]`.",
+     "check ∂(x^2 y)/∂x = 2x y", "true"},
     {"dot", "dot(e)", "the expression DAG in Graphviz DOT",
      "A shared subexpression is drawn once. Render with `nabla -e 'dot(e)' | dot -Tsvg > e.svg`.",
      "dot(sin(x)^2 + sin(x))", ""},
@@ -128,7 +134,7 @@ std::string help_text(std::string_view topic) {
         std::string out =
             "Type an expression (2x²y, sin x, ∂z/∂x), an assignment (z = 2x²y, w := w − α ∂C/∂w) or a "
             "function definition (f(x, y) = x² + y); several on a line with ';'.\n"
-            "Check a derivation with == (∂z/∂x == 4xy, ∇z == [4xy, 2x²]).\n\nCommands:\n";
+            "Check a derivation with check or == (check ∂z/∂x == 4xy, ∇z == [4xy, 2x²]).\n\nCommands:\n";
         // Columns on a terminal are characters, not bytes (… and ∂ take three).
         const auto columns = detail::unicode::code_points;
         std::size_t width = 0;

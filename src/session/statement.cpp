@@ -956,6 +956,8 @@ private:
             set_ans(r.value);
             return r;
         }
+        if (name == "check")
+            throw fail(c.begin, "check takes an equality without parentheses: check lhs == rhs");
         if (name == "dot") {
             expect_count(c, a, 1, 1, false, "dot(e)");
             r.kind = result_kind::text;
