@@ -912,10 +912,15 @@ private:
                 fail(a.function.begin, "'" + name + "⁻¹' is ambiguous: write 1/" + name +
                                            "(x) for the reciprocal");
             const auto [arg_begin, arg_end] = ast::range_of(a.argument);
+            std::string_view argument_text = text(arg_begin, arg_end);
+            // sin^-1(x) is asin(x), not asin((x)): a group of one operand
+            // reaches over its own ( ) or [ ] (a longer one does not).
+            if (const auto* g = std::get_if<ast::boxed<ast::expression>>(&a.argument.get());
+                g && g->get().grouped && g->get().rest.empty() && argument_text.size() >= 2)
+                argument_text = argument_text.substr(1, argument_text.size() - 2);
             add_note(a.begin, a.end,
-                     std::string(text(a.begin, a.end)) + " read as " +
-                         std::string(function_name(it->second)) + "(" +
-                         std::string(text(arg_begin, arg_end)) + ")");
+                     std::string(text(a.begin, a.end)) + " read as " + std::string(function_name(it->second)) +
+                         "(" + std::string(argument_text) + ")");
             return nabla::apply(it->second, {argument});
         }
         const bool has_power = a.exponent.get().index() != 0;

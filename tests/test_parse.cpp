@@ -423,6 +423,10 @@ TEST_CASE("interpretations are reported as notes", "[parse]") {
     CHECK(notes_of("x₁w₁ + x2w2").empty());
     CHECK(notes_of("xw₁") == std::vector<std::string>{"xw₁ read as x·w₁"});
     CHECK(notes_of("sin⁻¹ x") == std::vector<std::string>{"sin⁻¹ x read as asin(x)"});
+    // The argument's own parentheses are not doubled.
+    CHECK(notes_of("sin^-1(x)") == std::vector<std::string>{"sin^-1(x) read as asin(x)"});
+    CHECK(notes_of("tan⁻¹[x²]") == std::vector<std::string>{"tan⁻¹[x²] read as atan(x²)"});
+    CHECK(notes_of("sin⁻¹(x + 1)") == std::vector<std::string>{"sin⁻¹(x + 1) read as asin(x + 1)"});
     CHECK(notes_of("x(y + 1)") == std::vector<std::string>{"x(y + 1) read as x·(y + 1)"});
     CHECK(notes_of("x + y").empty());
     CHECK(notes_of("sin 2x").empty());
