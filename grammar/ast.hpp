@@ -16,6 +16,7 @@
 ///     z = 2x²y                 statement = assignment            {name z, value}
 ///     f(x, y) = x² + y         statement = function_definition   {name f, params x y, body}
 ///     lhs == rhs               statement = equality              {lhs, rhs}
+///     check lhs == rhs         (the same; `=` is taken for `==` after the word)
 ///     d-sin: ∂sin(u) = cos(u)·∂u
 ///                              statement = derivative_declaration {label "d-sin", function sin, params u, rhs}
 ///     z at x=1, y=2            statement = evaluation_at         {value z, bindings x=1 y=2}

@@ -40,8 +40,8 @@ struct diff_options {
     /// derivative is the same node whichever thread makes it, so the result
     /// does not depend on this. Small ones always run on the caller's
     /// thread, and a gradient starts there alone: other threads join it
-    /// when its first variables show that it would last more than about
-    /// 15 ms, which repays their start and their cold caches.
+    /// when its first variables show that the rest would take more than
+    /// about 15 ms, which repays their start and their cold caches.
     unsigned threads = 0;
 };
 

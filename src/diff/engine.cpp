@@ -478,8 +478,8 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
     std::vector<std::thread> helpers;
     helpers.reserve(threads - 1);  // no reallocation, which could throw, once threads run
     // The caller's thread starts alone, and helpers join only when the
-    // work, timed on its first blocks, would last long enough to repay
-    // them: a helper sizes per-node state of its own, starts with cold
+    // rest of the work, timed on the first blocks, would last long enough
+    // to repay them: a helper sizes per-node state of its own, starts with cold
     // caches, and shares the intern table's lines with the caller's core.
     // Measured on the Rosenbrock gradient (bench W3s): with the DAG in the
     // caches, 10⁴ variables take 9–13 ms alone and 13–15 ms on two

@@ -27,8 +27,8 @@
 
 namespace nabla::detail {
 
-// How long, in nanoseconds, a gradient's work must be expected to last on
-// the caller's thread alone before helper threads join it (see
+// How long, in nanoseconds, the rest of a gradient's work must be expected
+// to last on the caller's thread alone for helper threads to join it (see
 // differentiator::derive_each). Tests set 0, so that the helpers run on any
 // gradient with enough variables to share out.
 inline std::atomic<std::int64_t> gradient_helpers_after_ns{15'000'000};
