@@ -461,6 +461,24 @@ TEST_CASE("simplify: tan(u)·cos(u) is sin(u), tanh(u)·cosh(u) is sinh(u)", "[d
     CHECK(simplify(tan(x) * cos(y)) == tan(x) * cos(y));
 }
 
+TEST_CASE("simplify writes out multiple and sum angles where that cancels", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y");
+    // The double-angle, triple-angle and addition formulas, from any table.
+    CHECK(simplify(sin(2 * x) - 2 * sin(x) * cos(x)).is_zero());
+    CHECK(simplify(cos(2 * x) + 2 * pow(sin(x), 2)) == 1);
+    CHECK(simplify(cos(3 * x) - 4 * pow(cos(x), 3) + 3 * cos(x)).is_zero());
+    CHECK(simplify(sin(x + y) - sin(x) * cos(y)) == cos(x) * sin(y));
+    CHECK(simplify(cos(x + y) + sin(x) * sin(y)) == cos(x) * cos(y));
+    // Kept only when smaller: sin(2x) alone, or beside what does not cancel, stays.
+    CHECK(simplify(sin(2 * x)) == sin(2 * x));
+    CHECK(simplify(sin(2 * x) + 1) == sin(2 * x) + 1);
+    CHECK(simplify(sinh(2 * x) - 2 * sinh(x) * cosh(x)) == sinh(2 * x) - 2 * sinh(x) * cosh(x));
+    // Multiples past 6 and long sums are left alone rather than written out.
+    CHECK(simplify(sin(7 * x) - sin(x)) == sin(7 * x) - sin(x));
+    const expr z = symbol("z"), w = symbol("w");
+    CHECK(simplify(sin(x + y + z + w) - 1) == sin(x + y + z + w) - 1);
+}
+
 TEST_CASE("simplify cancels common polynomial factors of a fraction", "[diff][simplify]") {
     const expr x = symbol("x"), y = symbol("y"), a = symbol("a");
     // One variable: Euclid's gcd.

@@ -10,6 +10,7 @@
 //   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
 //   clear-fractions:   1/(2(x²/4 + 1)) → 2/(x² + 4)     (a denominator's fractional coefficients)
 //   cancel-fraction:   (x² − 1)/(x − 1) → x + 1         (common polynomial factors; kept when not larger)
+//   angle-expand:      sin(2x) − 2sin(x)cos(x) → 0      (multiple and sum angles written out, kept when smaller)
 
 #include "core/traverse.hpp"
 #include "diff/engine.hpp"
@@ -291,6 +292,92 @@ std::optional<expr> expand_cancel(const node* sum) {
     return expanded;
 }
 
+// angle-expand: sin and cos of a small multiple (2u … 6u) or of a short sum
+// (a + b, a + b + c), written in sines and cosines of the parts, then
+// simplified; kept only when that is smaller written out. So a hand-derived
+// 2sin(x)cos(x) meets sin(2x), and cos(2x) + 2sin(x)² is 1, while sin(2x)
+// alone, or sin(2x) + 1, stays as it is.
+constexpr long long max_angle_multiple = 6;
+constexpr std::size_t max_angle_terms = 3;
+
+bool expandable_angle(const node* angle) {
+    if (angle->is(kind::sum)) return angle->nops <= max_angle_terms;
+    if (!angle->is(kind::product) || !angle->op(0)->is_number()) return false;
+    const std::optional<long long> k = share(angle->op(0)).integer_value();
+    return k && *k >= 2 && *k <= max_angle_multiple;
+}
+
+bool is_expandable_sin_cos(const node* n) {
+    return (n->is_fn(function::sin) || n->is_fn(function::cos)) && expandable_angle(n->op(0));
+}
+
+// sin and cos of `angle`, written out where it is a multiple or a sum (to
+// a few levels: sin(2(x + 2y)) is already two).
+std::pair<expr, expr> sin_cos(const expr& angle, int levels = 4) {
+    const node* a = angle.get();
+    if (levels == 0 || !expandable_angle(a)) return {sin(angle), cos(angle)};
+    if (a->is(kind::sum)) {
+        std::vector<expr> rest;
+        for (std::size_t i = 1; i < a->nops; ++i) rest.push_back(share(a->op(i)));
+        const auto [s1, c1] = sin_cos(share(a->op(0)), levels - 1);
+        const auto [s2, c2] = sin_cos(add(rest), levels - 1);
+        return {s1 * c2 + c1 * s2, c1 * c2 - s1 * s2};
+    }
+    const auto [k, u] = detail::split_coefficient(angle);
+    const auto [s1, c1] = sin_cos(u, levels - 1);
+    expr s = s1, c = c1;
+    for (long long j = 1; j < *k.integer_value(); ++j) {
+        expr next_s = s * c1 + c * s1;
+        c = c * c1 - s * s1;
+        s = std::move(next_s);
+    }
+    return {s, c};
+}
+
+// e with every sin and cos of an expandable angle written out and
+// multiplied out; nothing when that passes expand's bound.
+std::optional<expr> expand_angles(const expr& e) {
+    boost::unordered_flat_map<const node*, expr> done;
+    detail::for_each_post_order(e.get(), [&](const node* n) {
+        std::vector<expr> ops;
+        ops.reserve(n->nops);
+        bool changed = false;
+        for (const node* c : n->ops()) {
+            ops.push_back(done.find(c)->second);
+            changed = changed || ops.back().get() != c;
+        }
+        expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
+        const node* rn = r.get();
+        if (is_expandable_sin_cos(rn)) {
+            const auto [s, c] = sin_cos(share(rn->op(0)));
+            r = rn->is_fn(function::sin) ? s : c;
+        }
+        done.emplace(n, std::move(r));
+    });
+    return expand_bounded(done.find(e.get())->second);
+}
+
+std::optional<expr> angle_expand(const node* sum, const budget& b) {
+    // The expansion is simplified by simplify itself, which must not try
+    // this rule again on what it was given.
+    thread_local bool expanding = false;
+    if (expanding) return std::nullopt;
+    const std::optional<expr> expanded = expand_angles(share(sum));
+    if (!expanded) return std::nullopt;
+    expanding = true;
+    struct reset {
+        ~reset() { expanding = false; }
+    } on_exit;
+    simplify_options inner = b.options;
+    inner.max_steps = b.options.max_steps - std::min(b.steps, b.options.max_steps);
+    inner.max_seconds = std::max(0.0, b.options.max_seconds - std::chrono::duration<double>(
+                                                                  std::chrono::steady_clock::now() - b.start)
+                                                                  .count());
+    expr simplified = simplify(*expanded, inner);
+    if (written_size(simplified) >= written_size(share(sum))) return std::nullopt;
+    return simplified;
+}
+
 std::optional<expr> cancel_fraction(const node* product) {
     // Bounds that keep one product's work to a fraction of simplify's second:
     // pairs of factors tried, atoms and terms of a factor, division steps.
@@ -352,14 +439,18 @@ std::optional<expr> cancel_fraction(const node* product) {
 // One bottom-up pass; returns the rewritten expression.
 expr pass(const expr& e, budget& b) {
     boost::unordered_flat_map<const node*, expr> done;
+    // Whether a node holds a sin or cos that angle-expand would write out.
+    boost::unordered_flat_map<const node*, bool> angled;
     detail::for_each_post_order(e.get(), [&](const node* n) {
         std::vector<expr> ops;
         ops.reserve(n->nops);
-        bool changed = false;
+        bool changed = false, holds_angle = is_expandable_sin_cos(n);
         for (const node* c : n->ops()) {
             ops.push_back(done.find(c)->second);
             changed = changed || ops.back().get() != c;
+            holds_angle = holds_angle || angled.find(c)->second;
         }
+        angled.emplace(n, holds_angle);
         expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
         if (!b.out_of_steps() && !b.out_of_time()) {
             const node* rn = r.get();
@@ -396,6 +487,9 @@ expr pass(const expr& e, budget& b) {
                 } else if (auto f = common_factor(rn); f && !(*f == r)) {
                     ++b.steps;
                     r = *f;
+                } else if (auto a = holds_angle ? angle_expand(rn, b) : std::nullopt) {
+                    ++b.steps;
+                    r = *a;
                 }
             }
         }
