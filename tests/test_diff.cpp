@@ -461,6 +461,20 @@ TEST_CASE("simplify: tan(u)·cos(u) is sin(u), tanh(u)·cosh(u) is sinh(u)", "[d
     CHECK(simplify(tan(x) * cos(y)) == tan(x) * cos(y));
 }
 
+TEST_CASE("simplify: sin² + cos² = 1 and cosh² − sinh² = 1 in all their forms", "[diff][simplify]") {
+    const expr x = symbol("x"), y = symbol("y");
+    CHECK(simplify(pow(sin(x), 2) + pow(cos(x), 2)) == 1);
+    CHECK(simplify(1 - pow(sin(x), 2)) == pow(cos(x), 2));
+    CHECK(simplify(2 - 2 * pow(cos(x), 2)) == 2 * pow(sin(x), 2));
+    CHECK(simplify(y * pow(sin(x), 2) - y) == -y * pow(cos(x), 2));
+    CHECK(simplify(pow(cosh(x), 2) - pow(sinh(x), 2)) == 1);
+    CHECK(simplify(pow(sinh(x), 2) + 1) == pow(cosh(x), 2));
+    CHECK(simplify(pow(cosh(x), 2) - 1) == pow(sinh(x), 2));
+    // Partners must have the same argument and the same rest.
+    CHECK(simplify(pow(sin(x), 2) + pow(cos(y), 2)) == pow(sin(x), 2) + pow(cos(y), 2));
+    CHECK(simplify(pow(sin(x), 2) - 2) == pow(sin(x), 2) - 2);
+}
+
 TEST_CASE("simplify writes out multiple and sum angles where that cancels", "[diff][simplify]") {
     const expr x = symbol("x"), y = symbol("y");
     // The double-angle, triple-angle and addition formulas, from any table.
@@ -473,6 +487,10 @@ TEST_CASE("simplify writes out multiple and sum angles where that cancels", "[di
     CHECK(simplify(sin(2 * x)) == sin(2 * x));
     CHECK(simplify(sin(2 * x) + 1) == sin(2 * x) + 1);
     CHECK(simplify(sinh(2 * x) - 2 * sinh(x) * cosh(x)) == sinh(2 * x) - 2 * sinh(x) * cosh(x));
+    // tan and tanh as quotients, with 1 + tan² = 1/cos² and 1 − tanh² = 1/cosh².
+    CHECK(simplify(1 / pow(cos(x), 2) - pow(tan(x), 2)) == 1);
+    CHECK(simplify(1 - pow(tanh(x), 2) - 1 / pow(cosh(x), 2)).is_zero());
+    CHECK(simplify(tan(x) + 1) == tan(x) + 1);
     // Multiples past 6 and long sums are left alone rather than written out.
     CHECK(simplify(sin(7 * x) - sin(x)) == sin(7 * x) - sin(x));
     const expr z = symbol("z"), w = symbol("w");

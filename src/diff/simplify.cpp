@@ -3,14 +3,15 @@
 // few named rules at every sum and product; passes repeat until nothing
 // changes (fixed point) or the step or time budget runs out.
 //
-//   pythagoras:        a·sin(u)²·R + a·cos(u)²·R → a·R
+//   pythagoras:        a·sin(u)²·R + a·cos(u)²·R → a·R, 1 − cos(u)² → sin(u)²  (and cosh² − sinh² = 1)
 //   sign-abs:          sign(u)·|u|^k → u·|u|^(k−1), |u|^(2k) → u^(2k)
 //   common-factor:     a·b·x + a·c·y → a·(b·x + c·y)   (bases at their lowest power)
 //   rational-normal:   a/b + c/d → (a·d + c·b)/(b·d)   (kept when not larger)
 //   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
 //   clear-fractions:   1/(2(x²/4 + 1)) → 2/(x² + 4)     (a denominator's fractional coefficients)
 //   cancel-fraction:   (x² − 1)/(x − 1) → x + 1         (common polynomial factors; kept when not larger)
-//   angle-expand:      sin(2x) − 2sin(x)cos(x) → 0      (multiple and sum angles written out, kept when smaller)
+//   angle-expand:      sin(2x) − 2sin(x)cos(x) → 0      (multiple and sum angles, tan as sin/cos, written
+//                                                        out and simplified, kept when smaller)
 
 #include "core/traverse.hpp"
 #include "diff/engine.hpp"
@@ -66,24 +67,51 @@ expr rebuild(const monomial& m, std::size_t skip = ~std::size_t{0}) {
     return mul(factors);
 }
 
-// pythagoras: a·sin(u)²·R + a·cos(u)²·R → a·R.
-std::optional<expr> pythagoras(const node* sum) {
+// pythagoras: sin(u)² + cos(u)² = 1 and cosh(u)² − sinh(u)² = 1 between two
+// terms a·f(u)²·R and their partner: a·sin²·R + a·cos²·R → a·R, and the same
+// for cosh and sinh. With `complements`, the other forms instead:
+// a·R − a·sin²·R → a·cos²·R, a·cos²·R − a·R → −a·sin²·R, … These run only
+// once nothing else applies (see simplify_report): 1 − sin(x)² is cos(x)²,
+// but (sin(x)² − 1)/(sin(x) − 1) is sin(x) + 1 first.
+std::optional<expr> pythagoras(const node* sum, bool complements = false) {
     std::vector<monomial> terms;
     for (const node* t : sum->ops()) terms.push_back(split(share(t)));
     for (std::size_t i = 0; i < terms.size(); ++i) {
         for (std::size_t fi = 0; fi < terms[i].factors.size(); ++fi) {
             const auto& [b, x] = terms[i].factors[fi];
-            if (!b.get()->is_fn(function::sin) || !(x == expr(2))) continue;
-            const expr partner_factor = pow(cos(b[0]), 2);
+            const node* f = b.get();
+            if (!(x == expr(2)) || f->kind != kind::apply) continue;
+            const expr u = b[0];
             const expr rest = rebuild(terms[i], fi);
-            // The partner is rest·cos(u)²; look for it among the other terms.
-            const expr partner = rest * partner_factor;
+            // f(u)² with its partner g(u)², and what rest·f(u)² + partner and
+            // rest·f(u)² + complement come to.
+            expr partner, with_partner, complement, with_complement;
+            if (f->is_fn(function::sin) || f->is_fn(function::cos)) {
+                const expr other = f->is_fn(function::sin) ? cos(u) : sin(u);
+                partner = rest * pow(other, 2);
+                with_partner = rest;
+                complement = -rest;  // rest·sin² − rest = −rest·cos²
+                with_complement = -rest * pow(other, 2);
+            } else if (f->is_fn(function::sinh)) {
+                partner = -rest * pow(cosh(u), 2);
+                with_partner = -rest;
+                complement = rest;  // rest·sinh² + rest = rest·cosh²
+                with_complement = rest * pow(cosh(u), 2);
+            } else if (f->is_fn(function::cosh)) {
+                partner = -rest * pow(sinh(u), 2);
+                with_partner = rest;
+                complement = -rest;  // rest·cosh² − rest = rest·sinh²
+                with_complement = rest * pow(sinh(u), 2);
+            } else {
+                continue;
+            }
             for (std::size_t j = 0; j < terms.size(); ++j) {
-                if (j == i || !(share(sum->op(j)) == partner)) continue;
+                const expr other = share(sum->op(j));
+                if (j == i || !(other == (complements ? complement : partner))) continue;
                 std::vector<expr> out;
                 for (std::size_t k = 0; k < terms.size(); ++k)
                     if (k != i && k != j) out.push_back(share(sum->op(k)));
-                out.push_back(rest);
+                out.push_back(other == partner ? with_partner : with_complement);
                 return add(out);
             }
         }
@@ -307,7 +335,10 @@ bool expandable_angle(const node* angle) {
     return k && *k >= 2 && *k <= max_angle_multiple;
 }
 
+// What angle-expand writes out: sin and cos of such an angle, and tan and
+// tanh (as sin/cos and sinh/cosh, so 1/cos(x)² meets 1 + tan(x)²).
 bool is_expandable_sin_cos(const node* n) {
+    if (n->is_fn(function::tan) || n->is_fn(function::tanh)) return true;
     return (n->is_fn(function::sin) || n->is_fn(function::cos)) && expandable_angle(n->op(0));
 }
 
@@ -348,7 +379,12 @@ std::optional<expr> expand_angles(const expr& e) {
         }
         expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
         const node* rn = r.get();
-        if (is_expandable_sin_cos(rn)) {
+        if (rn->is_fn(function::tan)) {
+            const auto [s, c] = sin_cos(share(rn->op(0)));
+            r = s / c;
+        } else if (rn->is_fn(function::tanh)) {
+            r = sinh(share(rn->op(0))) / cosh(share(rn->op(0)));
+        } else if (is_expandable_sin_cos(rn)) {
             const auto [s, c] = sin_cos(share(rn->op(0)));
             r = rn->is_fn(function::sin) ? s : c;
         }
@@ -436,8 +472,9 @@ std::optional<expr> cancel_fraction(const node* product) {
     return result;
 }
 
-// One bottom-up pass; returns the rewritten expression.
-expr pass(const expr& e, budget& b) {
+// One bottom-up pass; returns the rewritten expression. With `complements`,
+// only pythagoras' complement forms are tried.
+expr pass(const expr& e, budget& b, bool complements = false) {
     boost::unordered_flat_map<const node*, expr> done;
     // Whether a node holds a sin or cos that angle-expand would write out.
     boost::unordered_flat_map<const node*, bool> angled;
@@ -452,7 +489,13 @@ expr pass(const expr& e, budget& b) {
         }
         angled.emplace(n, holds_angle);
         expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
-        if (!b.out_of_steps() && !b.out_of_time()) {
+        if (complements) {
+            if (r.get()->is(kind::sum) && !b.out_of_steps())
+                if (auto p = pythagoras(r.get(), true)) {
+                    ++b.steps;
+                    r = *p;
+                }
+        } else if (!b.out_of_steps() && !b.out_of_time()) {
             const node* rn = r.get();
             if (rn->is(kind::product)) {
                 expr c = detail::real_cleanup(r);
@@ -507,6 +550,7 @@ simplify_result simplify_report(const expr& e, const simplify_options& options) 
         if (b.out_of_time()) return {current, stop_reason::time_limit, b.steps};
         if (b.out_of_steps()) return {current, stop_reason::step_limit, b.steps};
         expr next = pass(current, b);
+        if (next == current) next = pass(current, b, true);
         if (next == current) return {current, stop_reason::fixed_point, b.steps};
         current = next;
     }
