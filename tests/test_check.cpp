@@ -36,6 +36,22 @@ TEST_CASE("equal sides: the same node, or a difference that simplifies to 0", "[
     CHECK(compare_sides(pow(sin(x), 2) + pow(cos(x), 2), expr(1)).result == outcome::simplified);
 }
 
+TEST_CASE("sides equal as rational functions of their atoms are proved, though simplify keeps them apart", "[check]") {
+    const expr u = symbol("u"), z = symbol("z"), y = symbol("y");
+    // simplify leaves 1 − 1/(1 + e^(−z)) as it is: e^(−z)/(1 + e^(−z)) is larger.
+    CHECK(compare_sides(1 - 1 / (1 + exp(-z)), exp(-z) / (1 + exp(-z))).result == outcome::simplified);
+    CHECK(compare_sides(1 / x + 1 / y, (x + y) / (x * y)).result == outcome::simplified);
+    // The logistic loss's textbook gradient: ∂/∂z of −y·log σ(z) − (1 − y)·log(1 − σ(z)) is σ(z) − y.
+    const expr sigma = 1 / (1 + exp(-z));
+    const expr loss = -y * log(sigma) - (1 - y) * log(1 - sigma);
+    CHECK(compare_sides(diff(loss, z), sigma - y).result == outcome::simplified);
+    // An atom's arguments are normalized too: the same log either way.
+    CHECK(compare_sides(log(1 - 1 / (1 + u)), log(u / (1 + u))).result == outcome::simplified);
+    // And what differs still differs.
+    CHECK(compare_sides(diff(loss, z), sigma + y).result == outcome::differs);
+    CHECK(compare_sides(u / (1 + u), expr(1)).result == outcome::differs);
+}
+
 TEST_CASE("unequal sides: a point where both are defined, with both values", "[check]") {
     // A wrong hand derivative of 2x²y by x.
     const auto v = compare_sides(4 * x * y, 4 * pow(x, 2) * y);
