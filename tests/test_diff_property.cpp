@@ -5,6 +5,7 @@
 
 #include "test_diff_support.hpp"
 
+#include "check/equality.hpp"
 #include "diff/engine.hpp"
 #include "eval/reverse.hpp"
 
@@ -390,4 +391,61 @@ TEST_CASE("simplify keeps the value of random expressions and of their derivativ
     CHECK(changed >= 150);
     CHECK(fractions_shortened >= 100);
     CHECK(mismatches == 0);
+}
+
+TEST_CASE("a check proves only what holds: sides it calls equal agree at random points", "[check][property]") {
+    // Pairs that are equal in many written forms (f against f expanded, f
+    // over a common denominator by hand, its derivative against itself
+    // rewritten) and pairs that are not (f against f with x moved a little).
+    const expr x = symbol("x"), y = symbol("y");
+    expression_generator gen(1128);
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> coordinate(-2.0, 2.0);
+    int proved = 0, proved_unequal = 0, compared = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        std::vector<std::pair<expr, expr>> pairs;
+        try {
+            const expr f = gen.make(3), g = gen.make(2);
+            const expr ratio = f / (pow(g, 2) + 1);
+            pairs = {{f, expand(f)},
+                     {ratio + g, (f + g * (pow(g, 2) + 1)) / (pow(g, 2) + 1)},
+                     {sin(2 * f), 2 * sin(f) * cos(f)},
+                     {f, subs(f, {{x, x + rational(1, 1000)}})},
+                     {f + g, f - g}};
+        } catch (const error&) {
+            continue;
+        }
+        for (const auto& [lhs, rhs] : pairs) {
+            detail::equality_verdict v;
+            try {
+                v = detail::compare_sides(lhs, rhs);
+            } catch (const error&) {
+                continue;
+            }
+            using outcome = detail::equality_verdict::outcome;
+            if (v.result != outcome::identical && v.result != outcome::simplified) continue;
+            ++proved;
+            for (int p = 0; p < 3; ++p) {
+                const bindings at{{"x", coordinate(rng)}, {"y", coordinate(rng)}};
+                double a, b;
+                try {
+                    a = evaluate(lhs, at, domain_policy::strict);
+                    b = evaluate(rhs, at, domain_policy::strict);
+                } catch (const domain_error&) {
+                    continue;
+                }
+                if (!std::isfinite(a) || !std::isfinite(b) || std::fabs(a) > 1e6) continue;
+                ++compared;
+                if (!test::close(a, b, 1e-6, 1e-8)) {
+                    ++proved_unequal;
+                    INFO(to_string(lhs) << "  ==  " << to_string(rhs) << " at x=" << at.at("x") << " y=" << at.at("y"));
+                    CHECK(test::close(a, b, 1e-6, 1e-8));
+                }
+            }
+        }
+    }
+    INFO(proved << " pairs proved equal, " << compared << " points compared");
+    CHECK(proved >= 300);
+    CHECK(compared >= 600);
+    CHECK(proved_unequal == 0);
 }
