@@ -115,7 +115,8 @@ equality_verdict compare_sides(const expr& lhs, const expr& rhs) {
         v.result = equality_verdict::outcome::identical;
         return v;
     }
-    if (const expr difference = lhs - rhs; simplify(difference).is_zero() || vanishes_as_rational_function(difference)) {
+    const expr difference = lhs - rhs;
+    if (simplify(difference).is_zero() || vanishes_as_rational_function(difference)) {
         v.result = equality_verdict::outcome::simplified;
         return v;
     }

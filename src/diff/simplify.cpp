@@ -476,7 +476,7 @@ std::optional<expr> cancel_fraction(const node* product) {
 // only pythagoras' complement forms are tried.
 expr pass(const expr& e, budget& b, bool complements = false) {
     boost::unordered_flat_map<const node*, expr> done;
-    // Whether a node holds a sin or cos that angle-expand would write out.
+    // Whether a node holds what angle-expand would write out.
     boost::unordered_flat_map<const node*, bool> angled;
     detail::for_each_post_order(e.get(), [&](const node* n) {
         std::vector<expr> ops;
