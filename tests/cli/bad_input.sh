@@ -27,14 +27,19 @@ status=$?
 grep -q 'error' "$work/err" || fail "random bytes: no error message"
 
 # A thousand lines of printable garbage built from the notation, then a check
-# that the variable defined first is intact.
+# that the variable defined first is intact. Its value is in w, a letter no
+# token has: garbage may assign x (x=at is x = a·t), and a variable shows
+# the values assigned since (keep would read 2a·t + 1).
 {
-    echo 'keep = 2x + 1'
+    echo 'keep = 2w + 1'
     tokens=(x y 2 + - '*' / '^' '(' ')' '[' ']' , = sin log '√' '∂' '∇' '²' '·' at "'" '|' grad eval diff 1e999 ':hlep' ':vars' '#')
+    # The same garbage every run: RANDOM is read here, not in a $(…)
+    # subshell, which bash reseeds.
     RANDOM=42
     for _ in $(seq 1000); do
         line=""
-        for _ in $(seq $((RANDOM % 8))); do line+="${tokens[RANDOM % ${#tokens[@]}]}"; done
+        count=$((RANDOM % 8))
+        for ((k = 0; k < count; ++k)); do line+="${tokens[RANDOM % ${#tokens[@]}]}"; done
         echo "$line"
     done
     echo ''  # ends a statement the garbage left open
@@ -43,7 +48,7 @@ grep -q 'error' "$work/err" || fail "random bytes: no error message"
 "$nabla" -k - < "$work/garbage" > "$work/out" 2> /dev/null
 status=$?
 [ $status -eq 1 ] || fail "garbage lines: exit status $status, expected 1"
-[ "$(tail -n 1 "$work/out")" = "2x + 1" ] || fail "garbage lines: 'keep' changed or was lost: $(tail -n 1 "$work/out")"
+[ "$(tail -n 1 "$work/out")" = "2w + 1" ] || fail "garbage lines: 'keep' changed or was lost: $(tail -n 1 "$work/out")"
 
 [ $failures -eq 0 ] && echo "bad_input: all checks passed"
 exit $((failures > 0))
