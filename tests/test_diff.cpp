@@ -486,7 +486,11 @@ TEST_CASE("simplify writes out multiple and sum angles where that cancels", "[di
     // Kept only when smaller: sin(2x) alone, or beside what does not cancel, stays.
     CHECK(simplify(sin(2 * x)) == sin(2 * x));
     CHECK(simplify(sin(2 * x) + 1) == sin(2 * x) + 1);
-    CHECK(simplify(sinh(2 * x) - 2 * sinh(x) * cosh(x)) == sinh(2 * x) - 2 * sinh(x) * cosh(x));
+    // And the same for sinh and cosh: the formulas with cosh(a + b)'s second term added.
+    CHECK(simplify(sinh(2 * x) - 2 * sinh(x) * cosh(x)).is_zero());
+    CHECK(simplify(cosh(2 * x) - pow(sinh(x), 2)) == pow(cosh(x), 2));
+    CHECK(simplify(cosh(x + y) - sinh(x) * sinh(y)) == cosh(x) * cosh(y));
+    CHECK(simplify(sinh(2 * x)) == sinh(2 * x));
     // tan and tanh as quotients, with 1 + tan² = 1/cos² and 1 − tanh² = 1/cosh².
     CHECK(simplify(1 / pow(cos(x), 2) - pow(tan(x), 2)) == 1);
     CHECK(simplify(1 - pow(tanh(x), 2) - 1 / pow(cosh(x), 2)).is_zero());

@@ -10,8 +10,9 @@
 //   expand-cancel:     (x + 1)² − x² − 2x − 1 → 0      (the expansion, kept when smaller)
 //   clear-fractions:   1/(2(x²/4 + 1)) → 2/(x² + 4)     (a denominator's fractional coefficients)
 //   cancel-fraction:   (x² − 1)/(x − 1) → x + 1         (common polynomial factors; kept when not larger)
-//   angle-expand:      sin(2x) − 2sin(x)cos(x) → 0      (multiple and sum angles, tan as sin/cos, written
-//                                                        out and simplified, kept when smaller)
+//   angle-expand:      sin(2x) − 2sin(x)cos(x) → 0      (multiple and sum angles of sin, cos, sinh and
+//                                                        cosh, tan as sin/cos, written out and
+//                                                        simplified, kept when smaller)
 
 #include "core/traverse.hpp"
 #include "diff/engine.hpp"
@@ -320,8 +321,8 @@ std::optional<expr> expand_cancel(const node* sum) {
     return expanded;
 }
 
-// angle-expand: sin and cos of a small multiple (2u … 6u) or of a short sum
-// (a + b, a + b + c), written in sines and cosines of the parts, then
+// angle-expand: sin and cos (sinh and cosh) of a small multiple (2u … 6u)
+// or of a short sum (a + b, a + b + c), written in those of the parts, then
 // simplified; kept only when that is smaller written out. So a hand-derived
 // 2sin(x)cos(x) meets sin(2x), and cos(2x) + 2sin(x)² is 1, while sin(2x)
 // alone, or sin(2x) + 1, stays as it is.
@@ -335,34 +336,40 @@ bool expandable_angle(const node* angle) {
     return k && *k >= 2 && *k <= max_angle_multiple;
 }
 
-// What angle-expand writes out: sin and cos of such an angle, and tan and
-// tanh (as sin/cos and sinh/cosh, so 1/cos(x)² meets 1 + tan(x)²).
-bool is_expandable_sin_cos(const node* n) {
-    if (n->is_fn(function::tan) || n->is_fn(function::tanh)) return true;
-    return (n->is_fn(function::sin) || n->is_fn(function::cos)) && expandable_angle(n->op(0));
+bool is_sine_or_cosine(const node* n) {
+    return n->is_fn(function::sin) || n->is_fn(function::cos) || n->is_fn(function::sinh) ||
+           n->is_fn(function::cosh);
 }
 
-// sin and cos of `angle`, written out where it is a multiple or a sum (to
-// a few levels: sin(2(x + 2y)) is already two).
-std::pair<expr, expr> sin_cos(const expr& angle, int levels = 4) {
+// What angle-expand writes out: sin, cos, sinh and cosh of such an angle,
+// and tan and tanh (as sin/cos and sinh/cosh, so 1/cos(x)² meets 1 + tan(x)²).
+bool is_expandable_sin_cos(const node* n) {
+    if (n->is_fn(function::tan) || n->is_fn(function::tanh)) return true;
+    return is_sine_or_cosine(n) && expandable_angle(n->op(0));
+}
+
+// sin and cos (sinh and cosh) of `angle`, written out where it is a
+// multiple or a sum (to a few levels: sin(2(x + 2y)) is already two). The
+// addition formulas differ only in the sign of cos(a + b)'s second term.
+std::pair<expr, expr> sin_cos(const expr& angle, bool hyperbolic, int levels = 4) {
     const node* a = angle.get();
-    if (levels == 0 || !expandable_angle(a)) return {sin(angle), cos(angle)};
+    if (levels == 0 || !expandable_angle(a))
+        return hyperbolic ? std::pair{sinh(angle), cosh(angle)} : std::pair{sin(angle), cos(angle)};
+    auto added = [hyperbolic](const std::pair<expr, expr>& p, const std::pair<expr, expr>& q) {
+        const auto& [s1, c1] = p;
+        const auto& [s2, c2] = q;
+        return std::pair{s1 * c2 + c1 * s2, hyperbolic ? c1 * c2 + s1 * s2 : c1 * c2 - s1 * s2};
+    };
     if (a->is(kind::sum)) {
         std::vector<expr> rest;
         for (std::size_t i = 1; i < a->nops; ++i) rest.push_back(share(a->op(i)));
-        const auto [s1, c1] = sin_cos(share(a->op(0)), levels - 1);
-        const auto [s2, c2] = sin_cos(add(rest), levels - 1);
-        return {s1 * c2 + c1 * s2, c1 * c2 - s1 * s2};
+        return added(sin_cos(share(a->op(0)), hyperbolic, levels - 1), sin_cos(add(rest), hyperbolic, levels - 1));
     }
     const auto [k, u] = detail::split_coefficient(angle);
-    const auto [s1, c1] = sin_cos(u, levels - 1);
-    expr s = s1, c = c1;
-    for (long long j = 1; j < *k.integer_value(); ++j) {
-        expr next_s = s * c1 + c * s1;
-        c = c * c1 - s * s1;
-        s = std::move(next_s);
-    }
-    return {s, c};
+    const std::pair<expr, expr> one = sin_cos(u, hyperbolic, levels - 1);
+    std::pair<expr, expr> multiple = one;
+    for (long long j = 1; j < *k.integer_value(); ++j) multiple = added(multiple, one);
+    return multiple;
 }
 
 // e with every sin and cos of an expandable angle written out and
@@ -379,14 +386,13 @@ std::optional<expr> expand_angles(const expr& e) {
         }
         expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
         const node* rn = r.get();
-        if (rn->is_fn(function::tan)) {
-            const auto [s, c] = sin_cos(share(rn->op(0)));
+        if (rn->is_fn(function::tan) || rn->is_fn(function::tanh)) {
+            const auto [s, c] = sin_cos(share(rn->op(0)), rn->is_fn(function::tanh));
             r = s / c;
-        } else if (rn->is_fn(function::tanh)) {
-            r = sinh(share(rn->op(0))) / cosh(share(rn->op(0)));
         } else if (is_expandable_sin_cos(rn)) {
-            const auto [s, c] = sin_cos(share(rn->op(0)));
-            r = rn->is_fn(function::sin) ? s : c;
+            const bool hyperbolic = rn->is_fn(function::sinh) || rn->is_fn(function::cosh);
+            const auto [s, c] = sin_cos(share(rn->op(0)), hyperbolic);
+            r = rn->is_fn(function::sin) || rn->is_fn(function::sinh) ? s : c;
         }
         done.emplace(n, std::move(r));
     });

@@ -82,7 +82,7 @@ const std::vector<command_info> command_table = {
      "Also over a common denominator, common polynomial factors of a fraction cancelled "
      "(`simplify((x^2 - 1)/(x - 1))` is `x + 1`), fractions inside a denominator cleared "
      "(`1/(x/2 + 1)` is `2/(x + 2)`), and multiplied out where that is shorter "
-     "(`simplify((x + 1)^2 - x^2)` is `2x + 1`), and sin and cos of a multiple or a sum written out where "
+     "(`simplify((x + 1)^2 - x^2)` is `2x + 1`), and sin, cos, sinh and cosh of a multiple or a sum written out where "
      "that cancels (`simplify(sin(2x) - 2sin(x)cos(x))` is `0`). It stops at 1,000 steps or a second, "
      "and says so.",
      "simplify(sin(x)^2 + cos(x)^2)", "1"},
