@@ -20,36 +20,6 @@ namespace nabla {
 
 using namespace detail;
 
-namespace {
-
-// Runs `transform(n, new_operands)` bottom-up over the DAG; atoms map to
-// themselves unless `leaf` says otherwise.
-template <class Leaf, class Transform>
-expr map_post_order(const expr& root, Leaf&& leaf, Transform&& transform) {
-    boost::unordered_flat_map<const node*, expr> done;
-    for_each_post_order(root.get(), [&](const node* n) {
-        if (auto replaced = leaf(n)) {
-            done.emplace(n, std::move(*replaced));
-            return;
-        }
-        if (n->nops == 0) {
-            done.emplace(n, expr::share(n));
-            return;
-        }
-        std::vector<expr> ops;
-        ops.reserve(n->nops);
-        bool changed = false;
-        for (const node* op : n->ops()) {
-            ops.push_back(done.at(op));
-            changed = changed || ops.back().get() != op;
-        }
-        done.emplace(n, transform(n, std::move(ops), changed));
-    });
-    return done.at(root.get());
-}
-
-}  // namespace
-
 expr subs(const expr& e, const substitution& s) {
     if (s.empty()) return e;
     boost::unordered_flat_map<const node*, const expr*> table;

@@ -372,31 +372,27 @@ std::pair<expr, expr> sin_cos(const expr& angle, bool hyperbolic, int levels = 4
     return multiple;
 }
 
-// e with every sin and cos of an expandable angle written out and
-// multiplied out; nothing when that passes expand's bound.
+// e with every sin, cos, sinh and cosh of an expandable angle, and every
+// tan and tanh, written out and multiplied out; nothing when that passes
+// expand's bound.
 std::optional<expr> expand_angles(const expr& e) {
-    boost::unordered_flat_map<const node*, expr> done;
-    detail::for_each_post_order(e.get(), [&](const node* n) {
-        std::vector<expr> ops;
-        ops.reserve(n->nops);
-        bool changed = false;
-        for (const node* c : n->ops()) {
-            ops.push_back(done.find(c)->second);
-            changed = changed || ops.back().get() != c;
-        }
-        expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
-        const node* rn = r.get();
-        if (rn->is_fn(function::tan) || rn->is_fn(function::tanh)) {
-            const auto [s, c] = sin_cos(share(rn->op(0)), rn->is_fn(function::tanh));
-            r = s / c;
-        } else if (is_expandable_sin_cos(rn)) {
-            const bool hyperbolic = rn->is_fn(function::sinh) || rn->is_fn(function::cosh);
-            const auto [s, c] = sin_cos(share(rn->op(0)), hyperbolic);
-            r = rn->is_fn(function::sin) || rn->is_fn(function::sinh) ? s : c;
-        }
-        done.emplace(n, std::move(r));
-    });
-    return expand_bounded(done.find(e.get())->second);
+    const expr written_out = detail::map_post_order(
+        e, [](const node*) { return std::optional<expr>(); },
+        [](const node* n, std::vector<expr> ops, bool changed) {
+            expr r = changed ? detail::rebuild(n, std::move(ops)) : share(n);
+            const node* rn = r.get();
+            if (rn->is_fn(function::tan) || rn->is_fn(function::tanh)) {
+                const auto [s, c] = sin_cos(share(rn->op(0)), rn->is_fn(function::tanh));
+                return s / c;
+            }
+            if (is_expandable_sin_cos(rn)) {
+                const bool hyperbolic = rn->is_fn(function::sinh) || rn->is_fn(function::cosh);
+                const auto [s, c] = sin_cos(share(rn->op(0)), hyperbolic);
+                return rn->is_fn(function::sin) || rn->is_fn(function::sinh) ? s : c;
+            }
+            return r;
+        });
+    return expand_bounded(written_out);
 }
 
 std::optional<expr> angle_expand(const node* sum, const budget& b) {
