@@ -71,10 +71,11 @@ void post_order(const nabla::expr& e, std::vector<step>& out, std::vector<nabla:
                    static_cast<std::uint32_t>(e.size())});
 }
 
-nabla::expr construct(const std::vector<step>& steps, std::vector<nabla::expr>& stack) {
+// `stack` and `operands` are the caller's, reused from line to line.
+nabla::expr construct(const std::vector<step>& steps, std::vector<nabla::expr>& stack,
+                      std::vector<const nabla::detail::node*>& operands) {
     using namespace nabla::detail;
     stack.clear();
-    std::vector<const node*> operands;
     for (const step& s : steps) {
         if (s.leaf) {
             stack.push_back(nabla::expr::share(s.leaf));
@@ -151,15 +152,17 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < lines.size(); ++i) post_order(parsed[i], recipes[i], leaves);
         // Built again, the same nodes: the factories make what parse made.
         std::vector<nabla::expr> stack;
+        std::vector<const nabla::detail::node*> operands;
         for (std::size_t i = 0; i < lines.size(); ++i)
-            if (!(construct(recipes[i], stack) == parsed[i])) {
+            if (!(construct(recipes[i], stack, operands) == parsed[i])) {
                 std::fprintf(stderr, "line %zu: construction differs from parse\n", i + 1);
                 return 1;
             }
     }  // the results are freed: construction starts cold, as parse did
     std::vector<nabla::expr> built, stack;
+    std::vector<const nabla::detail::node*> operands;
     const double construction = median_seconds(repetitions, [&] { built.clear(); }, [&] {
-        for (const auto& recipe : recipes) built.push_back(construct(recipe, stack));
+        for (const auto& recipe : recipes) built.push_back(construct(recipe, stack, operands));
     });
     std::printf("parts alone: grammar %.1f ms (%.0f%%), construction %.1f ms (%.0f%%), of %.1f ms in all\n",
                 grammar * 1e3, 100 * grammar / median, construction * 1e3, 100 * construction / median, median * 1e3);
