@@ -166,6 +166,18 @@ public:
     }
     std::size_t size() const noexcept { return size_; }
     std::size_t bytes() const noexcept { return slots_ ? (mask_ + 1) * sizeof(std::uint64_t) : 0; }
+    // Asks for the cache line of the slot a node with this hash is probed
+    // at first, without the shard lock: the copies of the array's address
+    // and shift read here may be a growth behind, and a prefetch of a stale
+    // address is only wasted.
+    void prefetch(std::uint32_t hash) const noexcept {
+        const std::uint64_t* slots = hint_slots_.load(std::memory_order_relaxed);
+        if (!slots) return;
+        const unsigned shift = hint_shift_.load(std::memory_order_relaxed);
+        const auto at = reinterpret_cast<std::uintptr_t>(slots) +
+                        static_cast<std::uintptr_t>(spread_hash(hash) >> shift) * sizeof(std::uint64_t);
+        __builtin_prefetch(reinterpret_cast<const void*>(at));
+    }
 
 private:
     static constexpr unsigned address_bits = 45;
@@ -193,6 +205,8 @@ private:
         std::uint64_t* old = std::exchange(slots_, fresh);
         mask_ = capacity - 1;
         shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
+        hint_slots_.store(slots_, std::memory_order_relaxed);
+        hint_shift_.store(shift_, std::memory_order_relaxed);
         for (std::size_t i = 0; i < old_capacity; ++i) {
             if (old[i] == 0) continue;
             std::size_t j = home_of_slot(old[i]);
@@ -206,6 +220,9 @@ private:
     std::size_t mask_ = 0;
     unsigned shift_ = 64;
     std::size_t size_ = 0;
+    // slots_ and shift_ for prefetch(), which runs outside the lock.
+    std::atomic<const std::uint64_t*> hint_slots_{nullptr};
+    std::atomic<unsigned> hint_shift_{64};
 };
 
 // Enough shards that threads building at once seldom wait for each other,
@@ -443,6 +460,8 @@ void release(const node* n) noexcept {
     while (!dead.empty()) {
         const node* d = dead.back();
         dead.pop_back();
+        // d's slot loads while its operands' counts are read (misses of their own).
+        shard_of(d->hash).nodes.prefetch(d->hash);
         for (const node* child : d->ops())
             if (!is_immortal(child) && child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
         {
@@ -506,6 +525,8 @@ expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> op
     node_key key{k, aux, hash_ops(k, aux, ops), ops};
     return expr::adopt(intern(key));
 }
+
+void prefetch_intern(std::uint32_t hash) noexcept { shard_of(hash).nodes.prefetch(hash); }
 
 namespace {
 

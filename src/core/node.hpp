@@ -136,6 +136,10 @@ expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_
 expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
 // The hash a node of this kind with these operands has.
 std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
+// Starts loading the intern table's memory for a node of this hash, so that
+// a caller about to build several nodes waits for their table misses at once
+// rather than one after another.
+void prefetch_intern(std::uint32_t hash) noexcept;
 // Rebuilds a node of n's kind and payload with new operands, canonicalizing.
 expr rebuild(const node* n, std::vector<expr> ops);
 

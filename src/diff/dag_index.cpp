@@ -19,9 +19,12 @@ constexpr std::uint32_t prefetch_distance = 2;
 // order: what they hold fits the caches anyway, and sorting costs.
 constexpr std::uint32_t memory_order_min_operands = 256;
 // A root is numbered in parts when each part has at least this many
-// operands: a thread costs tens of microseconds to start, a part of this
-// size a few hundred.
-constexpr std::uint32_t parallel_min_operands = 4096;
+// operands. Besides the thread's start, parts cost their joining, and the
+// caller then reads what another core wrote. Measured on the Rosenbrock
+// function (two operands of the root per variable): at 20,000 operands one
+// thread took 1.3 ms and two 2.6 ms, at 80,000 they were even (9 ms), and
+// at 200,000 two threads were faster (24 ms against 30).
+constexpr std::uint32_t parallel_min_operands = 65536;
 constexpr unsigned max_parts = 8;
 }  // namespace
 
@@ -31,7 +34,6 @@ std::uint32_t dag_index::number_leaf(const node* n) {
     const auto number = size();
     nodes_.push_back(n);
     ranges_.push_back({0, 0});
-    parent_start_.push_back(0);
     return number;
 }
 
@@ -85,9 +87,6 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     const auto number = size();
     nodes_.push_back(root);
     ranges_.push_back({0, nops});
-    parent_start_.push_back(0);
-    for (std::uint32_t k = 0; k < nops; ++k)
-        if (const std::uint32_t c = operands_[k]; c != npos) ++parent_start_[c];
     number_.emplace(root, number);
 }
 
@@ -107,16 +106,60 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
     //
     // A node's operand slots are set aside when it is entered, and each is
     // filled when its operand gets a number; the parents' counts are taken
-    // as nodes are left.
+    // in build(), once all are numbered.
+    //
+    // This runs once per gradient over every node of the expression, so the
+    // per-node work is kept to stores into arrays that are already large
+    // enough: operands_ grows by doubling, and is cut to size at the end.
     std::vector<frame>& stack = stack_;
     stack.clear();
+    std::uint32_t used = static_cast<std::uint32_t>(operands_.size());
+    auto take_slots = [&](std::uint32_t count) {
+        const std::uint32_t first = used;
+        used += count;
+        if (used > operands_.size())
+            operands_.resize(std::max<std::size_t>(used, 2 * operands_.size()), boost::container::default_init);
+        return first;
+    };
+    // A symbol is met at each of its few parents, which are numbered near
+    // each other: a small direct-mapped cache answers most lookups before
+    // the map is probed.
+    std::array<std::pair<const node*, std::uint32_t>, 64> recent{};
+    auto number_symbol = [&](const node* leaf) {
+        auto& hit = recent[(reinterpret_cast<std::uintptr_t>(leaf) >> 4) % recent.size()];
+        if (hit.first == leaf) return hit.second;
+        auto [it, fresh] = number_.try_emplace(leaf, size());
+        if (fresh) number_leaf(leaf);
+        hit = {leaf, it->second};
+        return it->second;
+    };
     auto prefetch_first = [&](const frame& f) {
         for (std::uint32_t j = f.next; j < f.end && j < f.next + prefetch_distance; ++j)
             __builtin_prefetch(f.n->op(f.visit == npos ? j : visits_[f.visit + j]));
     };
+    // A node whose operands are all leaves is numbered as soon as it is
+    // met, without a frame (x², −x, x·y: a good part of any big expression).
+    auto number_flat = [&](const node* n) {
+        const std::uint32_t nops = n->nops;
+        const std::uint32_t first = take_slots(nops);
+        std::uint32_t* slots = operands_.data() + first;
+        for (std::uint32_t k = 0; k < nops; ++k) {
+            const node* leaf = n->op(k);
+            slots[k] = leaf->is(kind::symbol) ? number_symbol(leaf) : npos;
+        }
+        const auto number = size();
+        nodes_.push_back(n);
+        ranges_.push_back({first, nops});
+        return number;
+    };
+    auto flat = [](const node* n) {
+        if (n->nops > 4) return false;
+        for (const node* op : n->ops())
+            if (op->nops != 0) return false;
+        return true;
+    };
     auto enter = [&](const node* n, bool in_map) {
-        const auto first = static_cast<std::uint32_t>(operands_.size());
-        operands_.resize(first + n->nops);
+        const std::uint32_t first = take_slots(n->nops);
         std::uint32_t visit = npos;
         if (memory && n->nops >= memory_order_min_operands) {
             visit = static_cast<std::uint32_t>(visits_.size());
@@ -145,30 +188,36 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
             // ahead lets those misses overlap instead of following in turn.
             if (top.next + prefetch_distance < top.end) __builtin_prefetch(n->op(operand_at(top.next + prefetch_distance)));
             const std::uint32_t k = operand_at(top.next++);
-            top.following = k;
-            std::uint32_t& slot = operands_[top.first + k];
+            const std::uint32_t slot = top.first + k;
             const node* child = n->op(k);
             if (child->nops == 0) {
-                if (!child->is(kind::symbol)) {
-                    slot = npos;  // made inert() below, once the count is known
-                    continue;
-                }
                 // A leaf is left as soon as it is entered: it is numbered at once.
-                auto [it, fresh] = number_.try_emplace(child, size());
-                if (fresh) number_leaf(child);
-                slot = it->second;
+                operands_[slot] = child->is(kind::symbol) ? number_symbol(child) : npos;
                 continue;
             }
             if (child->refs.load(std::memory_order_relaxed) == 1) {
+                if (flat(child)) {
+                    const std::uint32_t number = number_flat(child);
+                    operands_[slot] = number;
+                    continue;
+                }
+                top.following = k;
                 enter(child, false);
                 continue;
             }
             auto [it, fresh] = number_.try_emplace(child, npos);
             if (!fresh) {
-                slot = it->second;
+                operands_[slot] = it->second;
             } else if (known && known->contains(child)) {
-                slot = it->second = number_known(child);
+                const std::uint32_t number = number_known(child);
+                number_.find(child)->second = number;
+                operands_[slot] = number;
+            } else if (flat(child)) {
+                const std::uint32_t number = number_flat(child);
+                number_.find(child)->second = number;
+                operands_[slot] = number;
             } else {
+                top.following = k;
                 enter(child, true);
             }
             continue;
@@ -177,14 +226,12 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
         const auto number = size();
         nodes_.push_back(n);
         ranges_.push_back({top.first, n->nops});
-        parent_start_.push_back(0);
-        for (std::uint32_t k = 0; k < n->nops; ++k)
-            if (const std::uint32_t c = operands_[top.first + k]; c != npos) ++parent_start_[c];
         if (top.in_map) number_.find(n)->second = number;
         stack.pop_back();
         operands_[stack.back().first + stack.back().following] = number;
     }
     stack.clear();
+    operands_.resize(used);
 }
 
 void dag_index::number_in_parts(const node* root, bool sorted, visit_order order, unsigned parts) {
@@ -199,6 +246,7 @@ void dag_index::number_in_parts(const node* root, bool sorted, visit_order order
             part.operands_.assign(nops, npos);
             part.visits_.assign(visits_.begin(), visits_.begin() + (sorted ? nops : 0));
             part.number_part(root, boundary(p), boundary(p + 1), sorted, nullptr, order);
+            part.count_parents();
         } catch (...) {
             errors[p] = std::current_exception();
         }
@@ -256,7 +304,6 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     const auto operands_before = static_cast<std::uint32_t>(operands_.size());
     nodes_.resize(before + kept);
     ranges_.resize(before + kept);
-    parent_start_.resize(before + kept, 0);
     operands_.resize(operands_before + kept_operands);
     std::uint32_t next = before, next_operand = operands_before;
     for (std::uint32_t b = 0; b < count; ++b) {
@@ -265,9 +312,7 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
         nodes_[next] = part.nodes_[b];
         ranges_[next] = {next_operand, part.ranges_[b].count};
         for (const std::uint32_t c : part.operands(b)) {
-            const std::uint32_t here = c == npos ? npos : fate[c];
-            operands_[next_operand++] = here;
-            if (here != npos) ++parent_start_[here];
+            operands_[next_operand++] = c == npos ? npos : fate[c];
         }
         ++next;
     }
@@ -279,13 +324,21 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     ++parts_joined_;
 }
 
+void dag_index::count_parents() {
+    const std::uint32_t count = size();
+    parent_start_.assign(count + 1, 0);
+    for (std::uint32_t i = 0; i < count; ++i)
+        for (const std::uint32_t c : operands(i))
+            if (c != npos) ++parent_start_[c];
+}
+
 void dag_index::build(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
     number_nodes(root, known, order, threads);
+    count_parents();
     // Parent lists, ascending: the running sums of the counts make each
     // node's slot the end of its list, and filling from the last edge
     // backwards turns them into the starts.
     const std::uint32_t count = size();
-    parent_start_.push_back(0);
     for (std::uint32_t i = 1; i <= count; ++i) parent_start_[i] += parent_start_[i - 1];
     parents_.resize(parent_start_[count]);
     for (std::uint32_t i = count; i-- > 0;) {

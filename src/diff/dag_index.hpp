@@ -4,6 +4,7 @@
 
 #include "core/node.hpp"
 
+#include <boost/container/vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstdint>
@@ -94,7 +95,8 @@ private:
         std::uint32_t count;
     };
     std::vector<operand_range> ranges_;
-    std::vector<std::uint32_t> operands_;
+    // Grown without clearing (every slot is written before it is read).
+    boost::container::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;
     std::vector<std::uint32_t> known_;
     // The traversal's work lists (see build), kept for the next build.
@@ -119,6 +121,8 @@ private:
     // The traversal of build: the numbers, the operand lists and the parents' counts.
     void number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads);
     void clear_numbering();
+    // parent_start_[c]: how many operand slots hold c (the last entry 0).
+    void count_parents();
     std::uint32_t number_leaf(const node* n);
     // Numbers what the root's operands at visiting positions [begin, end)
     // reach, not the root: its operand slots are operands_[0, nops) and, when

@@ -99,6 +99,17 @@ expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
     return intern_ops(kind::product, 0, ops);
 }
 
+// Asks for the intern table's line of the term build_scaled would build:
+// a sum's new terms then wait for their table misses together.
+void prefetch_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
+    const auto rest = view.rest();
+    if (view.whole || view.coefficient == 0 || (view.coefficient == 1 && rest.size() == 1)) return;
+    boost::container::small_vector<const node*, 8> ops;
+    if (view.coefficient != 1) ops.push_back(coefficients(view.coefficient).get());
+    ops.insert(ops.end(), rest.begin(), rest.end());
+    prefetch_intern(hash_ops(kind::product, 0, ops));
+}
+
 // k·t as make_product_nodes({k, t}) makes it.
 expr scaled_term(long long k, const node* t, coefficient_nodes& coefficients) {
     long long r;
@@ -800,6 +811,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
         terms.push_back(value(c).get());
     }
     if (!unsummed.empty()) take_in_terms(terms, unsummed, like, made);
+    for (const scaled_view& view : like.views()) prefetch_scaled(view, coefficients_);
     for (const scaled_view& view : like.views())
         if (view.coefficient != 0) terms.push_back(term_node(view, made));
     // One varying term: its derivative is the sum's (no factory call).
