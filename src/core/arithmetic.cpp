@@ -430,6 +430,27 @@ expr make_product_nodes(std::span<const node* const> factors) {
 
 const node* factor_base(const node* f) { return view_factor(f).base; }
 
+bool ordered_product_ops(const node* coefficient, std::span<const node* const> factors,
+                         boost::container::small_vector<const node*, 8>& ops) {
+    if (factors.empty() || (factors.size() == 1 && (!coefficient || factors[0]->kind == kind::sum))) return false;
+    small<base_power> items;
+    for (const node* f : factors) {
+        if (f->is_number() || f->kind == kind::product) return false;
+        items.push_back(view_factor(f));
+    }
+    // make_product_nodes' order: by base (distinct bases compare unequal,
+    // so the order is the same whatever the sort).
+    for (std::size_t i = 1; i < items.size(); ++i)
+        for (std::size_t j = i; j > 0 && compare(items[j].base, items[j - 1].base) < 0; --j)
+            std::swap(items[j], items[j - 1]);
+    if (coefficient) ops.push_back(coefficient);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0 && items[i].base == items[i - 1].base) return false;
+        ops.push_back(items[i].whole);
+    }
+    return true;
+}
+
 namespace {
 
 // Appends the factors ops[first…] but ops[skip] to `factors`, with g put in

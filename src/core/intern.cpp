@@ -526,6 +526,11 @@ expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> op
     return expr::adopt(intern(key));
 }
 
+expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops, std::uint32_t hash) {
+    node_key key{k, aux, hash, ops};
+    return expr::adopt(intern(key));
+}
+
 void prefetch_intern(std::uint32_t hash) noexcept { shard_of(hash).nodes.prefetch(hash); }
 
 namespace {

@@ -116,6 +116,13 @@ expr make_product(std::span<const expr> factors);
 // The same over raw operands, which the caller keeps alive (no reference traffic).
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);
+// The operands of the product `coefficient`·Π factors in canonical order,
+// when make_product_nodes would do no more than put them in order: the
+// factors neither numbers nor products, no two with one base, and not a
+// number times one sum (which distributes). `coefficient` is a number node
+// other than 0, or null for 1. False, `ops` unfinished, otherwise.
+bool ordered_product_ops(const node* coefficient, std::span<const node* const> factors,
+                         boost::container::small_vector<const node*, 8>& ops);
 // The canonical product p with its operand `skip` replaced by f (the product
 // rule's terms: d(uvw) has u′vw, uv′w, uvw′).
 expr replace_factor(const node* p, std::size_t skip, const node* f);
@@ -134,6 +141,8 @@ expr make_call(std::string name, std::vector<expr> args, std::vector<std::uint8_
 // A node of an operator kind built from operands that are already in
 // canonical form and order (no canonicalization: the caller guarantees it).
 expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
+// The same with the hash already taken: `hash` must be hash_ops(k, aux, ops).
+expr intern_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops, std::uint32_t hash);
 // The hash a node of this kind with these operands has.
 std::uint32_t hash_ops(nabla::kind k, std::uint8_t aux, std::span<const node* const> ops);
 // Starts loading the intern table's memory for a node of this hash, so that

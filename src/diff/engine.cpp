@@ -90,24 +90,33 @@ bool view_scaled(long long k, const node* t, scaled_view& view) {
     return true;
 }
 
-// The term coefficient·rest, built as the core's like-term collection builds it.
-expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
+// The operands of the term coefficient·rest; false when it is rest's one factor.
+bool scaled_ops(const scaled_view& view, coefficient_nodes& coefficients,
+                boost::container::small_vector<const node*, 8>& ops) {
     const auto rest = view.rest();
-    if (view.coefficient == 1) return rest.size() == 1 ? share(rest[0]) : intern_ops(kind::product, 0, rest);
-    boost::container::small_vector<const node*, 8> ops{coefficients(view.coefficient).get()};
-    ops.insert(ops.end(), rest.begin(), rest.end());
-    return intern_ops(kind::product, 0, ops);
-}
-
-// Asks for the intern table's line of the term build_scaled would build:
-// a sum's new terms then wait for their table misses together.
-void prefetch_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
-    const auto rest = view.rest();
-    if (view.whole || view.coefficient == 0 || (view.coefficient == 1 && rest.size() == 1)) return;
-    boost::container::small_vector<const node*, 8> ops;
+    if (view.coefficient == 1 && rest.size() == 1) return false;
     if (view.coefficient != 1) ops.push_back(coefficients(view.coefficient).get());
     ops.insert(ops.end(), rest.begin(), rest.end());
-    prefetch_intern(hash_ops(kind::product, 0, ops));
+    return true;
+}
+
+// The term coefficient·rest, built as the core's like-term collection
+// builds it; `hash`, when not 0, is its node's (see prefetch_scaled).
+expr build_scaled(const scaled_view& view, coefficient_nodes& coefficients, std::uint32_t hash = 0) {
+    boost::container::small_vector<const node*, 8> ops;
+    if (!scaled_ops(view, coefficients, ops)) return share(view.rest()[0]);
+    return hash ? intern_ops(kind::product, 0, ops, hash) : intern_ops(kind::product, 0, ops);
+}
+
+// Asks for the intern table's line of the term build_scaled would build,
+// and returns its hash (0: no node to build): a sum's new terms then wait
+// for their table misses together.
+std::uint32_t prefetch_scaled(const scaled_view& view, coefficient_nodes& coefficients) {
+    boost::container::small_vector<const node*, 8> ops;
+    if (view.whole || view.coefficient == 0 || !scaled_ops(view, coefficients, ops)) return 0;
+    const std::uint32_t hash = hash_ops(kind::product, 0, ops);
+    prefetch_intern(hash);
+    return hash;
 }
 
 // k·t as make_product_nodes({k, t}) makes it.
@@ -615,6 +624,10 @@ const expr& differentiator::build_value(std::uint32_t i) {
                 it->second = real_cleanup(make_product_nodes(pair));
             }
             value_[i] = it->second;
+        } else if (boost::container::small_vector<const node*, 8> ops; ordered_value_ops(i, ops)) {
+            // Most built derivatives are distinct factors times a number:
+            // the core's general product would only put them in order.
+            value_[i] = real_cleanup(intern_ops(kind::product, 0, ops));
         } else {
             boost::container::small_vector<const node*, 8> nodes;
             if (p.coefficient != 1) nodes.push_back(coefficients_(p.coefficient).get());
@@ -624,6 +637,20 @@ const expr& differentiator::build_value(std::uint32_t i) {
         if (kept) kept->built = value_[i];
     }
     return value_[i];
+}
+
+bool differentiator::ordered_value_ops(std::uint32_t i, boost::container::small_vector<const node*, 8>& ops) {
+    const lazy_product& p = lazy_[i];
+    const auto fs = factors(p);
+    if (!p.pending || p.terms || p.coefficient == 0 || fs.empty() || (fs.size() == 1 && p.coefficient == 1))
+        return false;
+    return ordered_product_ops(p.coefficient == 1 ? nullptr : coefficients_(p.coefficient).get(), fs, ops);
+}
+
+void differentiator::prefetch_value(std::uint32_t i) {
+    if (lazy_[i].built || memo_) return;
+    boost::container::small_vector<const node*, 8> ops;
+    if (ordered_value_ops(i, ops)) prefetch_intern(hash_ops(kind::product, 0, ops));
 }
 
 bool differentiator::value_is_zero(std::uint32_t i) {
@@ -786,6 +813,9 @@ expr differentiator::derive_sum(std::uint32_t i) {
     like_terms like;
     // Products whose derivatives are unsummed terms: a null in `terms` each, for now.
     boost::container::small_vector<std::uint32_t, 8> unsummed;
+    // Derivatives still to be built, and their places in `terms`: they are
+    // built once the table lines of all this sum's new nodes are asked for.
+    boost::container::small_vector<std::pair<std::uint32_t, std::uint32_t>, 8> unbuilt;
     for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) {
         const std::uint32_t c = edges_[e].child;
         if (lazy_[c].terms) {
@@ -808,12 +838,38 @@ expr differentiator::derive_sum(std::uint32_t i) {
             }
             continue;
         }
+        if (q.pending && !q.built) {
+            prefetch_value(c);
+            unbuilt.emplace_back(static_cast<std::uint32_t>(terms.size()), c);
+            terms.push_back(nullptr);
+            continue;
+        }
         terms.push_back(value(c).get());
     }
+    // The hashes of the like terms' nodes, with the coefficients they are
+    // for: the unsummed terms taken in below may still change a coefficient.
+    boost::container::small_vector<std::pair<std::uint32_t, long long>, 32> hashes;
+    auto prefetch_like = [&] {
+        const auto views = like.views();
+        for (std::size_t k = hashes.size(); k < views.size(); ++k)
+            hashes.emplace_back(prefetch_scaled(views[k], coefficients_), views[k].coefficient);
+    };
+    prefetch_like();
+    for (const auto& [at, c] : unbuilt) terms[at] = value(c).get();
     if (!unsummed.empty()) take_in_terms(terms, unsummed, like, made);
-    for (const scaled_view& view : like.views()) prefetch_scaled(view, coefficients_);
-    for (const scaled_view& view : like.views())
-        if (view.coefficient != 0) terms.push_back(term_node(view, made));
+    prefetch_like();
+    const auto views = like.views();
+    for (std::size_t k = 0; k < views.size(); ++k) {
+        const scaled_view& view = views[k];
+        if (view.coefficient == 0) continue;
+        if (view.whole) {
+            terms.push_back(view.whole);
+        } else {
+            const std::uint32_t hash = hashes[k].second == view.coefficient ? hashes[k].first : 0;
+            made.push_back(build_scaled(view, coefficients_, hash));
+            terms.push_back(made.back().get());
+        }
+    }
     // One varying term: its derivative is the sum's (no factory call).
     expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
     if (trace_ && index_->at(i)->nops > 1)
