@@ -51,12 +51,12 @@ void dag_index::clear_numbering() {
 void dag_index::number_nodes(const node* root, const known_nodes* known, visit_order order, unsigned threads) {
     clear_numbering();
     if (root->nops == 0) {
-        number_.emplace(root, number_leaf(root));
+        number_.try_emplace(root, number_leaf(root));
         return;
     }
     if (known && known->contains(root)) {
         known_.push_back(number_leaf(root));
-        number_.emplace(root, known_.back());
+        number_.try_emplace(root, known_.back());
         return;
     }
     // The root's operand slots come first in operands_, its visiting order
@@ -87,7 +87,7 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     const auto number = size();
     nodes_.push_back(root);
     ranges_.push_back({0, nops});
-    number_.emplace(root, number);
+    number_.try_emplace(root, number);
 }
 
 void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t end, bool sorted,
@@ -130,8 +130,9 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
         if (hit.first == leaf) return hit.second;
         auto [it, fresh] = number_.try_emplace(leaf, size());
         if (fresh) number_leaf(leaf);
-        hit = {leaf, it->second};
-        return it->second;
+        const std::uint32_t number = it->second;
+        hit = {leaf, number};
+        return number;
     };
     auto prefetch_first = [&](const frame& f) {
         for (std::uint32_t j = f.next; j < f.end && j < f.next + prefetch_distance; ++j)
@@ -205,9 +206,8 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
                 enter(child, false);
                 continue;
             }
-            auto [it, fresh] = number_.try_emplace(child, npos);
-            if (!fresh) {
-                operands_[slot] = it->second;
+            if (auto [entry, fresh] = number_.try_emplace(child, npos); !fresh) {
+                operands_[slot] = entry->second;
             } else if (known && known->contains(child)) {
                 const std::uint32_t number = number_known(child);
                 number_.find(child)->second = number;
@@ -285,8 +285,9 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     // reach, and whatever this part reached only through them goes too.
     // Parents are numbered after their operands, so going down the numbers
     // decides each node's parents before the node.
-    for (const auto& [n, number] : part.number_)
+    part.number_.for_each([&](const node* n, std::uint32_t number) {
         if (const std::uint32_t here = find(n); here != npos) fate[number] = here;
+    });
     std::uint32_t kept = 0, kept_operands = 0;
     for (std::uint32_t b = count; b-- > 0;) {
         if (fate[b] == undecided) {
@@ -388,15 +389,15 @@ std::size_t dag_index::capacity_bytes() const noexcept {
     for (const auto& part : parts_) parts += part->capacity_bytes();
     return parts + bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
            bytes(known_) + bytes(stack_) + bytes(visits_) + bytes(sort_items_) + bytes(sort_scratch_) + bytes(fate_) +
-           bytes(live_parents_) + number_.bucket_count() * (sizeof(std::pair<const node*, std::uint32_t>) + 1);
+           bytes(live_parents_) + number_.bytes();
 }
 
 std::uint32_t dag_index::find(const node* n) const noexcept {
-    if (auto it = number_.find(n); it != number_.end()) return it->second;
+    if (const auto* entry = number_.find(n)) return entry->second;
     for (std::uint32_t p = 0; p < parts_joined_; ++p) {
         const dag_index& part = *parts_[p];
-        if (auto it = part.number_.find(n); it != part.number_.end() && part.fate_[it->second] != npos)
-            return part.fate_[it->second];
+        if (const auto* entry = part.number_.find(n); entry && part.fate_[entry->second] != npos)
+            return part.fate_[entry->second];
     }
     return npos;
 }

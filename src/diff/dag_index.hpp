@@ -5,8 +5,8 @@
 #include "core/node.hpp"
 
 #include <boost/container/vector.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -88,8 +88,75 @@ public:
     }
 
 private:
+    // The numbers of the nodes met more than once (symbols, shared nodes),
+    // by address. Open addressing whose home slot follows the address, not
+    // a mixed hash of it: the nodes of an expression lie in memory in the
+    // order they were built, so the symbols met one after another (x₁, x₂,
+    // x₃ of a long sum) have neighbouring slots, where a hash map's random
+    // slots made each first meeting a cache miss.
+    class node_numbers {
+    public:
+        struct entry {
+            const node* first = nullptr;
+            std::uint32_t second = 0;
+        };
+        // The entry of n, added with `number` if there was none (then true).
+        std::pair<entry*, bool> try_emplace(const node* n, std::uint32_t number) {
+            if ((size_ + 1) * 2 > slots_.size()) grow();
+            for (std::size_t i = home(n);; i = (i + 1) & mask_) {
+                entry& e = slots_[i];
+                if (e.first == n) return {&e, false};
+                if (!e.first) {
+                    e = {n, number};
+                    ++size_;
+                    return {&e, true};
+                }
+            }
+        }
+        entry* find(const node* n) noexcept {
+            return const_cast<entry*>(static_cast<const node_numbers*>(this)->find(n));
+        }
+        const entry* find(const node* n) const noexcept {
+            if (slots_.empty()) return nullptr;
+            for (std::size_t i = home(n);; i = (i + 1) & mask_) {
+                const entry& e = slots_[i];
+                if (e.first == n) return &e;
+                if (!e.first) return nullptr;
+            }
+        }
+        void clear() noexcept {
+            if (size_ != 0) std::fill(slots_.begin(), slots_.end(), entry{});
+            size_ = 0;
+        }
+        template <class Visit>
+        void for_each(Visit&& visit) const {
+            for (const entry& e : slots_)
+                if (e.first) visit(e.first, e.second);
+        }
+        std::size_t bytes() const noexcept { return slots_.capacity() * sizeof(entry); }
+
+    private:
+        // Addresses in 16-byte steps; the higher bits folded in, so that
+        // nodes at one offset of different slabs do not share a home.
+        std::size_t home(const node* n) const noexcept {
+            const auto a = reinterpret_cast<std::uintptr_t>(n) >> 4;
+            return (a ^ (a >> 12) ^ (a >> 24)) & mask_;
+        }
+        void grow() {
+            std::vector<entry> old(std::max<std::size_t>(64, 2 * slots_.size()));
+            old.swap(slots_);
+            mask_ = slots_.size() - 1;
+            size_ = 0;
+            for (const entry& e : old)
+                if (e.first) try_emplace(e.first, e.second);
+        }
+        std::vector<entry> slots_;
+        std::size_t mask_ = 0;
+        std::size_t size_ = 0;
+    };
+
     std::vector<const node*> nodes_;
-    boost::unordered_flat_map<const node*, std::uint32_t> number_;
+    node_numbers number_;
     struct operand_range {
         std::uint32_t first;  // into operands_
         std::uint32_t count;
