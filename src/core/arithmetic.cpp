@@ -278,6 +278,30 @@ expr make_sum_nodes(std::span<const node* const> terms) {
     return intern_ops(kind::sum, 0, ops);
 }
 
+bool ordered_sum_ops(std::span<const node* const> terms, boost::container::small_vector<const node*, 8>& ops) {
+    const node* number = nullptr;
+    small<term_view> views;
+    for (const node* t : terms) {
+        if (t->kind == kind::sum) return false;
+        if (t->is_number()) {
+            // Two numbers add up; 0 and 0.0 are left out.
+            if (number || t == zero().get() || (t->kind == kind::real && t->real() == 0)) return false;
+            number = t;
+            continue;
+        }
+        views.push_back(view_term(t));
+    }
+    // make_sum_nodes' order; terms with different rests compare unequal.
+    for (std::size_t i = 1; i < views.size(); ++i)
+        for (std::size_t j = i; j > 0 && compare_rest(views[j], views[j - 1]) < 0; --j) std::swap(views[j], views[j - 1]);
+    if (number) ops.push_back(number);
+    for (std::size_t i = 0; i < views.size(); ++i) {
+        if (i > 0 && same_rest(views[i], views[i - 1])) return false;
+        ops.push_back(views[i].whole);
+    }
+    return ops.size() >= 2;
+}
+
 expr make_sum(std::span<const expr> terms) {
     // The caller keeps the terms alive: no copies, no reference counts.
     small<const node*> nodes;

@@ -116,6 +116,11 @@ expr make_product(std::span<const expr> factors);
 // The same over raw operands, which the caller keeps alive (no reference traffic).
 expr make_sum_nodes(std::span<const node* const> terms);
 expr make_product_nodes(std::span<const node* const> factors);
+// The operands of the sum Σ terms in canonical order, when make_sum_nodes
+// would do no more than put them in order: no term a sum, at most one a
+// number (not 0), no two alike (3xy and xy are), at least two in all.
+// False, `ops` unfinished, otherwise.
+bool ordered_sum_ops(std::span<const node* const> terms, boost::container::small_vector<const node*, 8>& ops);
 // The operands of the product `coefficient`·Π factors in canonical order,
 // when make_product_nodes would do no more than put them in order: the
 // factors neither numbers nor products, no two with one base, and not a

@@ -32,8 +32,7 @@ dag_index::~dag_index() = default;
 
 std::uint32_t dag_index::number_leaf(const node* n) {
     const auto number = size();
-    nodes_.push_back(n);
-    ranges_.push_back({0, 0});
+    nodes_.push_back({n, 0, 0});
     return number;
 }
 
@@ -41,7 +40,6 @@ void dag_index::clear_numbering() {
     nodes_.clear();
     known_.clear();
     number_.clear();
-    ranges_.clear();
     operands_.clear();
     parent_start_.clear();
     visits_.clear();
@@ -85,8 +83,7 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     else
         number_part(root, 0, nops, sorted, known, order);
     const auto number = size();
-    nodes_.push_back(root);
-    ranges_.push_back({0, nops});
+    nodes_.push_back({root, 0, nops});
     number_.try_emplace(root, number);
 }
 
@@ -149,8 +146,7 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
             slots[k] = leaf->is(kind::symbol) ? number_symbol(leaf) : npos;
         }
         const auto number = size();
-        nodes_.push_back(n);
-        ranges_.push_back({first, nops});
+        nodes_.push_back({n, first, nops});
         return number;
     };
     auto flat = [](const node* n) {
@@ -224,8 +220,7 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
         }
         if (stack.size() == 1) break;  // the root: numbered by the caller
         const auto number = size();
-        nodes_.push_back(n);
-        ranges_.push_back({top.first, n->nops});
+        nodes_.push_back({n, top.first, n->nops});
         if (top.in_map) number_.find(n)->second = number;
         stack.pop_back();
         operands_[stack.back().first + stack.back().following] = number;
@@ -293,7 +288,7 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
         if (fate[b] == undecided) {
             if (live[b] != 0) {
                 ++kept;
-                kept_operands += part.ranges_[b].count;
+                kept_operands += part.nodes_[b].count;
                 continue;
             }
             fate[b] = npos;
@@ -304,14 +299,12 @@ void dag_index::absorb(dag_index& part, std::uint32_t begin, std::uint32_t end, 
     // The kept nodes, in their order, after this index's.
     const auto operands_before = static_cast<std::uint32_t>(operands_.size());
     nodes_.resize(before + kept);
-    ranges_.resize(before + kept);
     operands_.resize(operands_before + kept_operands);
     std::uint32_t next = before, next_operand = operands_before;
     for (std::uint32_t b = 0; b < count; ++b) {
         if (fate[b] != undecided) continue;
         fate[b] = next;
-        nodes_[next] = part.nodes_[b];
-        ranges_[next] = {next_operand, part.ranges_[b].count};
+        nodes_[next] = {part.nodes_[b].n, next_operand, part.nodes_[b].count};
         for (const std::uint32_t c : part.operands(b)) {
             operands_[next_operand++] = c == npos ? npos : fate[c];
         }
@@ -343,7 +336,7 @@ void dag_index::build(const node* root, const known_nodes* known, visit_order or
     for (std::uint32_t i = 1; i <= count; ++i) parent_start_[i] += parent_start_[i - 1];
     parents_.resize(parent_start_[count]);
     for (std::uint32_t i = count; i-- > 0;) {
-        const operand_range r = ranges_[i];
+        const numbered& r = nodes_[i];
         for (std::uint32_t k = r.count; k-- > 0;) {
             std::uint32_t& c = operands_[r.first + k];
             if (c == npos) c = inert();
@@ -387,7 +380,7 @@ std::size_t dag_index::capacity_bytes() const noexcept {
     auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
     std::size_t parts = 0;
     for (const auto& part : parts_) parts += part->capacity_bytes();
-    return parts + bytes(nodes_) + bytes(ranges_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
+    return parts + bytes(nodes_) + bytes(operands_) + bytes(parent_start_) + bytes(parents_) +
            bytes(known_) + bytes(stack_) + bytes(visits_) + bytes(sort_items_) + bytes(sort_scratch_) + bytes(fate_) +
            bytes(live_parents_) + number_.bytes();
 }

@@ -71,14 +71,14 @@ public:
     // differentiated, so they need no node of their own, only a slot that
     // never becomes active.
     std::uint32_t inert() const noexcept { return size(); }
-    const node* at(std::uint32_t i) const noexcept { return nodes_[i]; }
+    const node* at(std::uint32_t i) const noexcept { return nodes_[i].n; }
     // The number of n, or npos when n is not in the DAG. Only symbols and
     // nodes with more than one reference are found besides the root: a
     // variable always is.
     std::uint32_t find(const node* n) const noexcept;
     // Operand numbers of node i, in operand order.
     std::span<const std::uint32_t> operands(std::uint32_t i) const noexcept {
-        return {operands_.data() + ranges_[i].first, ranges_[i].count};
+        return {operands_.data() + nodes_[i].first, nodes_[i].count};
     }
     // The numbers of the nodes the last build found known, in the order met.
     std::span<const std::uint32_t> known() const noexcept { return known_; }
@@ -155,13 +155,15 @@ private:
         std::size_t size_ = 0;
     };
 
-    std::vector<const node*> nodes_;
-    node_numbers number_;
-    struct operand_range {
+    // A numbered node and its operand slots, side by side: a derivation
+    // reads both for each node it visits, and the nodes are scattered.
+    struct numbered {
+        const node* n;
         std::uint32_t first;  // into operands_
         std::uint32_t count;
     };
-    std::vector<operand_range> ranges_;
+    std::vector<numbered> nodes_;
+    node_numbers number_;
     // Grown without clearing (every slot is written before it is read).
     boost::container::vector<std::uint32_t> operands_;
     std::vector<std::uint32_t> parent_start_, parents_;

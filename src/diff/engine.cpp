@@ -313,8 +313,8 @@ std::unique_ptr<differentiator::storage, differentiator::storage_return> differe
 
 void differentiator::storage_return::operator()(storage* s) const noexcept {
     s->value.clear();  // the derivatives go now, not when the storage is next used
-    const std::size_t bytes = s->index.capacity_bytes() + capacity_bytes(s->mark) + capacity_bytes(s->value) +
-                              capacity_bytes(s->lazy) + capacity_bytes(s->hit_head);
+    const std::size_t bytes = s->index.capacity_bytes() + capacity_bytes(s->activations) +
+                              capacity_bytes(s->value) + capacity_bytes(s->lazy);
     auto& pool = differentiator_storage_pool::instance();
     {
         std::lock_guard lock(pool.mutex);
@@ -333,10 +333,9 @@ void differentiator::size_per_node() {
     // would cost a million atomic operations to take and to drop.
     const std::size_t n = index_->size() + 1;
     generation_ = 0;
-    mark_.assign(n, 0);
+    activation_.assign(n, activation{0, dag_index::npos});
     value_.assign(n, expr::adopt(nullptr));
     lazy_.assign(n, lazy_product{});
-    hit_head_.assign(n, dag_index::npos);
 }
 
 void differentiator::reset(expr root) {
@@ -363,21 +362,20 @@ void differentiator::record(std::string rule, std::string description, const nod
 
 void differentiator::activate_ancestors(std::uint32_t x) {
     if (++generation_ == 0) {  // wrapped: forget every old mark
-        std::fill(mark_.begin(), mark_.end(), 0);
+        for (activation& a : activation_) a.mark = 0;
         generation_ = 1;
     }
     // Locals, not members: the compiler cannot tell that the stores below
     // leave the members alone, and would reload them at every edge.
     const std::uint32_t generation = generation_;
-    std::uint32_t* const mark = mark_.data();
-    std::uint32_t* const hit_head = hit_head_.data();
+    activation* const state = activation_.data();
     active_.clear();
     edges_.clear();
     // The nodes the index left as known leaves depend on x too (x may be
     // only under them, and then not in the index at all).
     std::uint32_t first = x;
     auto seed = [&](std::uint32_t s) {
-        mark[s] = generation;
+        state[s].mark = generation;
         active_.push_back(s);
         first = std::min(first, s);
     };
@@ -387,13 +385,14 @@ void differentiator::activate_ancestors(std::uint32_t x) {
     for (std::size_t q = 0; q < active_.size(); ++q) {
         const std::uint32_t c = active_[q];
         for (std::uint32_t p : index_->parents(c)) {
-            std::uint32_t next = hit_head[p];
-            if (mark[p] != generation) {
-                mark[p] = generation;
+            activation& a = state[p];
+            std::uint32_t next = a.hit_head;
+            if (a.mark != generation) {
+                a.mark = generation;
                 next = dag_index::npos;
                 active_.push_back(p);
             }
-            hit_head[p] = static_cast<std::uint32_t>(edges_.size());
+            a.hit_head = static_cast<std::uint32_t>(edges_.size());
             edges_.push_back({c, next});
         }
     }
@@ -407,7 +406,7 @@ void differentiator::activate_ancestors(std::uint32_t x) {
     }
     active_.clear();
     for (std::uint32_t i = first; i < end; ++i)
-        if (mark[i] == generation) active_.push_back(i);
+        if (state[i].mark == generation) active_.push_back(i);
 }
 
 expr differentiator::derive(const expr& x) {
@@ -701,7 +700,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
     lazy_product& p = lazy_[i];
     switch (n->kind) {
     case kind::sum: {
-        std::uint32_t e = hit_head_[i];
+        std::uint32_t e = activation_[i].hit_head;
         if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
         const std::uint32_t c = edges_[e].child;
         if (lazy_[c].pending) {
@@ -716,7 +715,7 @@ bool differentiator::derive_lazy(std::uint32_t i) {
         return true;
     }
     case kind::product: {
-        std::uint32_t e = hit_head_[i];
+        std::uint32_t e = activation_[i].hit_head;
         if (e == dag_index::npos || edges_[e].next != dag_index::npos) return false;
         const std::uint32_t c = edges_[e].child;
         lazy_product q = open_product();
@@ -816,7 +815,7 @@ expr differentiator::derive_sum(std::uint32_t i) {
     // Derivatives still to be built, and their places in `terms`: they are
     // built once the table lines of all this sum's new nodes are asked for.
     boost::container::small_vector<std::pair<std::uint32_t, std::uint32_t>, 8> unbuilt;
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) {
+    for (std::uint32_t e = activation_[i].hit_head; e != dag_index::npos; e = edges_[e].next) {
         const std::uint32_t c = edges_[e].child;
         if (lazy_[c].terms) {
             unsummed.push_back(c);
@@ -871,7 +870,11 @@ expr differentiator::derive_sum(std::uint32_t i) {
         }
     }
     // One varying term: its derivative is the sum's (no factory call).
-    expr result = terms.empty() ? zero() : terms.size() == 1 ? share(terms[0]) : make_sum_nodes(terms);
+    boost::container::small_vector<const node*, 8> ops;
+    expr result = terms.empty()                ? zero()
+                  : terms.size() == 1          ? share(terms[0])
+                  : ordered_sum_ops(terms, ops) ? intern_ops(kind::sum, 0, ops)
+                                               : make_sum_nodes(terms);
     if (trace_ && index_->at(i)->nops > 1)
         record("sum-rule", "sum rule on " + show(share(index_->at(i))), index_->at(i), result);
     return result;
@@ -1029,7 +1032,7 @@ const node* differentiator::merged_factor(const node* a, const node* b) {
 void differentiator::derive_product(std::uint32_t i) {
     const node* n = index_->at(i);
     boost::container::small_vector<std::uint32_t, 8> hits;
-    for (std::uint32_t e = hit_head_[i]; e != dag_index::npos; e = edges_[e].next) hits.push_back(edges_[e].child);
+    for (std::uint32_t e = activation_[i].hit_head; e != dag_index::npos; e = edges_[e].next) hits.push_back(edges_[e].child);
     // Positions of the varying factors in operand order (deterministic output).
     boost::container::small_vector<std::size_t, 8> varying;
     const auto ops = index_->operands(i);

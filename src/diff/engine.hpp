@@ -233,7 +233,7 @@ private:
     void index_root();
     // Sizes the per-node state for a new index_.
     void size_per_node();
-    bool active(std::uint32_t i) const noexcept { return mark_[i] == generation_; }
+    bool active(std::uint32_t i) const noexcept { return activation_[i].mark == generation_; }
     // The derivative of node i, built if it is still a lazy product or unsummed terms.
     const expr& value(std::uint32_t i) {
         const lazy_product& p = lazy_[i];
@@ -321,14 +321,19 @@ private:
     bool recall(std::uint32_t i);
     void remember(std::uint32_t i);
 
+    // What activate_ancestors sets for a node, side by side: it reads and
+    // writes both at each edge, and the nodes are scattered.
+    struct activation {
+        std::uint32_t mark;      // == generation_: an ancestor of the current variable
+        std::uint32_t hit_head;  // of an active sum or product: its active operands, a linked list of edges
+    };
     // The arrays sized by the DAG. A differentiator hands them on to the
     // next one when it is done (see take_storage).
     struct storage {
         dag_index index;
-        std::vector<std::uint32_t> mark;
+        std::vector<activation> activations;
         std::vector<expr> value;
         std::vector<lazy_product> lazy;
-        std::vector<std::uint32_t> hit_head;
     };
     struct storage_return {
         void operator()(storage* s) const noexcept;
@@ -350,15 +355,13 @@ private:
     coefficient_nodes coefficients_;
 
     std::uint32_t generation_ = 0;
-    std::vector<std::uint32_t>& mark_ = storage_->mark;  // == generation_: an ancestor of the current variable
+    std::vector<activation>& activation_ = storage_->activations;
     std::vector<expr>& value_ = storage_->value;         // the derivative of each active node
     std::vector<lazy_product>& lazy_ = storage_->lazy;   // or its unbuilt form (pending)
     std::vector<expr> keep_;             // nodes made for lazy products of this derivation
     std::vector<const node*> factor_arena_;  // the factors of the lazy products of this derivation
     std::vector<scaled_view> term_arena_;    // the unsummed terms of this derivation (their nodes kept in keep_ or memo_)
     std::vector<std::uint32_t> active_;  // the active nodes, then sorted (post-order)
-    // For each active sum or product: its active operands, as a linked list of edges.
-    std::vector<std::uint32_t>& hit_head_ = storage_->hit_head;
     struct hit_edge {
         std::uint32_t child;
         std::uint32_t next;  // the parent's next edge, or npos
