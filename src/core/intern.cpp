@@ -460,10 +460,14 @@ void release(const node* n) noexcept {
     while (!dead.empty()) {
         const node* d = dead.back();
         dead.pop_back();
-        // d's slot loads while its operands' counts are read (misses of their own).
+        // d's slot loads while its operands' counts are read (misses of their
+        // own), and a dying operand's slot while d is taken out.
         shard_of(d->hash).nodes.prefetch(d->hash);
         for (const node* child : d->ops())
-            if (!is_immortal(child) && child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) dead.push_back(child);
+            if (!is_immortal(child) && child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                dead.push_back(child);
+                shard_of(child->hash).nodes.prefetch(child->hash);
+            }
         {
             shard& s = shard_of(d->hash);
             std::lock_guard lock(s.mutex);
