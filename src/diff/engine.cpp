@@ -646,10 +646,11 @@ bool differentiator::ordered_value_ops(std::uint32_t i, boost::container::small_
     return ordered_product_ops(p.coefficient == 1 ? nullptr : coefficients_(p.coefficient).get(), fs, ops);
 }
 
-void differentiator::prefetch_value(std::uint32_t i) {
-    if (lazy_[i].built || memo_) return;
-    boost::container::small_vector<const node*, 8> ops;
-    if (ordered_value_ops(i, ops)) prefetch_intern(hash_ops(kind::product, 0, ops));
+std::uint32_t differentiator::prefetch_value(std::uint32_t i, boost::container::small_vector<const node*, 8>& ops) {
+    if (lazy_[i].built || memo_ || !ordered_value_ops(i, ops)) return 0;
+    const std::uint32_t hash = hash_ops(kind::product, 0, ops);
+    prefetch_intern(hash);
+    return hash;
 }
 
 bool differentiator::value_is_zero(std::uint32_t i) {
@@ -814,7 +815,16 @@ expr differentiator::derive_sum(std::uint32_t i) {
     boost::container::small_vector<std::uint32_t, 8> unsummed;
     // Derivatives still to be built, and their places in `terms`: they are
     // built once the table lines of all this sum's new nodes are asked for.
-    boost::container::small_vector<std::pair<std::uint32_t, std::uint32_t>, 8> unbuilt;
+    struct unbuilt_value {
+        std::uint32_t at, child;
+        // The node's operands and hash, when prefetch_value could tell them
+        // (a hash of 0: build_value builds it), and their coefficient's node
+        // kept alive: the coefficient cache may let it go meanwhile.
+        boost::container::small_vector<const node*, 8> ops;
+        std::uint32_t hash;
+        expr coefficient = expr::adopt(nullptr);
+    };
+    boost::container::small_vector<unbuilt_value, 4> unbuilt;
     for (std::uint32_t e = activation_[i].hit_head; e != dag_index::npos; e = edges_[e].next) {
         const std::uint32_t c = edges_[e].child;
         if (lazy_[c].terms) {
@@ -838,8 +848,11 @@ expr differentiator::derive_sum(std::uint32_t i) {
             continue;
         }
         if (q.pending && !q.built) {
-            prefetch_value(c);
-            unbuilt.emplace_back(static_cast<std::uint32_t>(terms.size()), c);
+            unbuilt_value& u = unbuilt.emplace_back();
+            u.at = static_cast<std::uint32_t>(terms.size());
+            u.child = c;
+            u.hash = prefetch_value(c, u.ops);
+            if (u.hash && u.ops[0]->is_number()) u.coefficient = share(u.ops[0]);
             terms.push_back(nullptr);
             continue;
         }
@@ -854,7 +867,13 @@ expr differentiator::derive_sum(std::uint32_t i) {
             hashes.emplace_back(prefetch_scaled(views[k], coefficients_), views[k].coefficient);
     };
     prefetch_like();
-    for (const auto& [at, c] : unbuilt) terms[at] = value(c).get();
+    for (const unbuilt_value& u : unbuilt) {
+        if (u.hash) {  // what build_value would make of it
+            lazy_[u.child].built = true;
+            value_[u.child] = real_cleanup(intern_ops(kind::product, 0, u.ops, u.hash));
+        }
+        terms[u.at] = value(u.child).get();
+    }
     if (!unsummed.empty()) take_in_terms(terms, unsummed, like, made);
     prefetch_like();
     const auto views = like.views();

@@ -243,8 +243,9 @@ private:
     // The operands of node i's derivative when it is a lazy product that
     // only needs its factors put in order (see ordered_product_ops).
     bool ordered_value_ops(std::uint32_t i, boost::container::small_vector<const node*, 8>& ops);
-    // Asks for the intern table's line of the node build_value will make for i.
-    void prefetch_value(std::uint32_t i);
+    // Asks for the intern table's line of the node build_value would make
+    // for i, and returns its hash, its operands in `ops` (0: not known).
+    std::uint32_t prefetch_value(std::uint32_t i, boost::container::small_vector<const node*, 8>& ops);
     bool value_is_zero(std::uint32_t i);
     bool derive_lazy(std::uint32_t i);
     // p is the open product: its factors are the arena's tail.
