@@ -220,8 +220,10 @@ private:
     std::size_t mask_ = 0;
     unsigned shift_ = 64;
     std::size_t size_ = 0;
-    // slots_ and shift_ for prefetch(), which runs outside the lock.
-    std::atomic<const std::uint64_t*> hint_slots_{nullptr};
+    // slots_ and shift_ for prefetch(), which runs outside the lock: on a
+    // line of their own, which only growth writes, so that reading them does
+    // not take the line the lock is on from another thread.
+    alignas(64) std::atomic<const std::uint64_t*> hint_slots_{nullptr};
     std::atomic<unsigned> hint_shift_{64};
 };
 
@@ -549,7 +551,7 @@ expr intern_small_number(std::int64_t value) {
 
 // Small integers are built constantly (2x, x², 1 − x, the coefficients of
 // derivatives): keep them ready.
-constexpr std::int64_t cached_min = -256, cached_max = 1024;
+constexpr std::int64_t cached_min = -1024, cached_max = 1024;
 const node* cached_small_integer(std::int64_t v) {
     static const std::vector<const node*>* table = [] {
         auto* t = new std::vector<const node*>;
