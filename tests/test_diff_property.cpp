@@ -283,6 +283,11 @@ TEST_CASE("numbering a DAG in parts on several threads gives the numbers one thr
     // sides of a boundary) carry subtrees of their own that only one
     // reference holds, so they are dropped that way.
     using order = detail::dag_index::visit_order;
+    // Parts of 4,096 operands, so that the roots below have two or more.
+    struct parts_of_4096 {
+        std::uint32_t before = detail::index_part_min_operands.exchange(4096);
+        ~parts_of_4096() { detail::index_part_min_operands = before; }
+    } small_parts;
     std::vector<expr> zs;
     for (int k = 1; k <= 40; ++k) zs.push_back(symbol("z" + std::to_string(k)));
     expression_generator gen(11);
@@ -330,6 +335,58 @@ TEST_CASE("numbering a DAG in parts on several threads gives the numbers one thr
         }
     }
     CHECK(compared >= 30);
+}
+
+TEST_CASE("ordering the operands of a sum or product by hand gives the node the factory gives", "[diff][property][core]") {
+    // The gradient puts the operands of the sums and products it builds in
+    // order itself when that is all the factory would do; where it says so,
+    // the node must be the factory's, and where it does not, the factory
+    // must have had more to do than ordering.
+    expression_generator gen(20261128);
+    std::mt19937 rng(3);
+    int ordered_sums = 0, other_sums = 0, ordered_products = 0, other_products = 0;
+    for (int trial = 0; trial < 3000; ++trial) {
+        std::vector<expr> parts;
+        const int count = 2 + static_cast<int>(rng() % 4);
+        try {
+            for (int k = 0; k < count; ++k) {
+                expr part = gen.make(2);
+                if (rng() % 3 == 0) part = part * static_cast<int>(rng() % 7 - 3);
+                parts.push_back(part);
+            }
+        } catch (const domain_error&) {
+            continue;
+        }
+        std::vector<const detail::node*> nodes;
+        for (const expr& p : parts) nodes.push_back(p.get());
+        boost::container::small_vector<const detail::node*, 8> ops;
+        if (detail::ordered_sum_ops(nodes, ops)) {
+            REQUIRE(detail::intern_ops(kind::sum, 0, ops).get() == detail::make_sum_nodes(nodes).get());
+            ++ordered_sums;
+        } else {
+            const expr sum = detail::make_sum_nodes(nodes);
+            // Not mere ordering: fewer operands came out, or not a sum.
+            CHECK((sum.kind() != kind::sum || sum.get()->nops != nodes.size() ||
+                   std::any_of(nodes.begin(), nodes.end(), [](const detail::node* t) { return t->is(kind::sum); })));
+            ++other_sums;
+        }
+        static const expr coefficients[] = {expr::adopt(nullptr), expr(2), expr(-3), rational(1, 2), expr(1.5)};
+        const expr& coefficient = coefficients[rng() % 5];
+        ops.clear();
+        if (detail::ordered_product_ops(coefficient.get(), nodes, ops)) {
+            std::vector<const detail::node*> all(nodes);
+            if (coefficient.get()) all.insert(all.begin(), coefficient.get());
+            REQUIRE(detail::intern_ops(kind::product, 0, ops).get() == detail::make_product_nodes(all).get());
+            ++ordered_products;
+        } else {
+            ++other_products;
+        }
+    }
+    INFO(ordered_sums << " " << other_sums << " " << ordered_products << " " << other_products);
+    CHECK(ordered_sums > 500);
+    CHECK(other_sums > 100);
+    CHECK(ordered_products > 200);
+    CHECK(other_products > 100);
 }
 
 TEST_CASE("simplify keeps the value of random expressions and of their derivatives", "[diff][property][simplify]") {

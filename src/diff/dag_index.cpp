@@ -18,13 +18,6 @@ constexpr std::uint32_t prefetch_distance = 2;
 // Nodes with fewer operands are visited in operand order even in memory
 // order: what they hold fits the caches anyway, and sorting costs.
 constexpr std::uint32_t memory_order_min_operands = 256;
-// A root is numbered in parts when each part has at least this many
-// operands. Besides the thread's start, parts cost their joining, and the
-// caller then reads what another core wrote. Measured on the Rosenbrock
-// function (two operands of the root per variable): at 20,000 operands one
-// thread took 1.3 ms and two 2.6 ms, at 80,000 they were even (9 ms), and
-// at 200,000 two threads were faster (24 ms against 30).
-constexpr std::uint32_t parallel_min_operands = 65536;
 constexpr unsigned max_parts = 8;
 }  // namespace
 
@@ -72,6 +65,7 @@ void dag_index::number_nodes(const node* root, const known_nodes* known, visit_o
     // and the parts are put together in order, dropping what an earlier
     // part numbered already. That gives the numbers one thread gives.
     unsigned parts = 1;
+    const std::uint32_t parallel_min_operands = index_part_min_operands.load(std::memory_order_relaxed);
     if (!known && nops >= 2 * parallel_min_operands) {
         // Asking for the core count reads a file: once.
         static const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
