@@ -112,18 +112,10 @@ void dag_index::number_part(const node* root, std::uint32_t begin, std::uint32_t
             operands_.resize(std::max<std::size_t>(used, 2 * operands_.size()), boost::container::default_init);
         return first;
     };
-    // A symbol is met at each of its few parents, which are numbered near
-    // each other: a small direct-mapped cache answers most lookups before
-    // the map is probed.
-    std::array<std::pair<const node*, std::uint32_t>, 64> recent{};
     auto number_symbol = [&](const node* leaf) {
-        auto& hit = recent[(reinterpret_cast<std::uintptr_t>(leaf) >> 4) % recent.size()];
-        if (hit.first == leaf) return hit.second;
         auto [it, fresh] = number_.try_emplace(leaf, size());
         if (fresh) number_leaf(leaf);
-        const std::uint32_t number = it->second;
-        hit = {leaf, number};
-        return number;
+        return it->second;
     };
     auto prefetch_first = [&](const frame& f) {
         for (std::uint32_t j = f.next; j < f.end && j < f.next + prefetch_distance; ++j)
