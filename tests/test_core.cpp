@@ -283,6 +283,48 @@ TEST_CASE("expressions built on several threads at once are the same nodes", "[c
     }
 }
 
+TEST_CASE("lookups without the lock hold while other threads free and reuse nodes and grow the table", "[core][threads][intern]") {
+    // Lookups first read the table without its lock. Here they race with
+    // nodes dying and coming back (pooled memory reused), sums of 20 terms
+    // (too large for the pools, freed later) and tables growing. Catch's
+    // checks are not thread-safe: the threads count, the test checks.
+    constexpr int threads = 4, rounds = 4000;
+    std::vector<expr> xs;
+    for (int i = 0; i < 24; ++i) xs.push_back(symbol("lockfree" + std::to_string(i)));
+    const expr fill_small_integer_cache = 1;
+    const std::size_t before = detail::live_node_count();
+    auto wide_sum = [&](int r) {
+        std::vector<expr> terms;
+        for (int k = 0; k < 20; ++k) terms.push_back(pow(xs[k], r % 7 + 2) * (r % 50 + 3 + k));
+        return add(terms);
+    };
+    // Kept alive throughout: every thread must find these very nodes.
+    std::vector<expr> anchors;
+    for (int r = 0; r < 64; ++r) anchors.push_back(wide_sum(1000 + r) * xs[r % 24]);
+    std::atomic<int> lost{0}, split{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            std::vector<expr> growth;
+            for (int r = 0; r < rounds; ++r) {
+                // A few keys only, so that their nodes die and come back
+                // while the other threads look them up.
+                const int k = (t % 2 == 0 ? r : rounds - 1 - r) % 3;
+                expr a = wide_sum(k);
+                expr b = wide_sum(k);  // while a lives, the same node
+                if (a.get() != b.get() || a.size() != 20) ++split;
+                if (wide_sum(1000 + r % 64) * xs[r % 64 % 24] != anchors[r % 64]) ++lost;
+                // Thread 0 grows the tables while the others look up.
+                if (t == 0) growth.push_back(xs[r % 24] * (100000 + r) + xs[(r + 1) % 24]);
+            }
+        });
+    for (auto& th : pool) th.join();
+    CHECK(split.load() == 0);
+    CHECK(lost.load() == 0);
+    anchors.clear();
+    CHECK(detail::live_node_count() == before);
+}
+
 TEST_CASE("the intern table finds every live node through heavy churn", "[core][intern]") {
     // Random builds and drops: drops shift later slots back in the table,
     // growth moves every slot; neither may lose or duplicate a live node.

@@ -8,6 +8,15 @@
 // still linked puts a fresh node in its slot; the `unlinked` flag, read and
 // written only under the shard lock, tells the releasing thread that the
 // dead node is out of the table already.
+//
+// A lookup first tries without the lock (see intern()): threads that only
+// find nodes, as the ones of a gradient mostly do, then share the table's
+// lines instead of passing each shard's lock between their cores. That is
+// safe because memory a lookup may still read is not given back while it
+// reads: a node's memory is only ever reused for another node, whose count
+// sits at the same place and is 0 while it is free; a slot array or a node
+// too large for the pools is freed only once every thread that was reading
+// without the lock has finished (wait_for_readers).
 
 #include "core/node.hpp"
 #include "core/hash.hpp"
@@ -25,6 +34,11 @@
 #include <new>
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/membarrier.h>
+#endif
 
 namespace nabla::detail {
 
@@ -75,6 +89,137 @@ bool key_equal(const node* n, const node_key& k) {
         if (ops[i] != k.ops[i]) return false;
     return payload_equal(n, k);
 }
+
+// ---------------------------------------------------------------- reading without the lock
+
+// Each thread that reads the table without a lock announces it in a record
+// of its own: an epoch, odd while it reads. Memory that such a reader may
+// still hold an address of is freed only after wait_for_readers(), which
+// waits until every record that was odd has moved on.
+struct alignas(64) reader_record {  // a line each: a reader writes only its own
+    std::atomic<std::uint64_t> epoch{0};
+    std::atomic<bool> owned{false};
+};
+struct reader_registry {
+    static constexpr std::size_t capacity = 64;
+    std::array<reader_record, capacity> records;
+    std::atomic<std::size_t> used{0};  // records [0, used) have had an owner
+};
+reader_registry& readers() {
+    static auto* r = new reader_registry;  // never destroyed, as shards()
+    return *r;
+}
+
+// Whether the kernel's membarrier() can order other threads' memory accesses
+// for us. Then a reader announces itself with plain stores, and the rare
+// wait_for_readers() pays for the fence instead; without it, each reader
+// pays for a fence of its own.
+bool asymmetric_fences() {
+    static const bool on = [] {
+#if defined(__linux__) && defined(SYS_membarrier)
+        const long commands = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        return commands > 0 && (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
+               syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+        return false;
+#endif
+    }();
+    return on;
+}
+
+void cpu_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+thread_local reader_record* own_reader = nullptr;
+thread_local bool own_reader_sought = false;
+
+// Gives the record back when its thread ends.
+struct reader_return {
+    ~reader_return() {
+        if (own_reader) own_reader->owned.store(false, std::memory_order_release);
+        own_reader = nullptr;
+    }
+};
+
+// This thread's record, or null when all are taken (it then always locks).
+reader_record* this_thread_reader() {
+    if (own_reader || own_reader_sought) return own_reader;
+    own_reader_sought = true;
+    reader_registry& r = readers();
+    asymmetric_fences();  // decided before the first read
+    for (std::size_t i = 0; i < reader_registry::capacity; ++i) {
+        bool free = false;
+        if (!r.records[i].owned.load(std::memory_order_relaxed) &&
+            r.records[i].owned.compare_exchange_strong(free, true, std::memory_order_acq_rel)) {
+            std::size_t used = r.used.load(std::memory_order_relaxed);
+            while (used < i + 1 && !r.used.compare_exchange_weak(used, i + 1, std::memory_order_acq_rel)) {
+            }
+            thread_local reader_return give_back;
+            own_reader = &r.records[i];
+            break;
+        }
+    }
+    return own_reader;
+}
+
+// Marks a read without the lock, from construction to destruction. Nothing
+// in it may wait for readers (it would wait for itself): a node found by
+// mistake is released after it.
+class read_section {
+public:
+    explicit read_section(reader_record& r) noexcept : record_(r), epoch_(r.epoch.load(std::memory_order_relaxed)) {
+        record_.epoch.store(epoch_ + 1, std::memory_order_relaxed);
+        if (asymmetric_fences())
+            std::atomic_signal_fence(std::memory_order_seq_cst);
+        else
+            std::atomic_thread_fence(std::memory_order_seq_cst);  // the store before the table's loads
+    }
+    ~read_section() { record_.epoch.store(epoch_ + 2, std::memory_order_release); }
+    read_section(const read_section&) = delete;
+    read_section& operator=(const read_section&) = delete;
+
+private:
+    reader_record& record_;
+    std::uint64_t epoch_;
+};
+
+// Returns once every read without the lock that began before the call has
+// ended: memory unlinked before the call is then no longer read.
+void wait_for_readers() noexcept {
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (!asymmetric_fences() || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+#endif
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+    reader_registry& r = readers();
+    const std::size_t used = r.used.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < used; ++i) {
+        const std::atomic<std::uint64_t>& epoch = r.records[i].epoch;
+        const std::uint64_t seen = epoch.load(std::memory_order_acquire);
+        if ((seen & 1) == 0) continue;
+        for (int spins = 0; epoch.load(std::memory_order_acquire) == seen;) {
+            if (++spins > 64)
+                std::this_thread::yield();  // the reader was preempted
+            else
+                cpu_pause();
+        }
+    }
+}
+
+// Increments a count unless it is zero (a dead node stays dead).
+bool try_retain(const node* n) {
+    std::uint32_t r = n->refs.load(std::memory_order_relaxed);
+    if (r >= immortal_floor) return true;
+    while (r != 0)
+        if (n->refs.compare_exchange_weak(r, r + 1, std::memory_order_acq_rel)) return true;
+    return false;
+}
+
+// Slot stores race with reads without the lock.
+void store_slot(std::uint64_t& slot, std::uint64_t value) noexcept { __atomic_store_n(&slot, value, __ATOMIC_RELEASE); }
+std::uint64_t load_slot(const std::uint64_t& slot) noexcept { return __atomic_load_n(&slot, __ATOMIC_ACQUIRE); }
 
 // Slot arrays. A large table is probed at random, one slot per node built,
 // so with 4 KiB pages nearly every probe also misses the TLB; 2 MiB pages
@@ -138,13 +283,46 @@ public:
             if (s == 0 || ((s >> address_bits) == tag && key_equal(node_in(s), k))) return &slots_[i];
         }
     }
+    // Without the lock, inside a read_section: the node equal to `k` as it
+    // was found, retained, or null. A null is no proof of absence (a growth
+    // or a deletion may be moving slots meanwhile); the caller then looks
+    // again under the lock. A node retained by mistake goes to `mistaken`,
+    // for the caller to release outside the read section (a release may
+    // free memory, and so wait for readers).
+    const node* find_unlocked(const node_key& k, const node*& mistaken) const noexcept {
+        const slot_view* view = published_.load(std::memory_order_acquire);
+        if (!view) return nullptr;
+        const std::uint64_t* slots = view->slots.load(std::memory_order_relaxed);
+        const std::size_t mask = view->mask.load(std::memory_order_relaxed);
+        const unsigned shift = view->shift.load(std::memory_order_relaxed);
+        const std::uint64_t spread = spread_hash(k.hash);
+        const std::uint64_t tag = spread >> address_bits;
+        std::size_t i = static_cast<std::size_t>(spread >> shift);
+        for (std::size_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+            const std::uint64_t s = load_slot(slots[i]);
+            if (s == 0) return nullptr;
+            if ((s >> address_bits) != tag) continue;
+            // The node may have died and its memory have been reused since
+            // the slot was read: it is only read once retained, and then
+            // only if the slot of the current array still holds it (a node
+            // is linked only when it is complete; an array replaced by a
+            // growth no longer changes).
+            const node* n = node_in(s);
+            if (!try_retain(n)) return nullptr;
+            if (load_slot(slots[i]) == s && published_.load(std::memory_order_acquire) == view && key_equal(n, k))
+                return n;
+            mistaken = n;
+            return nullptr;
+        }
+        return nullptr;
+    }
     // Puts `n` into the empty slot `at` that find() returned.
     void insert_at(std::uint64_t* at, const node* n) {
-        *at = pack(n);
+        store_slot(*at, pack(n));
         if (++size_ * 4 > (mask_ + 1) * 3) grow();
     }
     // Replaces the node in `at` by `n`, which has the same key.
-    void replace_at(std::uint64_t* at, const node* n) { *at = pack(n); }
+    void replace_at(std::uint64_t* at, const node* n) { store_slot(*at, pack(n)); }
     void erase(const node* n) {
         std::size_t i = home(spread_hash(n->hash));
         while (node_in(slots_[i]) != n) i = (i + 1) & mask_;
@@ -154,11 +332,11 @@ public:
             const std::size_t h = home_of_slot(slots_[j]);
             const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
             if (!stays) {
-                slots_[i] = slots_[j];
+                store_slot(slots_[i], slots_[j]);
                 i = j;
             }
         }
-        slots_[i] = 0;
+        store_slot(slots_[i], 0);
         --size_;
     }
     static const node* node_in(std::uint64_t s) noexcept {
@@ -171,9 +349,10 @@ public:
     // and shift read here may be a growth behind, and a prefetch of a stale
     // address is only wasted.
     void prefetch(std::uint32_t hash) const noexcept {
-        const std::uint64_t* slots = hint_slots_.load(std::memory_order_relaxed);
-        if (!slots) return;
-        const unsigned shift = hint_shift_.load(std::memory_order_relaxed);
+        const slot_view* view = published_.load(std::memory_order_relaxed);
+        if (!view) return;
+        const std::uint64_t* slots = view->slots.load(std::memory_order_relaxed);
+        const unsigned shift = view->shift.load(std::memory_order_relaxed);
         const auto at = reinterpret_cast<std::uintptr_t>(slots) +
                         static_cast<std::uintptr_t>(spread_hash(hash) >> shift) * sizeof(std::uint64_t);
         __builtin_prefetch(reinterpret_cast<const void*>(at));
@@ -205,26 +384,40 @@ private:
         std::uint64_t* old = std::exchange(slots_, fresh);
         mask_ = capacity - 1;
         shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
-        hint_slots_.store(slots_, std::memory_order_relaxed);
-        hint_shift_.store(shift_, std::memory_order_relaxed);
         for (std::size_t i = 0; i < old_capacity; ++i) {
             if (old[i] == 0) continue;
             std::size_t j = home_of_slot(old[i]);
             while (slots_[j] != 0) j = (j + 1) & mask_;
             slots_[j] = old[i];
         }
-        free_slots(old, old_capacity);
+        // Readers without the lock see the new array, complete, through the
+        // view not in use; the old array goes once none may still read it.
+        // The old view is then unread too, and is the next growth's.
+        slot_view& next = views_[published_.load(std::memory_order_relaxed) == &views_[0] ? 1 : 0];
+        next.slots.store(slots_, std::memory_order_relaxed);
+        next.mask.store(mask_, std::memory_order_relaxed);
+        next.shift.store(shift_, std::memory_order_relaxed);
+        published_.store(&next, std::memory_order_release);
+        if (old) {
+            wait_for_readers();
+            free_slots(old, old_capacity);
+        }
     }
 
     std::uint64_t* slots_ = nullptr;
     std::size_t mask_ = 0;
     unsigned shift_ = 64;
     std::size_t size_ = 0;
-    // slots_ and shift_ for prefetch(), which runs outside the lock: on a
-    // line of their own, which only growth writes, so that reading them does
-    // not take the line the lock is on from another thread.
-    alignas(64) std::atomic<const std::uint64_t*> hint_slots_{nullptr};
-    std::atomic<unsigned> hint_shift_{64};
+    // slots_, mask_ and shift_ for the reads without the lock (find_unlocked,
+    // prefetch): on lines of their own, which only growth writes, so that
+    // reading them does not take the line the lock is on from another thread.
+    struct slot_view {
+        std::atomic<const std::uint64_t*> slots{nullptr};
+        std::atomic<std::size_t> mask{0};
+        std::atomic<unsigned> shift{64};
+    };
+    alignas(64) std::atomic<const slot_view*> published_{nullptr};
+    std::array<slot_view, 2> views_;
 };
 
 // Enough shards that threads building at once seldom wait for each other,
@@ -243,7 +436,7 @@ public:
         if (bytes > max_pooled) return ::operator new(bytes);
         const std::size_t c = size_class(bytes, wide);
         if (void* p = free_[c]) {
-            free_[c] = *static_cast<void**>(p);
+            free_[c] = *link(p);
             return p;
         }
         if (wide) {
@@ -263,13 +456,10 @@ public:
         left_ -= rounded;
         return p;
     }
+    // Larger blocks are not pooled: free_node retires them.
     void deallocate(void* p, std::size_t bytes, bool wide) {
-        if (bytes > max_pooled) {
-            ::operator delete(p);
-            return;
-        }
         const std::size_t c = size_class(bytes, wide);
-        *static_cast<void**>(p) = free_[c];
+        *link(p) = free_[c];
         free_[c] = p;
     }
 
@@ -277,6 +467,13 @@ private:
     static constexpr std::size_t slab_bytes = 64 * 1024;
     static constexpr std::size_t classes = max_pooled / 8 + 1;
     static std::size_t size_class(std::size_t bytes, bool wide) { return (bytes + 7) / 8 + (wide ? classes : 0); }
+    // A free block's link to the next sits past the node's count, which
+    // stays 0: a lookup without the lock may still read the count of a node
+    // freed meanwhile, and must see it dead.
+    static void** link(void* p) noexcept {
+        static_assert(offsetof(node, refs) == 0 && sizeof(node) >= 16);
+        return reinterpret_cast<void**>(static_cast<char*>(p) + 8);
+    }
     void* free_[2 * classes] = {};
     char* cursor_ = nullptr;
     std::size_t left_ = 0;
@@ -384,7 +581,9 @@ node* allocate(const node_key& k) {
     // The intern table packs addresses into 45 bits (8-byte aligned, below 2^48).
     if (reinterpret_cast<std::uintptr_t>(memory) >> 48) throw std::bad_alloc();
     const bool immortal = k.kind == kind::symbol || k.kind == kind::constant;
-    new (&n->refs) std::atomic<std::uint32_t>(immortal ? immortal_refs : 1);
+    // A release: a lookup without the lock that retains this memory from a
+    // stale slot then sees the node it held unlinked (see find_unlocked).
+    n->refs.store(immortal ? immortal_refs : 1, std::memory_order_release);
     if (immortal) keep_reachable(n);
     n->kind = k.kind;
     n->aux = k.aux;
@@ -413,6 +612,38 @@ node* allocate(const node_key& k) {
     return n;
 }
 
+// Nodes too large for the pools come from the heap, which may give memory
+// back to the system: they are freed in batches, each once no lookup
+// without the lock may still read them (see intern()).
+class retired_block_list {
+public:
+    void add(void* block, std::size_t bytes) noexcept {
+        std::array<void*, max_blocks> batch;
+        std::size_t count;
+        {
+            std::lock_guard lock(mutex_);
+            blocks_[count_++] = block;
+            bytes_ += bytes;
+            if (count_ < max_blocks && bytes_ < max_bytes) return;
+            batch = blocks_;
+            count = std::exchange(count_, 0);
+            bytes_ = 0;
+        }
+        wait_for_readers();
+        for (std::size_t i = 0; i < count; ++i) ::operator delete(batch[i]);
+    }
+
+private:
+    static constexpr std::size_t max_blocks = 64, max_bytes = std::size_t(1) << 20;
+    spin_lock mutex_;
+    std::array<void*, max_blocks> blocks_;
+    std::size_t count_ = 0, bytes_ = 0;
+};
+retired_block_list& retired_blocks() {
+    static auto* list = new retired_block_list;  // never destroyed, as shards()
+    return *list;
+}
+
 void free_node(const node* n) {
     void* payload = const_cast<void*>(n->payload());
     switch (n->kind) {
@@ -421,23 +652,29 @@ void free_node(const node* n) {
     case kind::call: static_cast<call_payload*>(payload)->~call_payload(); break;
     default: break;
     }
+    const std::size_t bytes = node_bytes(n->kind, n->nops);
+    if (bytes > node_pool::max_pooled) {
+        retired_blocks().add(const_cast<node*>(n), bytes);
+        return;
+    }
     pool_slot& p = pools()[n->pool];
     std::lock_guard lock(p.mutex);
-    p.pool.deallocate(const_cast<node*>(n), node_bytes(n->kind, n->nops), n->kind == kind::number);
-}
-
-// Increments a count unless it is zero (a dead node stays dead).
-bool try_retain(const node* n) {
-    std::uint32_t r = n->refs.load(std::memory_order_relaxed);
-    if (r >= immortal_floor) return true;
-    while (r != 0)
-        if (n->refs.compare_exchange_weak(r, r + 1, std::memory_order_acq_rel)) return true;
-    return false;
+    p.pool.deallocate(const_cast<node*>(n), bytes, n->kind == kind::number);
 }
 
 // Returns a new reference to the node with this key, creating it if needed.
 const node* intern(const node_key& k) {
     shard& s = shard_of(k.hash);
+    if (reader_record* r = this_thread_reader()) {
+        const node* mistaken = nullptr;
+        const node* found;
+        {
+            read_section reading(*r);
+            found = s.nodes.find_unlocked(k, mistaken);
+        }
+        if (found) return found;
+        if (mistaken) release(mistaken);
+    }
     std::lock_guard lock(s.mutex);
     std::uint64_t* slot = s.nodes.find(k);
     if (*slot != 0) {

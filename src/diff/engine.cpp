@@ -491,20 +491,25 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
         }
         return out;
     }
-    std::atomic<std::size_t> next{0};
+    // The caller takes blocks from the front, helpers from the back, until
+    // they meet: each thread works on about the same variables from one
+    // gradient to the next, and finds their nodes in its own core's caches.
+    std::atomic<std::size_t> next{0};  // blocks taken
+    const std::size_t blocks = (variables.size() + block - 1) / block;
+    std::size_t front = 0;
+    std::atomic<std::size_t> back{0};
     std::atomic<bool> failed{false};
     std::vector<std::exception_ptr> errors(threads);
     std::vector<std::thread> helpers;
     helpers.reserve(threads - 1);  // no reallocation, which could throw, once threads run
     // The caller's thread starts alone, and helpers join only when the
     // rest of the work, timed on the first blocks, would last long enough
-    // to repay them: a helper sizes per-node state of its own, starts with cold
-    // caches, and shares the intern table's lines with the caller's core.
-    // Measured on the Rosenbrock gradient (bench W3s): with the DAG in the
-    // caches, 10⁴ variables take 9–13 ms alone and 13–15 ms on two
-    // threads; when memory is the bottleneck (10⁵ variables, or 10⁴ in a
-    // machine's slow phase, 20–35 ms alone), two threads are 1.4–1.6 times
-    // faster.
+    // to repay them: a helper sizes per-node state of its own and starts
+    // with cold caches. Measured on the Rosenbrock gradient, alternating
+    // one and two threads: at 3,000 variables two threads were slower
+    // (3.3 ms against 2.5); at 10⁴ (bench W3s) they were as fast as one
+    // when the machine was fast (7.5 ms against 7.8) and 1.5 times faster
+    // when it was slow (10.3 ms against 15.7).
     const std::chrono::nanoseconds worth_helpers(gradient_helpers_after_ns.load(std::memory_order_relaxed));
     const auto started = std::chrono::steady_clock::now();
     bool helpers_started = false;
@@ -514,8 +519,9 @@ std::vector<expr> differentiator::derive_each(std::span<const expr> variables, u
             std::optional<differentiator> worker;
             if (!own) own = &worker.emplace(*this, nullptr);
             for (;;) {
-                const std::size_t first = next.fetch_add(block, std::memory_order_relaxed);
-                if (first >= variables.size() || failed.load(std::memory_order_relaxed)) return;
+                const std::size_t claim = next.fetch_add(1, std::memory_order_relaxed);
+                if (claim >= blocks || failed.load(std::memory_order_relaxed)) return;
+                const std::size_t first = block * (t == 0 ? front++ : blocks - 1 - back.fetch_add(1, std::memory_order_relaxed));
                 poll_interrupt();  // each derivative may be too short to poll
                 const std::size_t last = std::min(first + block, variables.size());
                 for (std::size_t k = first; k < last; ++k) derive_todo(*own, k);

@@ -31,7 +31,7 @@ namespace nabla::detail {
 // to last on the caller's thread alone for helper threads to join it (see
 // differentiator::derive_each). Tests set 0, so that the helpers run on any
 // gradient with enough variables to share out.
-inline std::atomic<std::int64_t> gradient_helpers_after_ns{15'000'000};
+inline std::atomic<std::int64_t> gradient_helpers_after_ns{5'000'000};
 
 // The partial derivatives of apply and call nodes, instantiated from the rule
 // table once and shared by differentiators with the same options (the steps
