@@ -127,7 +127,15 @@ bool asymmetric_fences() {
     return on;
 }
 
-void cpu_pause() noexcept {
+// One step of a short wait for another thread (a lock's holder, a reader).
+// The wait is mostly for a thread that is in a cache miss; a yield is a
+// system call, dearer than that in a virtual machine, so it is kept for a
+// thread that was preempted. The pause keeps the wait off the bus.
+void wait_step(int& spins) noexcept {
+    if (++spins > 64) {
+        std::this_thread::yield();
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
@@ -199,12 +207,7 @@ void wait_for_readers() noexcept {
         const std::atomic<std::uint64_t>& epoch = r.records[i].epoch;
         const std::uint64_t seen = epoch.load(std::memory_order_acquire);
         if ((seen & 1) == 0) continue;
-        for (int spins = 0; epoch.load(std::memory_order_acquire) == seen;) {
-            if (++spins > 64)
-                std::this_thread::yield();  // the reader was preempted
-            else
-                cpu_pause();
-        }
+        for (int spins = 0; epoch.load(std::memory_order_acquire) == seen;) wait_step(spins);
     }
 }
 
@@ -486,26 +489,12 @@ class spin_lock {
 public:
     void lock() noexcept {
         for (int spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
-            while (locked_.load(std::memory_order_relaxed)) {
-                if (++spins > spins_before_yield)
-                    std::this_thread::yield();
-                else
-                    pause();
-            }
+            while (locked_.load(std::memory_order_relaxed)) wait_step(spins);
         }
     }
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
 private:
-    // Waiting is mostly for a holder that is in a cache miss; a yield is a
-    // system call, dearer than that in a virtual machine, so it is kept for
-    // a holder that was preempted. The pause keeps the wait off the bus.
-    static constexpr int spins_before_yield = 64;
-    static void pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
     std::atomic<bool> locked_{false};
 };
 
